@@ -1,0 +1,62 @@
+# Silsila: `make run` starts the app on embedded defaults; `make test` installs and runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Test runs use the real services on 127.0.0.1 unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/silsila
+TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: install install-dev run demo test lint pytest bench chaos clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamps make a second `make install` a no-op until the requirements change.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Migrate, load the sample corpus into an empty database, then start web + worker + beat.
+run: install
+	@mkdir -p var
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  Silsila is starting on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo ""
+	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev
+	scripts/ensure-services.sh
+	scripts/ensure-browser.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_CACHE_URL) SILSILA_FETCH_ALLOW_PRIVATE=1 \
+	  $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# For working on one test file: make pytest PYTEST_ARGS=stories/tests/test_views.py
+pytest: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_CACHE_URL) SILSILA_FETCH_ALLOW_PRIVATE=1 \
+	  $(BIN)/pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/broker var/celerybeat-schedule* var/staticfiles

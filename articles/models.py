@@ -1,0 +1,214 @@
+"""Sources (feeds and sites) and the articles read from them."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SourceQuerySet(models.QuerySet["Source"]):
+    def due(self, now: datetime | None = None) -> SourceQuerySet:
+        """Enabled feed sources whose next poll time has come (never-polled ones first)."""
+        now = now or timezone.now()
+        return (
+            self.filter(enabled=True)
+            .exclude(kind=Source.Kind.IMPORT)
+            .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+            .order_by(models.F("next_poll_at").asc(nulls_first=True), "pk")
+        )
+
+    def failing(self) -> SourceQuerySet:
+        return self.filter(consecutive_failures__gt=0)
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        AUTO = "auto", _("Detect on first poll")
+        RSS = "rss", _("RSS")
+        ATOM = "atom", _("Atom")
+        JSON = "json", _("JSON Feed")
+        SITEMAP = "sitemap", _("News sitemap")
+        SITEMAP_INDEX = "sitemap_index", _("Sitemap index")
+        IMPORT = "import", _("Bulk import")
+
+    name = models.CharField(_("name"), max_length=200)
+    # Null for bulk-import sources, which have no address to poll.
+    url = models.URLField(_("feed URL"), max_length=2000, unique=True, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.AUTO)
+    language = models.CharField(
+        _("language hint"), max_length=10, blank=True, help_text=_("ISO 639-1 code, e.g. ar or en")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    poll_interval = models.PositiveIntegerField(_("poll interval (seconds)"), default=15 * 60)
+
+    # Conditional GET state: a 304 costs nothing.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+
+    # Health.
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True, db_index=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    warnings = models.JSONField(_("warnings from the last poll"), default=list, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def record_success(
+        self, *, now: datetime, etag: str = "", last_modified: str = "", warnings: list[str] | None = None
+    ) -> None:
+        self.last_polled_at = now
+        self.last_success_at = now
+        self.consecutive_failures = 0
+        self.etag = etag
+        self.last_modified = last_modified
+        self.warnings = warnings or []
+        self.next_poll_at = now + timedelta(seconds=self.poll_interval)
+        self.save(
+            update_fields=[
+                "last_polled_at",
+                "last_success_at",
+                "consecutive_failures",
+                "etag",
+                "last_modified",
+                "warnings",
+                "next_poll_at",
+            ]
+        )
+
+    def record_failure(self, *, error: str, now: datetime, backoff_max: int, max_failures: int) -> None:
+        """Write the error on the row, back off exponentially, and disable after too many failures."""
+        self.last_polled_at = now
+        self.last_error = error[:5000]
+        self.last_error_at = now
+        self.consecutive_failures += 1
+        delay = min(self.poll_interval * 2 ** min(self.consecutive_failures, 20), backoff_max)
+        self.next_poll_at = now + timedelta(seconds=delay)
+        if self.consecutive_failures >= max_failures:
+            self.enabled = False
+            self.disabled_reason = f"disabled after {self.consecutive_failures} consecutive failures"
+        self.save(
+            update_fields=[
+                "last_polled_at",
+                "last_error",
+                "last_error_at",
+                "consecutive_failures",
+                "next_poll_at",
+                "enabled",
+                "disabled_reason",
+            ]
+        )
+
+
+def url_hash(canonical_url: str) -> str:
+    # URLs can exceed what a btree index holds; the unique key is their hash.
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def ready(self) -> ArticleQuerySet:
+        return self.filter(status__in=[Article.Status.EXTRACTED, Article.Status.FEED_ONLY])
+
+    def pending(self) -> ArticleQuerySet:
+        return self.filter(status=Article.Status.PENDING)
+
+    def unclustered(self) -> ArticleQuerySet:
+        return self.ready().filter(membership__isnull=True)
+
+    def published_since(self, since: datetime) -> ArticleQuerySet:
+        return self.filter(published_at__gte=since)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for its page")
+        EXTRACTED = "extracted", _("Extracted from its page")
+        FEED_ONLY = "feed_only", _("From the feed's summary")
+        FAILED = "failed", _("Failed")
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    # NULL, not "", for a missing GUID: NULLs never collide in the unique constraint.
+    guid = models.CharField(max_length=1000, null=True, blank=True)  # noqa: DJ001
+    url = models.URLField(max_length=4000)
+    canonical_url = models.URLField(max_length=4000)
+    url_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    title = models.TextField(_("title"))
+    summary = models.TextField(_("summary"), blank=True)
+    # Sanitised (nh3) at write time; never rendered from the raw feed.
+    summary_html = models.TextField(blank=True)
+    text = models.TextField(_("text"), blank=True)
+    author = models.CharField(max_length=500, blank=True)
+    image_url = models.URLField(max_length=4000, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True, db_index=True)
+    published_at = models.DateTimeField(_("published"), db_index=True)
+    # True when the feed and page gave no date and the time of ingestion stands in.
+    published_at_estimated = models.BooleanField(default=False)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    last_error = models.TextField(blank=True)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    simhash = models.BigIntegerField(null=True, blank=True)
+    # Four 16-bit bands of the SimHash: two near-copies share at least one.
+    simhash_band0 = models.IntegerField(null=True, blank=True, db_index=True)
+    simhash_band1 = models.IntegerField(null=True, blank=True, db_index=True)
+    simhash_band2 = models.IntegerField(null=True, blank=True, db_index=True)
+    simhash_band3 = models.IntegerField(null=True, blank=True, db_index=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "guid"], condition=Q(guid__isnull=False), name="article_unique_guid"
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "-published_at"], name="article_source_recent")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status in {self.Status.EXTRACTED, self.Status.FEED_ONLY}
+
+    @property
+    def text_direction(self) -> str:
+        return "rtl" if self.language in RTL_LANGUAGES else "ltr"
+
+    def mark_failed(self, error: str) -> None:
+        self.status = self.Status.FAILED
+        self.last_error = error[:5000]
+        self.save(update_fields=["status", "last_error", "updated_at"])
+
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv"})
