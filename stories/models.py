@@ -194,3 +194,43 @@ class KeyMoment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.text[:60]}"
+
+
+class AuditEntry(models.Model):
+    """Every editor action: who, what, when, and the state before and after (for undo)."""
+
+    class Action(models.TextChoices):
+        RENAME = "rename", _("Rename")
+        SUMMARY = "summary", _("Edit summary")
+        PUBLISH = "publish", _("Publish")
+        HIDE = "hide", _("Hide")
+        LOCK = "lock", _("Lock")
+        UNLOCK = "unlock", _("Unlock")
+        MERGE = "merge", _("Merge")
+        SPLIT = "split", _("Split")
+        PIN = "pin", _("Pin article")
+        EXCLUDE = "exclude", _("Exclude article")
+        KEY_MOMENT = "key_moment", _("Key moment")
+        EDIT_EVENT = "edit_event", _("Edit event")
+        ACCEPT = "accept", _("Accept assignment")
+        UNDO = "undo", _("Undo")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
+    story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+
+from articles.models import Article, Source, url_hash
+
+BASE_TIME = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    name = factory.Sequence(lambda n: f"Source {n}")
+    url = factory.Sequence(lambda n: f"https://source{n}.example/feed.xml")
+    language = "en"
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    source = factory.SubFactory(SourceFactory)
+    guid = factory.Sequence(lambda n: f"guid-{n}")
+    url = factory.Sequence(lambda n: f"https://news.example/articles/{n}")
+    canonical_url = factory.LazyAttribute(lambda a: a.url)
+    url_hash = factory.LazyAttribute(lambda a: url_hash(a.canonical_url))
+    title = factory.Sequence(lambda n: f"Headline number {n}")
+    text = "Officials met on Tuesday to discuss the plan.\nThe talks will resume next week."
+    language = "en"
+    published_at = factory.Sequence(lambda n: BASE_TIME + timedelta(minutes=n))
+    status = Article.Status.EXTRACTED
