@@ -12,4 +12,14 @@ app = Celery("silsila")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Every source has its own interval and backoff (Source.next_poll_at); this tick only
+    # claims the due ones, so a minute is the finest interval a source can have.
+    "poll-due-sources": {"task": "articles.poll_due_sources", "schedule": 60.0},
+    # Clustering runs in batches under a per-language lock; page fetches also nudge it, and
+    # this tick catches whatever a nudge missed (an article is never left unclustered).
+    "cluster-pending": {"task": "stories.cluster_pending", "schedule": 30.0},
+    # Dormancy, merging of converged stories, summaries and key moments of changed stories:
+    # slow-moving state, so every ten minutes is fresh enough.
+    "maintain-stories": {"task": "stories.maintain_stories", "schedule": 600.0},
+}

@@ -48,6 +48,9 @@ class Story(models.Model):
     first_activity_at = models.DateTimeField(_("first activity"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
     article_count = models.PositiveIntegerField(_("articles"), default=0)
+    # The article_count when the summary and key moments were last computed: they are stale
+    # whenever the story gained or lost articles since.
+    summarized_article_count = models.PositiveIntegerField(default=0)
     source_count = models.PositiveIntegerField(_("sources"), default=0)
 
     merged_into = models.ForeignKey(
@@ -214,6 +217,7 @@ class AuditEntry(models.Model):
         EDIT_EVENT = "edit_event", _("Edit event")
         ACCEPT = "accept", _("Accept assignment")
         UNDO = "undo", _("Undo")
+        RECLUSTER = "recluster", _("Re-cluster")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,0 +1,503 @@
+"""Feeding the clustering engine from the database and writing its decisions back.
+
+Partitions: one engine per language ("und" when unknown). Assignments in one partition are
+serialised by a PostgreSQL advisory lock held for the batch's transaction, so two workers never
+decide the same partition at once and can never create two stories for one event.
+
+Each worker process keeps its engines in memory. Before a batch it brings its engine up to
+date with the database: a full rebuild when an editor (or another worker's merge pass) changed
+something — the newest AuditEntry id moved — otherwise a cheap replay of the memberships other
+workers wrote since it last looked. So the engine state survives restarts (rebuilt from the
+database) and stays correct with any number of workers.
+
+Story and event ids are reserved from the database sequences while the engine runs, so all
+rows of a batch are written in a few bulk INSERTs at its end.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from articles.models import Article
+from stories import summary as summary_module
+from stories import timeline
+from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
+from stories.clustering.representation import ArticleDoc
+from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
+
+from .editing import editor_change_marker, refresh_event_stats, refresh_story_stats, unique_slug
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_LANGUAGE = "und"
+BATCH_SIZE = 500
+# Stories quiet for longer than this are not loaded into a rebuilt engine at all.
+REBUILD_HORIZON = timedelta(days=365)
+KEY_MOMENTS = 8
+_LOCK_NAMESPACE = 0x51151  # first key of pg advisory locks taken by the clustering partitions
+
+
+@dataclass
+class _Holder:
+    engine: Engine
+    marker: int  # editor_change_marker() the engine reflects
+    watermark: int  # highest Membership id of the partition the engine has seen
+
+
+@dataclass
+class ClusterSummary:
+    assigned: int = 0
+    new_stories: int = 0
+    partitions: list[str] = field(default_factory=list)
+    skipped_locked: list[str] = field(default_factory=list)
+
+
+_holders: dict[str, _Holder] = {}
+
+
+def reset_engines() -> None:
+    """Forget this process's engines (the next batch rebuilds them from the database)."""
+    _holders.clear()
+
+
+def partition_of(language: str | None) -> str:
+    return language or UNKNOWN_LANGUAGE
+
+
+def _partition_filter(partition: str) -> Q:
+    return Q(language="") if partition == UNKNOWN_LANGUAGE else Q(language=partition)
+
+
+def _doc(article: Article) -> ArticleDoc:
+    return ArticleDoc(
+        id=article.pk,
+        title=article.title,
+        text=article.text or article.summary,
+        language=article.language or None,
+        published_at=article.published_at,
+        source=str(article.source_id),
+    )
+
+
+def _try_partition_lock(partition: str) -> bool:
+    """Take the partition's transaction-scoped advisory lock, or report that another worker has it."""
+    if not settings.DATABASE_IS_POSTGRES:
+        return True  # SQLite serialises writers itself, and the embedded mode runs one worker
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, zlib.crc32(partition.encode()) >> 1]
+        )
+        return bool(cursor.fetchone()[0])
+
+
+class _IdReserver:
+    """Hands out primary keys before the rows exist, so a batch is written with bulk INSERTs."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self._next_local: int | None = None
+
+    def __call__(self) -> int:
+        if settings.DATABASE_IS_POSTGRES:
+            table = self.model._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+                return cursor.fetchone()[0]
+        if self._next_local is None:
+            self._next_local = (self.model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        value = self._next_local
+        self._next_local += 1
+        return value
+
+
+# --- Engine state -----------------------------------------------------------------------
+
+
+def _constraints(partition: str) -> EditorConstraints:
+    scope = _partition_filter(partition)
+    constraints = EditorConstraints()
+    for article_id, story_id in Membership.objects.filter(
+        Q(is_pinned=True) | Q(decided_by=Decider.EDITOR), article__in=Article.objects.filter(scope)
+    ).values_list("article_id", "story_id"):
+        constraints.pins[article_id] = story_id
+    for article_id, story_id in Exclusion.objects.filter(
+        article__in=Article.objects.filter(scope)
+    ).values_list("article_id", "story_id"):
+        constraints.excludes.setdefault(article_id, set()).add(story_id)
+    constraints.locked.update(Story.objects.filter(is_locked=True).values_list("pk", flat=True))
+    for story_id, target_id in Story.objects.filter(merged_into__isnull=False).values_list(
+        "pk", "merged_into_id"
+    ):
+        constraints.aliases[story_id] = target_id
+    return constraints
+
+
+def _rebuild(partition: str) -> _Holder:
+    marker = editor_change_marker()
+    engine = Engine(
+        EngineConfig(),
+        story_ids=_IdReserver(Story),
+        event_ids=_IdReserver(Event),
+        constraints=_constraints(partition),
+    )
+    horizon = timezone.now() - REBUILD_HORIZON
+    memberships = (
+        Membership.objects.filter(article__in=Article.objects.filter(_partition_filter(partition)))
+        .filter(story__merged_into__isnull=True)
+        .filter(Q(story__last_activity_at__gte=horizon) | Q(story__last_activity_at__isnull=True))
+        .select_related("article")
+        .order_by("article__published_at", "article_id")
+    )
+    _give_events_to_orphans(partition)
+    watermark = 0
+    for membership in memberships.iterator(chunk_size=2000):
+        engine.load(_doc(membership.article), membership.story_id, membership.event_id)
+        watermark = max(watermark, membership.pk)
+    return _Holder(engine=engine, marker=marker, watermark=watermark)
+
+
+def _give_events_to_orphans(partition: str) -> None:
+    """An editor's pin can place an article in a story without an event: give it its own."""
+    orphans = list(
+        Membership.objects.filter(event__isnull=True)
+        .filter(article__in=Article.objects.filter(_partition_filter(partition)))
+        .select_related("article")
+    )
+    for membership in orphans:
+        membership.event = Event.objects.create(
+            story_id=membership.story_id,
+            occurred_at=membership.article.published_at,
+            headline=membership.article.title[:500],
+            representative_article=membership.article,
+            article_count=1,
+        )
+    Membership.objects.bulk_update(orphans, ["event"])
+
+
+def _catch_up(holder: _Holder, partition: str) -> None:
+    """Replay what other workers assigned in this partition since this engine last looked."""
+    newer = (
+        Membership.objects.filter(pk__gt=holder.watermark)
+        .filter(article__in=Article.objects.filter(_partition_filter(partition)))
+        .select_related("article")
+        .order_by("pk")
+    )
+    for membership in newer:
+        if holder.engine.story_of(membership.article_id) is None:
+            holder.engine.load(_doc(membership.article), membership.story_id, membership.event_id)
+        holder.watermark = membership.pk
+
+
+def engine_for(partition: str) -> Engine:
+    """This process's engine for `partition`, brought up to date with the database."""
+    holder = _holders.get(partition)
+    if holder is None or holder.marker != editor_change_marker():
+        holder = _holders[partition] = _rebuild(partition)
+    else:
+        _catch_up(holder, partition)
+    return holder.engine
+
+
+# --- Assigning --------------------------------------------------------------------------
+
+
+def cluster_pending(*, limit: int = BATCH_SIZE) -> ClusterSummary:
+    """Assign every ready, unclustered article, partition by partition, in arrival order."""
+    result = ClusterSummary()
+    partitions = sorted(
+        {
+            partition_of(lang)
+            for lang in Article.objects.unclustered().values_list("language", flat=True).distinct()
+        }
+    )
+    for partition in partitions:
+        while True:
+            done = cluster_partition(partition=partition, limit=limit)
+            if done is None:
+                result.skipped_locked.append(partition)
+                break
+            assigned, new_stories = done
+            result.assigned += assigned
+            result.new_stories += new_stories
+            if assigned:
+                result.partitions.append(partition)
+            if assigned < limit:
+                break
+    return result
+
+
+def cluster_partition(*, partition: str, limit: int = BATCH_SIZE) -> tuple[int, int] | None:
+    """One batch of one partition; None when another worker holds the partition."""
+    with transaction.atomic():
+        if not _try_partition_lock(partition):
+            return None
+        engine = engine_for(partition)
+        articles = list(
+            Article.objects.unclustered()
+            .filter(_partition_filter(partition))
+            .order_by("published_at", "pk")[:limit]
+        )
+        if not articles:
+            return 0, 0
+        assignments = [engine.assign(_doc(article)) for article in articles]
+        new_stories = _write_assignments(engine, articles, assignments, partition=partition)
+        holder = _holders[partition]
+        holder.watermark = max(
+            holder.watermark,
+            Membership.objects.filter(article__in=articles).aggregate(top=Max("pk"))["top"] or 0,
+        )
+        return len(articles), new_stories
+
+
+def _write_assignments(
+    engine: Engine, articles: list[Article], assignments: list[Assignment], *, partition: str
+) -> int:
+    by_id = {article.pk: article for article in articles}
+    existing_stories = set(
+        Story.objects.filter(pk__in={a.story_id for a in assignments}).values_list("pk", flat=True)
+    )
+    new_story_ids = [
+        sid for sid in dict.fromkeys(a.story_id for a in assignments) if sid not in existing_stories
+    ]
+    stories = []
+    for story_id in new_story_ids:
+        view = engine.story(story_id)
+        title = view.title or by_id[next(a.article_id for a in assignments if a.story_id == story_id)].title
+        stories.append(
+            Story(
+                pk=story_id,
+                slug=unique_slug(title, fallback=f"story-{story_id}"),
+                title=title[:300],
+                titles=view.titles,
+                keyphrases=view.keyphrases,
+                language=view.language or partition,
+            )
+        )
+    Story.objects.bulk_create(stories)
+
+    existing_events = set(
+        Event.objects.filter(pk__in={a.event_id for a in assignments}).values_list("pk", flat=True)
+    )
+    events = {}
+    for assignment in assignments:
+        if assignment.event_id in existing_events or assignment.event_id in events:
+            continue
+        article = by_id[assignment.article_id]
+        events[assignment.event_id] = Event(
+            pk=assignment.event_id,
+            story_id=assignment.story_id,
+            occurred_at=article.published_at,
+            headline=article.title[:500],
+            representative_article=article,
+        )
+    Event.objects.bulk_create(list(events.values()))
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                article_id=a.article_id,
+                story_id=a.story_id,
+                event_id=a.event_id,
+                score=round(a.story_score, 4),
+                decided_by=Decider.EDITOR if a.decided_by == "pin" else Decider.ENGINE,
+                is_pinned=a.decided_by == "pin",
+            )
+            for a in assignments
+        ]
+    )
+    touched = {a.story_id for a in assignments}
+    refresh_story_stats(story_ids=touched)
+    refresh_event_stats(event_ids={a.event_id for a in assignments})
+    _refresh_story_views(engine, touched)
+    return len(new_story_ids)
+
+
+def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
+    """Copy the engine's titles, keyphrases and status onto the rows."""
+    rows = list(Story.objects.filter(pk__in=list(story_ids)))
+    for story in rows:
+        view = engine.story(story.pk)
+        story.title = (view.title or story.title)[:300]
+        story.titles = view.titles
+        story.keyphrases = view.keyphrases
+        story.status = Story.Status.DORMANT if view.status == "dormant" else Story.Status.ACTIVE
+    Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status"])
+
+
+# --- Maintenance ------------------------------------------------------------------------
+
+
+def maintain_partition(*, partition: str) -> dict[str, int] | None:
+    """Dormancy, merges of converged stories, then summaries and key moments of changed stories."""
+    with transaction.atomic():
+        if not _try_partition_lock(partition):
+            return None
+        engine = engine_for(partition)
+        merges = engine.merge_pass()
+        for merge in merges:
+            _persist_engine_merge(
+                source_id=merge.source_id, target_id=merge.target_id, similarity=merge.similarity
+            )
+        if merges:
+            # This engine already reflects its own merges; other workers rebuild on the marker.
+            _holders[partition].marker = editor_change_marker()
+        loaded = list(engine.story_ids())
+        dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
+        went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
+            status=Story.Status.DORMANT
+        )
+        Story.objects.filter(pk__in=set(loaded) - dormant, status=Story.Status.DORMANT).update(
+            status=Story.Status.ACTIVE
+        )
+    refreshed = refresh_story_texts(partition=partition)
+    return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
+
+
+def maintain_stories() -> dict[str, dict[str, int] | None]:
+    partitions = {partition_of(lang) for lang in Story.objects.values_list("language", flat=True).distinct()}
+    return {partition: maintain_partition(partition=partition) for partition in sorted(partitions)}
+
+
+def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) -> None:
+    source = Story.objects.filter(pk=source_id).first()
+    target = Story.objects.filter(pk=target_id).first()
+    if source is None or target is None:
+        return
+    moved = list(Membership.objects.filter(story=source).values_list("article_id", flat=True))
+    Membership.objects.filter(story=source).update(story=target)
+    Event.objects.filter(story=source).update(story=target)
+    Exclusion.objects.filter(story=source).update(story=target)
+    Story.objects.filter(merged_into=source).update(merged_into=target)
+    source.merged_into = target
+    source.status = Story.Status.DORMANT
+    source.save(update_fields=["merged_into", "status", "updated_at"])
+    refresh_story_stats(story_ids=[source.pk, target.pk])
+    # Logged like an editor's merge (user: none) so editors see it, can undo it, and other
+    # workers rebuild their engines.
+    AuditEntry.objects.create(
+        action=AuditEntry.Action.MERGE,
+        story=target,
+        before={"memberships": {str(source.pk): moved}, "stories": [source.pk]},
+        after={"into": target.pk, "articles": len(moved), "similarity": similarity, "by": "engine"},
+    )
+
+
+def refresh_story_texts(*, partition: str | None = None, story_ids: Iterable[int] | None = None) -> int:
+    """Recompute summaries and key moments of stories whose articles changed since last time."""
+    stories = Story.objects.filter(merged_into__isnull=True)
+    if story_ids is not None:
+        stories = stories.filter(pk__in=list(story_ids))
+    else:
+        stories = stories.exclude(summarized_article_count=F("article_count"))
+    if partition is not None:
+        stories = stories.filter(language=partition if partition != UNKNOWN_LANGUAGE else "")
+    count = 0
+    for story in stories.order_by("-last_activity_at")[:500]:
+        refresh_story_text(story=story)
+        count += 1
+    return count
+
+
+def refresh_story_text(*, story: Story) -> None:
+    """Summary sentences and engine key moments for one story (editors' moments are kept)."""
+    articles = list(
+        Article.objects.filter(membership__story=story)
+        .order_by("published_at", "pk")
+        .only("pk", "title", "text", "summary", "language", "published_at", "source_id")
+    )
+    sentences = summary_module.summarize(
+        [summary_module.SummaryArticle(a.title, a.text or a.summary, a.language or None) for a in articles],
+        language=story.language,
+    )
+    fixed = [
+        timeline.KeyMoment(date=m.date, text=m.text, article_id=m.article_id)
+        for m in story.key_moments.filter(decided_by=Decider.EDITOR)
+    ]
+    count = min(KEY_MOMENTS, max(len(fixed), _days_spanned(articles) // 2 + 1))
+    moments = timeline.key_moments(
+        [
+            timeline.StoryArticle(
+                id=a.pk,
+                title=a.title,
+                text=a.text or a.summary,
+                language=a.language or None,
+                published_at=a.published_at,
+                source=str(a.source_id),
+            )
+            for a in articles
+        ],
+        count,
+        fixed=fixed,
+        language=story.language or None,
+    )
+    with transaction.atomic():
+        KeyMoment.objects.filter(story=story, decided_by=Decider.ENGINE).delete()
+        fixed_days = {m.date for m in fixed}
+        KeyMoment.objects.bulk_create(
+            [
+                KeyMoment(
+                    story=story, date=m.date, text=m.text, article_id=m.article_id, decided_by=Decider.ENGINE
+                )
+                for m in moments
+                if m.date not in fixed_days
+            ]
+        )
+        Story.objects.filter(pk=story.pk).update(
+            summary=" ".join(sentences), summarized_article_count=len(articles)
+        )
+
+
+def _days_spanned(articles: list[Article]) -> int:
+    days: set[date] = {a.published_at.date() for a in articles}
+    return len(days)
+
+
+# --- Re-clustering ----------------------------------------------------------------------
+
+
+def recluster(*, since: datetime | None = None) -> ClusterSummary:
+    """Rebuild the engine's assignments from scratch, keeping every editor decision.
+
+    Engine-decided memberships (of articles published since `since`, or all) are dropped;
+    pinned and editor-decided ones stay, exclusions stay, locked and merged stories stay.
+    Stories left empty that no editor touched are deleted. Then everything is assigned again.
+    """
+    engine_made = Membership.objects.filter(decided_by=Decider.ENGINE, is_pinned=False)
+    if since is not None:
+        engine_made = engine_made.filter(article__published_at__gte=since)
+    with transaction.atomic():
+        touched = set(engine_made.values_list("story_id", flat=True))
+        engine_made.delete()
+        refresh_story_stats(story_ids=touched)
+        Story.objects.filter(
+            pk__in=touched,
+            article_count=0,
+            editor_title="",
+            editor_summary="",
+            is_locked=False,
+            merged_stories__isnull=True,
+        ).delete()
+        # Every process's engine must be rebuilt: the audit entry moves the marker.
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.RECLUSTER, after={"since": since.isoformat() if since else None}
+        )
+    reset_engines()
+    result = cluster_pending()
+    refresh_story_texts()
+    return result
+
+
+def assignments_by_partition() -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for language in Membership.objects.values_list("article__language", flat=True):
+        counts[partition_of(language)] += 1
+    return dict(counts)

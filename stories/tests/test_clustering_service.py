@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+
+from articles.models import Article
+from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
+from stories.models import AuditEntry, Exclusion, KeyMoment, Membership, Story
+from stories.services import clustering, editing
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
+
+QUAKE = (
+    "A magnitude 6.3 earthquake struck Elazig province in eastern Turkey, collapsing buildings. "
+    "Rescue teams searched the rubble of Elazig through the night as the death toll rose."
+)
+QUAKE_FOLLOW_UP = (
+    "Rescuers in Elazig pulled a girl alive from the rubble 30 hours after the earthquake in eastern Turkey, "
+    "as the death toll from the magnitude 6.3 quake rose again."
+)
+SUMMIT = (
+    "Delegates at the coastal cities climate summit in Lisbon argued over who should pay into "
+    "a five billion dollar adaptation fund for sea walls and flood defences."
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_engines():
+    clustering.reset_engines()
+    yield
+    clustering.reset_engines()
+
+
+def _article(title: str, text: str, *, hours: int = 0, **kwargs) -> Article:
+    return ArticleFactory(title=title, text=text, published_at=BASE_TIME + timedelta(hours=hours), **kwargs)
+
+
+@pytest.mark.django_db
+def test_it_assigns_every_ready_article_to_exactly_one_story():
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    follow_up = _article(
+        "Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30
+    )
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    pending = ArticleFactory(status=Article.Status.PENDING)
+
+    result = clustering.cluster_pending()
+
+    assert result.assigned == 3
+    memberships = {m.article_id: m for m in Membership.objects.all()}
+    assert set(memberships) == {quake.pk, follow_up.pk, summit.pk}
+    assert memberships[quake.pk].story_id == memberships[follow_up.pk].story_id
+    assert memberships[summit.pk].story_id != memberships[quake.pk].story_id
+    assert pending.pk not in memberships
+    story = Story.objects.get(pk=memberships[quake.pk].story_id)
+    assert story.article_count == 2
+    assert story.first_activity_at == quake.published_at
+    assert story.last_activity_at == follow_up.published_at
+    assert story.events.count() >= 1
+    assert all(m.event_id for m in memberships.values())
+
+
+@pytest.mark.django_db
+def test_clustering_again_is_a_no_op():
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    clustering.cluster_pending()
+    assert clustering.cluster_pending().assigned == 0
+    assert Membership.objects.count() == 1
+    assert Story.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_restarted_worker_rebuilds_its_engine_and_adds_to_the_existing_story():
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    clustering.cluster_pending()
+    clustering.reset_engines()  # as after a restart, or on another worker process
+    _article("Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30)
+
+    clustering.cluster_pending()
+
+    assert Story.objects.count() == 1
+    assert Story.objects.get().article_count == 2
+
+
+@pytest.mark.django_db
+def test_a_second_worker_catches_up_with_what_the_first_one_wrote():
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    clustering.cluster_pending()  # this process's engine now knows one story
+    first_engine = clustering.engine_for("en")
+    # Another worker assigns an article this engine has not seen.
+    other_worker_article = _article("Turkey earthquake: Elazig search goes on", QUAKE_FOLLOW_UP, hours=5)
+    saved = dict(clustering._holders)
+    clustering.reset_engines()
+    clustering.cluster_pending()
+    clustering._holders.update(saved)
+
+    assert clustering.engine_for("en") is first_engine
+    assert first_engine.story_of(other_worker_article.pk) == other_worker_article.membership.story_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partition_held_by_another_worker_is_skipped():
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    held = threading.Event()
+    release = threading.Event()
+
+    def other_worker():
+        with transaction.atomic():
+            assert clustering._try_partition_lock("en")
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert held.wait(10)
+        assert clustering.cluster_partition(partition="en") is None
+        assert Membership.objects.count() == 0
+    finally:
+        release.set()
+        thread.join()
+    assert clustering.cluster_partition(partition="en") == (1, 1)
+
+
+@pytest.mark.django_db
+def test_an_excluded_article_never_returns_to_its_story():
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    follow_up = _article(
+        "Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30
+    )
+    clustering.cluster_pending()
+    story = Story.objects.get(memberships__article=quake)
+    assert follow_up.membership.story == story
+
+    editing.exclude_article(article=follow_up, story=story, user=None)
+    clustering.cluster_pending()
+    # And a new article on the same event does not pull it back.
+    _article("Elazig earthquake: rescuers find survivor in rubble", QUAKE_FOLLOW_UP, hours=31)
+    clustering.cluster_pending()
+
+    follow_up.refresh_from_db()
+    assert Membership.objects.get(article=follow_up).story_id != story.pk
+    assert Exclusion.objects.filter(article=follow_up, story=story).exists()
+
+
+@pytest.mark.django_db
+def test_recluster_keeps_pins_and_exclusions():
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    follow_up = _article(
+        "Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30
+    )
+    clustering.cluster_pending()
+    quake_story = quake.membership.story
+    summit_story = Story.objects.get(memberships__article=summit)
+    editing.pin_article(article=summit, story=quake_story, user=None)
+    editing.exclude_article(article=follow_up, story=quake_story, user=None)
+
+    call_command("recluster")
+
+    assert Membership.objects.get(article=summit).story_id == quake_story.pk
+    assert Membership.objects.get(article=follow_up).story_id != quake_story.pk
+    assert Membership.objects.count() == 3
+    assert not Story.objects.filter(pk=summit_story.pk, article_count__gt=0).exists()
+
+
+@pytest.mark.django_db
+def test_new_articles_join_the_story_an_editor_merged_into():
+    first = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    quake_story = first.membership.story
+    summit_story = summit.membership.story
+
+    editing.merge_stories(target=summit_story, others=[quake_story], user=None)
+    _article("Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30)
+    clustering.cluster_pending()
+
+    quake_story.refresh_from_db()
+    assert quake_story.merged_into_id == summit_story.pk
+    assert Membership.objects.filter(story=summit_story).count() == 3
+    assert not Membership.objects.filter(story=quake_story).exists()
+
+
+@pytest.mark.django_db
+def test_maintenance_marks_quiet_stories_dormant_in_stream_time():
+    _article("Lisbon climate summit split over adaptation fund", SUMMIT)
+    clustering.cluster_pending()
+    summit_story = Story.objects.get()
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE, hours=24 * 60)
+    clustering.cluster_pending()
+
+    clustering.maintain_stories()
+
+    summit_story.refresh_from_db()
+    assert summit_story.status == Story.Status.DORMANT
+    assert Story.objects.exclude(pk=summit_story.pk).get().status == Story.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_summaries_and_key_moments_are_written_and_editor_moments_kept():
+    source = SourceFactory()
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE, source=source)
+    _article("Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30)
+    clustering.cluster_pending()
+    story = Story.objects.get()
+    event = story.events.order_by("occurred_at").first()
+    editing.edit_event(event=event, user=None, is_key_moment=True)
+
+    assert clustering.refresh_story_texts() == 1
+
+    story.refresh_from_db()
+    assert "Elazig" in story.summary
+    assert story.summarized_article_count == 2
+    editor_moments = KeyMoment.objects.filter(story=story, decided_by="editor")
+    assert [m.text for m in editor_moments] == [event.display_headline]
+    assert clustering.refresh_story_texts() == 0  # nothing changed since
+
+
+@pytest.mark.django_db
+def test_an_engine_merge_moves_the_rows_is_audited_and_rebuilds_other_engines():
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    stale_engine = clustering.engine_for("en")
+    source, target = quake.membership.story, Membership.objects.get(article=summit).story
+
+    clustering._persist_engine_merge(source_id=source.pk, target_id=target.pk, similarity=0.7)
+
+    source.refresh_from_db()
+    assert source.merged_into_id == target.pk
+    assert set(Membership.objects.filter(story=target).values_list("article_id", flat=True)) == {
+        quake.pk,
+        summit.pk,
+    }
+    entry = AuditEntry.objects.get()
+    assert entry.user is None
+    assert entry.after["by"] == "engine"
+    assert entry.before == {"memberships": {str(source.pk): [quake.pk]}, "stories": [source.pk]}
+    # Another process's engine sees the audit trail move and rebuilds with the merge in it.
+    rebuilt = clustering.engine_for("en")
+    assert rebuilt is not stale_engine
+    assert rebuilt.story_of(quake.pk) == target.pk
+
+
+@pytest.mark.django_db
+def test_the_demo_corpus_keeps_the_look_alike_stories_apart():
+    call_command("load_demo")
+    gold = {}
+    for line in DEMO_FILE.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        gold[record["id"]] = record["story"]
+    labels_per_story: dict[int, set[str]] = defaultdict(set)
+    for guid, story_id in Membership.objects.values_list("article__guid", "story_id"):
+        labels_per_story[story_id].add(gold[guid])
+    assert Membership.objects.count() == len(gold)
+    mixed = [
+        labels for labels in labels_per_story.values() if {"iran-us-contacts", "iran-protests"} <= labels
+    ]
+    assert mixed == []
+    assert KeyMoment.objects.exists()
+    assert AuditEntry.objects.count() == 0
+    assert connection.vendor == "postgresql"
