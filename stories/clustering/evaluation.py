@@ -1,0 +1,100 @@
+"""Running the engine over labelled JSONL files (docs in ``/work/shared/eval/README.md``).
+
+Shared by the ``cluster_eval`` and ``bench_clustering`` commands and their tests, so the
+numbers in reports and the regression floors in tests come from the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .engine import Engine
+from .metrics import BCubed, bcubed
+from .representation import ArticleDoc
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRun:
+    predictions: dict[object, object]  # article id -> story id, in arrival order
+    score: BCubed | None  # None when the file has no gold labels
+    seconds: float
+
+    @property
+    def articles_per_second(self) -> float:
+        return len(self.predictions) / self.seconds if self.seconds else 0.0
+
+
+def read_articles(path: Path | str) -> tuple[list[ArticleDoc], dict[object, object]]:
+    """The file's articles in file order, and the gold story of each labelled one."""
+    docs: list[ArticleDoc] = []
+    gold: dict[object, object] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            published = row.get("published_at")
+            docs.append(
+                ArticleDoc(
+                    id=row["id"],
+                    title=row.get("title") or "",
+                    text=row.get("text") or "",
+                    language=row.get("lang") or row.get("language"),
+                    published_at=datetime.fromisoformat(published) if published else None,
+                    source=row.get("source"),
+                )
+            )
+            if row.get("story") is not None:
+                gold[row["id"]] = row["story"]
+    return docs, gold
+
+
+def evaluate(docs: Iterable[ArticleDoc], gold: dict[object, object], engine: Engine | None = None) -> EvalRun:
+    """Cluster ``docs`` in order with a fresh (or the given) engine and score against ``gold``."""
+    engine = engine or Engine()
+    started = time.perf_counter()
+    predictions = {doc.id: engine.assign(doc).story_id for doc in docs}
+    seconds = time.perf_counter() - started
+    score = bcubed(predictions, gold) if gold else None
+    return EvalRun(predictions, score, seconds)
+
+
+def pair_correlation(
+    path: Path | str, lang1: str = "ar", lang2: str = "ar", engine: Engine | None = None
+) -> float:
+    """Pearson correlation of ``engine.similarity`` with minus overall on a SemEval-2022 pairs file.
+
+    The engine first observes every text of the selected pairs (unsupervised: document
+    frequencies only), as it would have seen the surrounding news in production.
+    """
+    engine = engine or Engine()
+    pairs: list[tuple[ArticleDoc, ArticleDoc, float]] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            row = json.loads(line)
+            if (row["lang1"], row["lang2"]) != (lang1, lang2):
+                continue
+            a = ArticleDoc(f"{number}a", "", row["text1"], lang1)
+            b = ArticleDoc(f"{number}b", "", row["text2"], lang2)
+            pairs.append((a, b, -float(row["overall"])))
+    for a, b, _ in pairs:
+        engine.observe(a)
+        engine.observe(b)
+    return pearson([engine.similarity(a, b) for a, b, _ in pairs], [gold for _, _, gold in pairs])
+
+
+def pearson(xs: list[float], ys: list[float]) -> float:
+    n = len(xs)
+    if n < 2:
+        return 0.0
+    mx, my = sum(xs) / n, sum(ys) / n
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    vx = sum((x - mx) ** 2 for x in xs)
+    vy = sum((y - my) ** 2 for y in ys)
+    return cov / math.sqrt(vx * vy) if vx and vy else 0.0

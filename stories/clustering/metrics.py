@@ -1,0 +1,38 @@
+"""B-cubed precision, recall and F1 of a clustering against gold labels (Bagga & Baldwin 1998).
+
+For each item, precision is the share of its predicted cluster that shares its gold cluster,
+recall the share of its gold cluster that shares its predicted cluster; both are averaged
+over items, and F1 is the harmonic mean of the two averages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BCubed:
+    precision: float
+    recall: float
+    f1: float
+    predicted_clusters: int
+    gold_clusters: int
+
+
+def bcubed(predicted: Mapping[Hashable, Hashable], gold: Mapping[Hashable, Hashable]) -> BCubed:
+    """Score ``predicted`` (item → cluster) against ``gold`` (item → class) over the gold items."""
+    items = [item for item in gold if item in predicted]
+    if len(items) != len(gold):
+        missing = len(gold) - len(items)
+        raise ValueError(f"{missing} gold items have no prediction")
+    if not items:
+        return BCubed(0.0, 0.0, 0.0, 0, 0)
+    pair = Counter((predicted[i], gold[i]) for i in items)
+    pred_size = Counter(predicted[i] for i in items)
+    gold_size = Counter(gold[i] for i in items)
+    precision = sum(pair[predicted[i], gold[i]] / pred_size[predicted[i]] for i in items) / len(items)
+    recall = sum(pair[predicted[i], gold[i]] / gold_size[gold[i]] for i in items) / len(items)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return BCubed(precision, recall, f1, len(pred_size), len(gold_size))
