@@ -3,11 +3,16 @@
 Every editor action is one transaction that changes the rows, writes an AuditEntry with the
 state before and after, and so also tells the clustering worker that its in-memory engine
 must be rebuilt from the database (the audit trail is the change log it watches).
+
+`before` keeps what undo needs to put things back: for actions that move articles, a
+snapshot of each article's membership (`membership_snapshot`), restored as it was by `_restore`.
+Those snapshots are also where the quality report reads what the engine had decided
+before an editor corrected it (see stories/quality.py).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -100,14 +105,14 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
         .values_list("event_id", "n")
     )
     Event.objects.filter(pk__in=event_ids).exclude(pk__in=list(counts)).delete()
-    events = list(Event.objects.filter(pk__in=list(counts)).select_related("representative_article"))
-    representative_lost = []
+    events = list(Event.objects.filter(pk__in=list(counts)))
+    still_members = set(
+        Membership.objects.filter(event_id__in=list(counts)).values_list("event_id", "article_id")
+    )
     for event in events:
         event.article_count = counts[event.pk]
-        rep = event.representative_article
-        if rep is None or not Membership.objects.filter(event=event, article=rep).exists():
-            representative_lost.append(event)
-    for event in representative_lost:
+        if (event.pk, event.representative_article_id) in still_members:
+            continue
         first = (
             Membership.objects.filter(event=event)
             .select_related("article")
@@ -123,6 +128,10 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
 # --- Audit ------------------------------------------------------------------------------
 
 
+def _user_or_none(user: User | None) -> User | None:
+    return user if user is not None and user.is_authenticated else None
+
+
 def _audit(
     *,
     user: User | None,
@@ -134,7 +143,7 @@ def _audit(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     return AuditEntry.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
+        user=_user_or_none(user),
         action=action,
         story=story,
         article=article,
@@ -149,21 +158,149 @@ def editor_change_marker() -> int:
     return AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
 
 
+def audit_rows(*, since: datetime | None = None) -> list[dict[str, Any]]:
+    """The audit trail as plain dicts, oldest first, for stories.quality (which has no ORM)."""
+    entries = AuditEntry.objects.order_by("created_at", "pk")
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    return list(
+        entries.values("id", "action", "story_id", "article_id", "before", "after", "created_at", "undone_at")
+    )
+
+
+# --- Membership snapshots (for undo and for the quality report) -------------------------
+
+
+def membership_snapshot(article_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Each article's membership as it is now; `story: None` for an article in no story.
+
+    The format of `before["memberships"]` in the audit trail: what undo restores and what
+    the quality report reads as the prediction.
+    """
+    article_ids = sorted(set(article_ids))
+    rows = {
+        row["article_id"]: row
+        for row in Membership.objects.filter(article_id__in=article_ids).values(
+            "article_id", "story_id", "event_id", "decided_by", "is_pinned", "score"
+        )
+    }
+    snapshot = []
+    for article_id in article_ids:
+        row = rows.get(article_id)
+        if row is None:
+            snapshot.append({"article": article_id, "story": None})
+        else:
+            snapshot.append(
+                {
+                    "article": article_id,
+                    "story": row["story_id"],
+                    "event": row["event_id"],
+                    "decided_by": row["decided_by"],
+                    "is_pinned": row["is_pinned"],
+                    "score": row["score"],
+                }
+            )
+    return snapshot
+
+
+def _sizes(story_ids: Iterable[int | None]) -> dict[str, int]:
+    """Member counts of stories just before an action: context for the quality report."""
+    ids = {pk for pk in story_ids if pk is not None}
+    counts = dict(
+        Membership.objects.filter(story_id__in=ids)
+        .values("story_id")
+        .annotate(n=Count("pk"))
+        .values_list("story_id", "n")
+    )
+    return {str(pk): counts.get(pk, 0) for pk in sorted(ids)}
+
+
+def _restore(snapshot: list[dict[str, Any]]) -> None:
+    """Put memberships back as `membership_snapshot` saw them (events too, where they still can be)."""
+    by_article = {row["article"]: row for row in snapshot}
+    current = {m.article_id: m for m in Membership.objects.filter(article_id__in=list(by_article))}
+    touched_stories = {m.story_id for m in current.values()}
+    touched_events = {m.event_id for m in current.values() if m.event_id}
+    live_stories = set(
+        Story.objects.filter(pk__in={row["story"] for row in snapshot if row["story"]}).values_list(
+            "pk", flat=True
+        )
+    )
+    wanted_story_of_event = {row["event"]: row["story"] for row in snapshot if row["story"] and row["event"]}
+    usable_events: set[int] = set()
+    for event in Event.objects.filter(pk__in=list(wanted_story_of_event)):
+        wanted = wanted_story_of_event[event.pk]
+        if event.story_id == wanted:
+            usable_events.add(event.pk)
+            continue
+        # An event that moved whole goes back whole; one that others now share stays put.
+        shared = Membership.objects.filter(event=event).exclude(article_id__in=list(by_article)).exists()
+        if not shared:
+            event.story_id = wanted
+            event.save(update_fields=["story"])
+            usable_events.add(event.pk)
+    titles = dict(
+        Article.objects.filter(pk__in=list(by_article)).values_list("pk", "title")
+    )  # for events that have to be recreated
+    published = dict(Article.objects.filter(pk__in=list(by_article)).values_list("pk", "published_at"))
+    recreated: dict[tuple[int, int], Event] = {}
+    to_delete: list[int] = []
+    to_save: list[Membership] = []
+    for article_id, row in by_article.items():
+        membership = current.get(article_id)
+        if row["story"] is None or row["story"] not in live_stories:
+            if membership is not None:
+                to_delete.append(membership.pk)
+            continue
+        event_id = row["event"]
+        if event_id is not None and event_id not in usable_events:
+            key = (row["story"], event_id)
+            if key not in recreated:
+                recreated[key] = Event.objects.create(
+                    story_id=row["story"],
+                    occurred_at=published[article_id],
+                    headline=titles[article_id][:500],
+                    representative_article_id=article_id,
+                )
+            event_id = recreated[key].pk
+        if membership is None:
+            membership = Membership(article_id=article_id)
+        membership.story_id = row["story"]
+        membership.event_id = event_id
+        membership.decided_by = row["decided_by"]
+        membership.is_pinned = row["is_pinned"]
+        membership.score = row["score"]
+        to_save.append(membership)
+    Membership.objects.filter(pk__in=to_delete).delete()
+    for membership in to_save:
+        membership.save()
+    refresh_story_stats(story_ids=touched_stories | live_stories)
+    refresh_event_stats(event_ids=touched_events | usable_events | {e.pk for e in recreated.values()})
+
+
 # --- Story-level edits ------------------------------------------------------------------
 
 
 @transaction.atomic
 def rename_story(
-    *, story: Story, user: User | None, title: str = "", titles: dict[str, str] | None = None
+    *, story: Story, user: User | None, title: str | None = None, titles: dict[str, str] | None = None
 ) -> Story:
-    """Set the editor's title (shown everywhere) and, optionally, titles per language."""
+    """Set the editor's title (shown everywhere) and/or the title per language.
+
+    `title=None` leaves the editor's title as it is; "" removes it (the engine's shows again).
+    In `titles`, an empty text removes that language's title.
+    """
     before = {"editor_title": story.editor_title, "titles": story.titles}
-    story.editor_title = title.strip()[:300]
+    if title is not None:
+        story.editor_title = title.strip()[:300]
     if titles is not None:
-        story.titles = {
-            **story.titles,
-            **{lang: text.strip() for lang, text in titles.items() if text.strip()},
-        }
+        merged = dict(story.titles)
+        for language, text in titles.items():
+            if text.strip():
+                merged[language] = text.strip()[:300]
+            else:
+                merged.pop(language, None)
+        story.titles = merged
     story.save(update_fields=["editor_title", "titles", "updated_at"])
     _audit(
         user=user,
@@ -213,28 +350,24 @@ def set_locked(*, story: Story, user: User | None, locked: bool) -> Story:
 # --- Moving articles between stories ---------------------------------------------------
 
 
-def _memberships_by_story(article_ids: Iterable[int]) -> dict[str, list[int]]:
-    moved: dict[str, list[int]] = {}
-    for article_id, story_id in Membership.objects.filter(article_id__in=list(article_ids)).values_list(
-        "article_id", "story_id"
-    ):
-        moved.setdefault(str(story_id), []).append(article_id)
-    return moved
-
-
 def _move_articles(*, article_ids: list[int], target: Story, pin: bool) -> list[int]:
-    """Move memberships (keeping event groupings where the event moves whole) to `target`.
+    """Move memberships to `target` as editor decisions, keeping event groupings.
 
-    Returns the ids of the stories the articles came from.
+    An event whose every article moves goes along whole; a partly moved event is split, its
+    moving articles forming a new event in `target`. Returns the ids of the stories left.
     """
     memberships = list(Membership.objects.filter(article_id__in=article_ids).select_related("event"))
     origins = {m.story_id for m in memberships}
-    # An event whose every article moves goes along with them; a partly moved event is split.
     event_ids = {m.event_id for m in memberships if m.event_id}
     moving_per_event = Counter(m.event_id for m in memberships if m.event_id)
-    whole_events = {
-        e.pk for e in Event.objects.filter(pk__in=event_ids) if e.article_count <= moving_per_event[e.pk]
-    }
+    # Count real memberships, not Event.article_count: the denormalised count may lag.
+    members_per_event = dict(
+        Membership.objects.filter(event_id__in=event_ids)
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .values_list("event_id", "n")
+    )
+    whole_events = {e for e in event_ids if members_per_event.get(e, 0) <= moving_per_event[e]}
     Event.objects.filter(pk__in=whole_events).update(story=target)
     new_events: dict[int, Event] = {}
     for membership in memberships:
@@ -253,24 +386,62 @@ def _move_articles(*, article_ids: list[int], target: Story, pin: bool) -> list[
         membership.is_pinned = membership.is_pinned or pin
     Membership.objects.bulk_update(memberships, ["story", "event", "decided_by", "is_pinned"])
     Exclusion.objects.filter(article_id__in=article_ids, story=target).delete()
-    touched_events = event_ids | {e.pk for e in new_events.values()}
     refresh_story_stats(story_ids=origins | {target.pk})
-    refresh_event_stats(event_ids=touched_events)
+    refresh_event_stats(event_ids=event_ids | {e.pk for e in new_events.values()})
     return sorted(origins - {target.pk})
+
+
+def _lock_stories(story_ids: Iterable[int]) -> dict[int, Story]:
+    # Row locks keep two editors (or an editor and the engine's writer) from merging the
+    # same stories at once; taken in pk order so two transactions cannot deadlock.
+    return {s.pk: s for s in Story.objects.select_for_update().filter(pk__in=set(story_ids)).order_by("pk")}
 
 
 @transaction.atomic
 def merge_stories(*, target: Story, others: Iterable[Story], user: User | None) -> Story:
     """Merge `others` into `target`; their URLs redirect to it from now on."""
-    others = [s for s in others if s.pk != target.pk]
-    if not others:
+    other_ids = {s.pk for s in others} - {target.pk}
+    if not other_ids:
         raise EditorError("choose at least two different stories to merge")
+    locked = _lock_stories([target.pk, *other_ids])
+    target = locked[target.pk]
+    others = [locked[pk] for pk in sorted(other_ids)]
     if target.merged_into_id:
         raise EditorError("the story to merge into has itself been merged away")
+    for story in others:
+        if story.merged_into_id:
+            raise EditorError(f"“{story}” has already been merged into another story")
     article_ids = list(Membership.objects.filter(story__in=others).values_list("article_id", flat=True))
-    before = {"memberships": _memberships_by_story(article_ids), "stories": [s.pk for s in others]}
+    target_articles = set(Membership.objects.filter(story=target).values_list("article_id", flat=True))
+    # "Not B" becomes "not A" for B's exclusions, except where A holds the article or already
+    # excludes it: those stay on B, where they no longer matter.
+    excluded_from_target = set(Exclusion.objects.filter(story=target).values_list("article_id", flat=True))
+    movable = {
+        pk: story_id
+        for pk, story_id, article_id in Exclusion.objects.filter(story__in=others)
+        .order_by("pk")
+        .values_list("pk", "story_id", "article_id")
+        if article_id not in target_articles and article_id not in excluded_from_target
+    }
+    before = {
+        "memberships": membership_snapshot(article_ids),
+        "target_memberships": membership_snapshot(target_articles),
+        "stories": {str(s.pk): {"status": s.status} for s in others},
+        "redirects": {
+            str(pk): into
+            for pk, into in Story.objects.filter(merged_into__in=others).values_list("pk", "merged_into_id")
+        },
+        "exclusions": {str(pk): story_id for pk, story_id in movable.items()},
+    }
+    # Two exclusions of one article from two merged stories cannot both move.
+    seen: set[int] = set()
+    for pk, article_id in Exclusion.objects.filter(pk__in=list(movable)).values_list("pk", "article_id"):
+        if article_id in seen:
+            movable.pop(pk)
+            before["exclusions"].pop(str(pk))
+        seen.add(article_id)
     _move_articles(article_ids=article_ids, target=target, pin=False)
-    Exclusion.objects.filter(story__in=others).update(story=target)
+    Exclusion.objects.filter(pk__in=list(movable)).update(story=target)
     for story in others:
         story.merged_into = target
         story.status = Story.Status.DORMANT
@@ -282,7 +453,7 @@ def merge_stories(*, target: Story, others: Iterable[Story], user: User | None) 
         action=AuditEntry.Action.MERGE,
         story=target,
         before=before,
-        after={"into": target.pk, "articles": len(article_ids)},
+        after={"into": target.pk, "stories": sorted(other_ids), "articles": len(article_ids)},
     )
     return target
 
@@ -312,19 +483,31 @@ def split_story(
         raise EditorError("choose articles or events of this story to move")
     if target is not None and target.pk == story.pk:
         raise EditorError("the articles are already in this story")
+    if target is not None and target.merged_into_id:
+        raise EditorError("that story has been merged into another one; move the articles there")
+    created = target is None
     if target is None:
-        first = Article.objects.filter(pk__in=chosen).order_by("published_at").first()
-        title = title.strip() or first.title
+        first = Article.objects.filter(pk__in=chosen).order_by("published_at", "pk").first()
+        title = title.strip()
         target = Story.objects.create(
-            slug=unique_slug(title),
-            title=title[:300],
-            editor_title=title[:300] if title else "",
+            slug=unique_slug(title or first.title),
+            title=(title or first.title)[:300],
+            # Only a title the editor wrote is an editor's title; the engine may retitle otherwise.
+            editor_title=title[:300],
             language=first.language or story.language,
+            is_published=story.is_published,
         )
-    before = {"memberships": _memberships_by_story(chosen)}
+    already_excluded = set(
+        Exclusion.objects.filter(story=story, article_id__in=chosen).values_list("article_id", flat=True)
+    )
+    before = {
+        "memberships": membership_snapshot(chosen),
+        "new_exclusions": sorted(chosen - already_excluded),
+        "sizes": _sizes([story.pk, None if created else target.pk]),
+    }
     _move_articles(article_ids=sorted(chosen), target=target, pin=True)
     Exclusion.objects.bulk_create(
-        [Exclusion(article_id=a, story=story, created_by=_user_or_none(user)) for a in chosen],
+        [Exclusion(article_id=a, story=story, created_by=_user_or_none(user)) for a in sorted(chosen)],
         ignore_conflicts=True,
     )
     _audit(
@@ -332,26 +515,27 @@ def split_story(
         action=AuditEntry.Action.SPLIT,
         story=story,
         before=before,
-        after={"into": target.pk, "articles": sorted(chosen)},
+        after={"into": target.pk, "articles": sorted(chosen), "created": created},
     )
     return target
 
 
-def _user_or_none(user: User | None) -> User | None:
-    return user if user is not None and user.is_authenticated else None
-
-
 @transaction.atomic
 def pin_article(*, article: Article, story: Story, user: User | None) -> Membership:
-    """Keep `article` in `story` whatever the engine later decides."""
-    before = {"memberships": _memberships_by_story([article.pk])}
+    """Keep `article` in `story` whatever the engine later decides (moving it there if need be)."""
+    if story.merged_into_id:
+        raise EditorError("that story has been merged into another one")
     membership = Membership.objects.filter(article=article).first()
-    if membership is None or membership.story_id != story.pk:
-        if membership is None:
-            Membership.objects.create(article=article, story=story, decided_by=Decider.EDITOR, is_pinned=True)
-            refresh_story_stats(story_ids=[story.pk])
-        else:
-            _move_articles(article_ids=[article.pk], target=story, pin=True)
+    before = {
+        "memberships": membership_snapshot([article.pk]),
+        "sizes": _sizes([story.pk, membership.story_id if membership else None]),
+    }
+    if membership is None:
+        Membership.objects.create(article=article, story=story, decided_by=Decider.EDITOR, is_pinned=True)
+        Exclusion.objects.filter(article=article, story=story).delete()
+        refresh_story_stats(story_ids=[story.pk])
+    elif membership.story_id != story.pk:
+        _move_articles(article_ids=[article.pk], target=story, pin=True)
     else:
         Membership.objects.filter(pk=membership.pk).update(is_pinned=True, decided_by=Decider.EDITOR)
     _audit(
@@ -368,10 +552,11 @@ def pin_article(*, article: Article, story: Story, user: User | None) -> Members
 @transaction.atomic
 def exclude_article(*, article: Article, story: Story, user: User | None) -> Exclusion:
     """ "Not this story": take the article out; the engine re-assigns it anywhere but here."""
-    before = {"memberships": _memberships_by_story([article.pk])}
-    exclusion, _ = Exclusion.objects.get_or_create(
+    before = {"memberships": membership_snapshot([article.pk]), "sizes": _sizes([story.pk])}
+    exclusion, created = Exclusion.objects.get_or_create(
         article=article, story=story, defaults={"created_by": _user_or_none(user)}
     )
+    before["exclusion_existed"] = not created
     membership = Membership.objects.filter(article=article, story=story).first()
     if membership is not None:
         event_id = membership.event_id
@@ -393,13 +578,17 @@ def exclude_article(*, article: Article, story: Story, user: User | None) -> Exc
 @transaction.atomic
 def accept_assignment(*, article: Article, user: User | None) -> Membership:
     """An editor confirms the engine's choice: it becomes an editor decision (a gold label)."""
-    membership = Membership.objects.select_related("story").get(article=article)
+    membership = Membership.objects.select_related("story").filter(article=article).first()
+    if membership is None:
+        raise EditorError("this article is in no story yet")
+    before = {"memberships": membership_snapshot([article.pk]), "sizes": _sizes([membership.story_id])}
     Membership.objects.filter(pk=membership.pk).update(decided_by=Decider.EDITOR)
     _audit(
         user=user,
         action=AuditEntry.Action.ACCEPT,
         story=membership.story,
         article=article,
+        before=before,
         after={"story": membership.story_id},
     )
     membership.decided_by = Decider.EDITOR
@@ -409,6 +598,14 @@ def accept_assignment(*, article: Article, user: User | None) -> Membership:
 # --- Events and key moments -------------------------------------------------------------
 
 
+def _event_state(event: Event) -> dict[str, Any]:
+    return {
+        "editor_headline": event.editor_headline,
+        "editor_occurred_at": event.editor_occurred_at.isoformat() if event.editor_occurred_at else None,
+        "is_key_moment": event.is_key_moment,
+    }
+
+
 @transaction.atomic
 def edit_event(
     *,
@@ -416,34 +613,27 @@ def edit_event(
     user: User | None,
     headline: str | None = None,
     occurred_at: datetime | None = None,
+    clear_date: bool = False,
     is_key_moment: bool | None = None,
 ) -> Event:
-    before = {
-        "editor_headline": event.editor_headline,
-        "editor_occurred_at": event.editor_occurred_at.isoformat() if event.editor_occurred_at else None,
-        "is_key_moment": event.is_key_moment,
-    }
+    """Set an event's headline or date as the editor sees them, or mark it a key moment.
+
+    `None` leaves a field as it is; a blank headline or `clear_date` brings back the engine's.
+    """
+    before = _event_state(event)
     if headline is not None:
         event.editor_headline = headline.strip()[:500]
     if occurred_at is not None:
         event.editor_occurred_at = occurred_at
+    elif clear_date:
+        event.editor_occurred_at = None
     if is_key_moment is not None:
         event.is_key_moment = is_key_moment
     event.save(update_fields=["editor_headline", "editor_occurred_at", "is_key_moment"])
     sync_editor_key_moments(story=event.story)
-    action = AuditEntry.Action.KEY_MOMENT if is_key_moment is not None else AuditEntry.Action.EDIT_EVENT
-    _audit(
-        user=user,
-        action=action,
-        story=event.story,
-        event=event,
-        before=before,
-        after={
-            "editor_headline": event.editor_headline,
-            "editor_occurred_at": event.editor_occurred_at.isoformat() if event.editor_occurred_at else None,
-            "is_key_moment": event.is_key_moment,
-        },
-    )
+    key_moment_changed = is_key_moment is not None and before["is_key_moment"] != event.is_key_moment
+    action = AuditEntry.Action.KEY_MOMENT if key_moment_changed else AuditEntry.Action.EDIT_EVENT
+    _audit(user=user, action=action, story=event.story, event=event, before=before, after=_event_state(event))
     return event
 
 
@@ -451,7 +641,7 @@ def sync_editor_key_moments(*, story: Story) -> None:
     """Editor-marked events become the story's fixed key moments (they override the algorithm)."""
     KeyMoment.objects.filter(story=story, decided_by=Decider.EDITOR).delete()
     chosen: dict[Any, Event] = {}
-    for event in story.events.filter(is_key_moment=True).order_by("occurred_at"):
+    for event in story.events.filter(is_key_moment=True).order_by("occurred_at", "pk"):
         chosen.setdefault(timezone.localdate(event.display_date), event)
     KeyMoment.objects.bulk_create(
         [
@@ -471,23 +661,36 @@ def sync_editor_key_moments(*, story: Story) -> None:
 
 # --- Undo -------------------------------------------------------------------------------
 
-UNDOABLE = {
+_STORY_FIELD_ACTIONS = {
     AuditEntry.Action.RENAME,
     AuditEntry.Action.SUMMARY,
     AuditEntry.Action.PUBLISH,
     AuditEntry.Action.HIDE,
     AuditEntry.Action.LOCK,
     AuditEntry.Action.UNLOCK,
+}
+_MEMBERSHIP_ACTIONS = {
     AuditEntry.Action.MERGE,
     AuditEntry.Action.SPLIT,
     AuditEntry.Action.PIN,
     AuditEntry.Action.EXCLUDE,
+    AuditEntry.Action.ACCEPT,
 }
+_EVENT_ACTIONS = {AuditEntry.Action.EDIT_EVENT, AuditEntry.Action.KEY_MOMENT}
+UNDOABLE = _STORY_FIELD_ACTIONS | _MEMBERSHIP_ACTIONS | _EVENT_ACTIONS
+
+
+def can_undo(entry: AuditEntry) -> bool:
+    return entry.undone_at is None and entry.action in UNDOABLE
 
 
 @transaction.atomic
 def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
-    """Put things back as `entry.before` recorded them, and log the undo itself."""
+    """Put things back as `entry.before` recorded them, and log the undo itself.
+
+    Undo restores that earlier state even where later actions touched the same rows: the
+    editor undoing a merge wants the stories apart again, whatever happened since.
+    """
     entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.undone_at is not None:
         raise EditorError("this action has already been undone")
@@ -495,43 +698,25 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
         raise EditorError(f"“{entry.get_action_display()}” cannot be undone")
     story = entry.story
     before = entry.before
-    if entry.action in {
-        AuditEntry.Action.RENAME,
-        AuditEntry.Action.SUMMARY,
-        AuditEntry.Action.PUBLISH,
-        AuditEntry.Action.HIDE,
-        AuditEntry.Action.LOCK,
-        AuditEntry.Action.UNLOCK,
-    }:
+    if entry.action in _STORY_FIELD_ACTIONS:
         if story is None:
             raise EditorError("the story no longer exists")
         for field, value in before.items():
             setattr(story, field, value)
         story.save(update_fields=[*before, "updated_at"])
+    elif entry.action in _EVENT_ACTIONS:
+        event = entry.event
+        if event is None:
+            raise EditorError("the event no longer exists")
+        event.editor_headline = before["editor_headline"]
+        event.editor_occurred_at = (
+            datetime.fromisoformat(before["editor_occurred_at"]) if before["editor_occurred_at"] else None
+        )
+        event.is_key_moment = before["is_key_moment"]
+        event.save(update_fields=["editor_headline", "editor_occurred_at", "is_key_moment"])
+        sync_editor_key_moments(story=event.story)
     else:
-        if entry.action == AuditEntry.Action.MERGE:
-            Story.objects.filter(pk__in=before.get("stories", [])).update(
-                merged_into=None, status=Story.Status.ACTIVE
-            )
-        if entry.action == AuditEntry.Action.EXCLUDE and entry.article_id and story is not None:
-            Exclusion.objects.filter(article_id=entry.article_id, story=story).delete()
-        for story_id, article_ids in before.get("memberships", {}).items():
-            original = Story.objects.filter(pk=int(story_id)).first()
-            if original is None:
-                continue
-            Exclusion.objects.filter(article_id__in=article_ids, story=original).delete()
-            present = set(
-                Membership.objects.filter(article_id__in=article_ids).values_list("article_id", flat=True)
-            )
-            if present:
-                _move_articles(article_ids=sorted(present), target=original, pin=False)
-            missing = [a for a in article_ids if a not in present]
-            Membership.objects.bulk_create(
-                [Membership(article_id=a, story=original, decided_by=Decider.EDITOR) for a in missing]
-            )
-            refresh_story_stats(story_ids=[original.pk])
-        if entry.action == AuditEntry.Action.PIN and entry.article_id:
-            Membership.objects.filter(article_id=entry.article_id).update(is_pinned=False)
+        _undo_membership_action(entry)
     entry.undone_at = timezone.now()
     entry.save(update_fields=["undone_at"])
     return _audit(
@@ -539,6 +724,57 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
         action=AuditEntry.Action.UNDO,
         story=story,
         article=entry.article,
+        event=entry.event,
         before={"entry": entry.pk},
         after={"undone": entry.action},
     )
+
+
+def _normalised_before(before: dict[str, Any]) -> dict[str, Any]:
+    """`before` in the snapshot format, also for entries written as {story id: [article ids]}.
+
+    The clustering service records its own merges that way; they are undoable too, back to
+    the stories the articles were in (their events are rebuilt by the engine).
+    """
+    memberships = before.get("memberships", [])
+    if isinstance(memberships, dict):
+        memberships = [
+            {"article": a, "story": int(story_id), "event": None, "decided_by": Decider.ENGINE}
+            | {"is_pinned": False, "score": 0.0}
+            for story_id, article_ids in memberships.items()
+            for a in article_ids
+        ]
+    stories = before.get("stories", {})
+    if isinstance(stories, list):
+        stories = {str(pk): {"status": Story.Status.ACTIVE} for pk in stories}
+    return {**before, "memberships": memberships, "stories": stories}
+
+
+def _undo_membership_action(entry: AuditEntry) -> None:
+    before, after = _normalised_before(entry.before), entry.after
+    if entry.action == AuditEntry.Action.MERGE:
+        stories = {int(pk): state for pk, state in before.get("stories", {}).items()}
+        merged = list(Story.objects.filter(pk__in=list(stories)))
+        for story in merged:
+            story.merged_into = None
+            story.status = stories[story.pk]["status"]
+        Story.objects.bulk_update(merged, ["merged_into", "status"])
+        redirects: dict[int, list[int]] = defaultdict(list)
+        for pk, into in before.get("redirects", {}).items():
+            redirects[into].append(int(pk))
+        for into, pks in redirects.items():
+            Story.objects.filter(pk__in=pks).update(merged_into=into)
+        for pk, story_id in before.get("exclusions", {}).items():
+            Exclusion.objects.filter(pk=int(pk)).update(story=story_id)
+    elif entry.action == AuditEntry.Action.SPLIT:
+        new_exclusions = before.get("new_exclusions", [])
+        Exclusion.objects.filter(story_id=entry.story_id, article_id__in=new_exclusions).delete()
+    elif entry.action == AuditEntry.Action.EXCLUDE and not before.get("exclusion_existed"):
+        Exclusion.objects.filter(article_id=entry.article_id, story_id=entry.story_id).delete()
+    _restore(before.get("memberships", []))
+    if entry.action == AuditEntry.Action.SPLIT and after.get("created"):
+        # The story the split created is empty again: hide it rather than delete it, so
+        # its audit entries and any link to it keep making sense.
+        Story.objects.filter(pk=after["into"], article_count=0).update(
+            is_published=False, status=Story.Status.DORMANT
+        )

@@ -1,0 +1,171 @@
+"""Admin pages beyond model lists: the review queue and the clustering quality report.
+
+Both are wired into the admin by StoryAdmin.get_urls; their one-click buttons post to the
+story desk's actions (stories/admin.py), so every change goes through the editing service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import combinations
+
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from articles import text
+from stories import quality
+from stories.models import Decider, Membership, Story
+from stories.services import editing
+
+try:
+    from stories.clustering import EngineConfig
+
+    # The engine joins a story at this score; memberships just above it are the doubtful ones.
+    ASSIGN_THRESHOLD = EngineConfig().story_threshold
+except ImportError:  # pragma: no cover - the engine is optional for the admin
+    ASSIGN_THRESHOLD = 0.18
+
+# An engine assignment scoring in [ASSIGN_THRESHOLD, ASSIGN_THRESHOLD + REVIEW_MARGIN) is a doubt.
+REVIEW_MARGIN = 0.05
+# Merge suggestions: Jaccard similarity of the stems of two stories' titles and keyphrases,
+# among visible stories active in the last MERGE_WINDOW_DAYS (at most MERGE_CANDIDATES).
+MERGE_SIMILARITY = 0.5
+MERGE_WINDOW_DAYS = 7
+MERGE_CANDIDATES = 300
+# "Very large, fast-growing": at least this many articles, and this many new in a day.
+LARGE_STORY_ARTICLES = 50
+FAST_GROWTH_PER_DAY = 20
+# Rows per section: a queue an editor can work through, not a dump.
+QUEUE_ROWS = 50
+
+
+def doubtful(prefix: str = "") -> Q:
+    """Engine decisions that only just cleared the threshold.
+
+    A story's first article scores 0 (it joined nothing), so scores below the threshold are
+    not doubts; `prefix` lets a query over stories reach through to their memberships.
+    """
+    return Q(
+        **{
+            f"{prefix}decided_by": Decider.ENGINE,
+            f"{prefix}is_pinned": False,
+            f"{prefix}score__gte": ASSIGN_THRESHOLD,
+            f"{prefix}score__lt": ASSIGN_THRESHOLD + REVIEW_MARGIN,
+        }
+    )
+
+
+def uncertain_memberships() -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(doubtful(), story__merged_into__isnull=True)
+        .select_related("article__source", "story", "event")
+        .order_by("score", "-created_at")
+    )
+
+
+def stories_needing_review() -> QuerySet[Story]:
+    return Story.objects.filter(pk__in=uncertain_memberships().values("story_id"))
+
+
+@dataclass(frozen=True)
+class MergeSuggestion:
+    first: Story
+    second: Story
+    similarity: float
+
+
+def story_terms(story: Story) -> frozenset[str]:
+    words = " ".join([story.display_title, *story.titles.values(), *map(str, story.keyphrases)])
+    return frozenset(text.terms(words, story.language or None))
+
+
+def merge_suggestions(*, now: datetime | None = None) -> list[MergeSuggestion]:
+    now = now or timezone.now()
+    stories = list(
+        Story.objects.visible()
+        .filter(last_activity_at__gte=now - timedelta(days=MERGE_WINDOW_DAYS))
+        .order_by("-last_activity_at")[:MERGE_CANDIDATES]
+    )
+    terms = {story.pk: story_terms(story) for story in stories}
+    # An inverted index keeps this near-linear: only stories sharing a term are compared.
+    by_term: dict[str, list[Story]] = {}
+    for story in stories:
+        for term in terms[story.pk]:
+            by_term.setdefault(term, []).append(story)
+    seen: set[tuple[int, int]] = set()
+    suggestions = []
+    for group in by_term.values():
+        for first, second in combinations(group, 2):
+            key = (min(first.pk, second.pk), max(first.pk, second.pk))
+            if key in seen:
+                continue
+            seen.add(key)
+            a, b = terms[first.pk], terms[second.pk]
+            similarity = len(a & b) / len(a | b)
+            if similarity >= MERGE_SIMILARITY:
+                # The bigger story survives by default: fewer readers' links move.
+                big, small = sorted([first, second], key=lambda s: (-s.article_count, s.pk))
+                suggestions.append(MergeSuggestion(big, small, similarity))
+    suggestions.sort(key=lambda s: (-s.similarity, s.first.pk, s.second.pk))
+    return suggestions[:QUEUE_ROWS]
+
+
+def fast_growing_stories(*, now: datetime | None = None) -> QuerySet[Story]:
+    since = (now or timezone.now()) - timedelta(days=1)
+    recent = (
+        Membership.objects.filter(story=OuterRef("pk"), created_at__gte=since)
+        .order_by()
+        .values("story")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Story.objects.filter(merged_into__isnull=True, article_count__gte=LARGE_STORY_ARTICLES)
+        .annotate(last_day=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)))
+        .filter(last_day__gte=FAST_GROWTH_PER_DAY)
+        .order_by("-last_day")[:QUEUE_ROWS]
+    )
+
+
+@permission_required("stories.view_membership", raise_exception=True)
+def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
+    context = {
+        **admin_context,
+        "title": "Review queue",
+        "uncertain": uncertain_memberships()[:QUEUE_ROWS],
+        "merges": merge_suggestions(),
+        "growing": fast_growing_stories(),
+        "threshold": ASSIGN_THRESHOLD,
+        "review_below": ASSIGN_THRESHOLD + REVIEW_MARGIN,
+        "merge_similarity": MERGE_SIMILARITY,
+        "large": LARGE_STORY_ARTICLES,
+        "fast": FAST_GROWTH_PER_DAY,
+    }
+    return TemplateResponse(request, "admin/stories/review_queue.html", context)
+
+
+def parse_since(value: str | None) -> date | None:
+    return parse_date(value) if value else None
+
+
+@permission_required("stories.view_auditentry", raise_exception=True)
+def quality_report(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
+    period = request.GET.get("period") if request.GET.get("period") in {"day", "week"} else "week"
+    since = parse_since(request.GET.get("since"))
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time())) if since else None
+    rows = editing.audit_rows(since=start)
+    context = {
+        **admin_context,
+        "title": "Clustering quality",
+        "period": period,
+        "since": since,
+        "reports": list(reversed(quality.report(rows, period=period))),
+        "corrections": sorted(quality.corrections_per_day(rows).items(), reverse=True),
+    }
+    return TemplateResponse(request, "admin/stories/quality_report.html", context)
