@@ -408,7 +408,9 @@ class StoryAdmin(admin.ModelAdmin):
         for event in events:
             event.date_input = _local_input(event.display_date)
         loose = list(articles.filter(story=story, event__isnull=True))
-        languages = sorted(set(story.language_counts) | set(story.titles) | {"ar", "en"} - {"und"})
+        languages = sorted(
+            set(story.language_counts) | set(story.titles) | set(story.editor_titles) | {"ar", "en"} - {"und"}
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -417,7 +419,7 @@ class StoryAdmin(admin.ModelAdmin):
             "events": events,
             "events_capped": len(events) == DESK_EVENTS,
             "loose": loose,
-            "title_fields": [(lang, story.titles.get(lang, "")) for lang in languages],
+            "title_fields": [(lang, story.editor_titles.get(lang, "")) for lang in languages],
             "merged_stories": list(story.merged_stories.only("pk", "title", "editor_title", "slug")),
             "excluded": list(
                 story.exclusions.select_related("article", "created_by").order_by("-created_at")[:50]

@@ -38,6 +38,8 @@ class Story(models.Model):
     editor_title = models.CharField(_("editor's title"), max_length=300, blank=True)
     # {"ar": "...", "en": "..."}: a title per language where the story has articles in it.
     titles = models.JSONField(_("titles per language"), default=dict, blank=True)
+    # Editors' titles per language: never overwritten by the engine, shown before its own.
+    editor_titles = models.JSONField(_("editor's titles per language"), default=dict, blank=True)
     summary = models.TextField(_("automatic summary"), blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
@@ -94,7 +96,9 @@ class Story(models.Model):
 
     def title_in(self, language: str) -> str:
         """The title to show a reader of `language`: an editor's title wins over the engine's."""
-        return self.editor_title or self.titles.get(language) or self.title
+        return (
+            self.editor_titles.get(language) or self.editor_title or self.titles.get(language) or self.title
+        )
 
 
 class Event(models.Model):

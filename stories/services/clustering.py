@@ -17,7 +17,6 @@ rows of a batch are written in a few bulk INSERTs at its end.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +34,14 @@ from stories.clustering.engine import Assignment, EditorConstraints, Engine, Eng
 from stories.clustering.representation import ArticleDoc
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
-from .editing import editor_change_marker, refresh_event_stats, refresh_story_stats, unique_slug
+from .editing import (
+    editor_change_marker,
+    membership_snapshot,
+    refresh_event_stats,
+    refresh_story_stats,
+    unique_slug,
+)
+from .locks import hold_editors_lock, share_editors_lock, try_partition_lock
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +50,6 @@ BATCH_SIZE = 500
 # Stories quiet for longer than this are not loaded into a rebuilt engine at all.
 REBUILD_HORIZON = timedelta(days=365)
 KEY_MOMENTS = 8
-_LOCK_NAMESPACE = 0x51151  # first key of pg advisory locks taken by the clustering partitions
 
 
 @dataclass
@@ -87,17 +92,6 @@ def _doc(article: Article) -> ArticleDoc:
         published_at=article.published_at,
         source=str(article.source_id),
     )
-
-
-def _try_partition_lock(partition: str) -> bool:
-    """Take the partition's transaction-scoped advisory lock, or report that another worker has it."""
-    if not settings.DATABASE_IS_POSTGRES:
-        return True  # SQLite serialises writers itself, and the embedded mode runs one worker
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, zlib.crc32(partition.encode()) >> 1]
-        )
-        return bool(cursor.fetchone()[0])
 
 
 class _IdReserver:
@@ -239,8 +233,9 @@ def cluster_pending(*, limit: int = BATCH_SIZE) -> ClusterSummary:
 def cluster_partition(*, partition: str, limit: int = BATCH_SIZE) -> tuple[int, int] | None:
     """One batch of one partition; None when another worker holds the partition."""
     with transaction.atomic():
-        if not _try_partition_lock(partition):
+        if not try_partition_lock(partition):
             return None
+        share_editors_lock()
         engine = engine_for(partition)
         articles = list(
             Article.objects.unclustered()
@@ -339,8 +334,9 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
 def maintain_partition(*, partition: str) -> dict[str, int] | None:
     """Dormancy, merges of converged stories, then summaries and key moments of changed stories."""
     with transaction.atomic():
-        if not _try_partition_lock(partition):
+        if not try_partition_lock(partition):
             return None
+        hold_editors_lock()
         engine = engine_for(partition)
         merges = engine.merge_pass()
         for merge in merges:
@@ -373,6 +369,14 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
     if source is None or target is None:
         return
     moved = list(Membership.objects.filter(story=source).values_list("article_id", flat=True))
+    before = {
+        "memberships": membership_snapshot(moved),
+        "stories": {str(source.pk): {"status": source.status}},
+        "redirects": {
+            str(pk): into
+            for pk, into in Story.objects.filter(merged_into=source).values_list("pk", "merged_into_id")
+        },
+    }
     Membership.objects.filter(story=source).update(story=target)
     Event.objects.filter(story=source).update(story=target)
     Exclusion.objects.filter(story=source).update(story=target)
@@ -386,8 +390,14 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
     AuditEntry.objects.create(
         action=AuditEntry.Action.MERGE,
         story=target,
-        before={"memberships": {str(source.pk): moved}, "stories": [source.pk]},
-        after={"into": target.pk, "articles": len(moved), "similarity": similarity, "by": "engine"},
+        before=before,
+        after={
+            "into": target.pk,
+            "stories": [source.pk],
+            "articles": len(moved),
+            "similarity": similarity,
+            "by": "engine",
+        },
     )
 
 

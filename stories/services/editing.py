@@ -26,6 +26,8 @@ from django.utils.text import slugify
 from articles.models import Article
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
+from .locks import hold_editors_lock
+
 User = AbstractBaseUser
 
 
@@ -290,24 +292,24 @@ def rename_story(
     `title=None` leaves the editor's title as it is; "" removes it (the engine's shows again).
     In `titles`, an empty text removes that language's title.
     """
-    before = {"editor_title": story.editor_title, "titles": story.titles}
+    before = {"editor_title": story.editor_title, "editor_titles": story.editor_titles}
     if title is not None:
         story.editor_title = title.strip()[:300]
     if titles is not None:
-        merged = dict(story.titles)
+        merged = dict(story.editor_titles)
         for language, text in titles.items():
             if text.strip():
                 merged[language] = text.strip()[:300]
             else:
                 merged.pop(language, None)
-        story.titles = merged
-    story.save(update_fields=["editor_title", "titles", "updated_at"])
+        story.editor_titles = merged
+    story.save(update_fields=["editor_title", "editor_titles", "updated_at"])
     _audit(
         user=user,
         action=AuditEntry.Action.RENAME,
         story=story,
         before=before,
-        after={"editor_title": story.editor_title, "titles": story.titles},
+        after={"editor_title": story.editor_title, "editor_titles": story.editor_titles},
     )
     return story
 
@@ -400,6 +402,7 @@ def _lock_stories(story_ids: Iterable[int]) -> dict[int, Story]:
 @transaction.atomic
 def merge_stories(*, target: Story, others: Iterable[Story], user: User | None) -> Story:
     """Merge `others` into `target`; their URLs redirect to it from now on."""
+    hold_editors_lock()
     other_ids = {s.pk for s in others} - {target.pk}
     if not other_ids:
         raise EditorError("choose at least two different stories to merge")
@@ -473,6 +476,7 @@ def split_story(
     The moved articles are pinned to their new story and excluded from the old one, so
     re-clustering keeps the split.
     """
+    hold_editors_lock()
     chosen = set(article_ids) | set(
         Membership.objects.filter(event_id__in=list(event_ids), story=story).values_list(
             "article_id", flat=True
@@ -523,6 +527,7 @@ def split_story(
 @transaction.atomic
 def pin_article(*, article: Article, story: Story, user: User | None) -> Membership:
     """Keep `article` in `story` whatever the engine later decides (moving it there if need be)."""
+    hold_editors_lock()
     if story.merged_into_id:
         raise EditorError("that story has been merged into another one")
     membership = Membership.objects.filter(article=article).first()
@@ -552,6 +557,7 @@ def pin_article(*, article: Article, story: Story, user: User | None) -> Members
 @transaction.atomic
 def exclude_article(*, article: Article, story: Story, user: User | None) -> Exclusion:
     """ "Not this story": take the article out; the engine re-assigns it anywhere but here."""
+    hold_editors_lock()
     before = {"memberships": membership_snapshot([article.pk]), "sizes": _sizes([story.pk])}
     exclusion, created = Exclusion.objects.get_or_create(
         article=article, story=story, defaults={"created_by": _user_or_none(user)}
@@ -691,6 +697,7 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
     Undo restores that earlier state even where later actions touched the same rows: the
     editor undoing a merge wants the stories apart again, whatever happened since.
     """
+    hold_editors_lock()
     entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.undone_at is not None:
         raise EditorError("this action has already been undone")
@@ -766,6 +773,10 @@ def _undo_membership_action(entry: AuditEntry) -> None:
             Story.objects.filter(pk__in=pks).update(merged_into=into)
         for pk, story_id in before.get("exclusions", {}).items():
             Exclusion.objects.filter(pk=int(pk)).update(story=story_id)
+        if after.get("by") == "engine":
+            # An editor who undoes the engine's merge wants the stories apart: locking them
+            # keeps the next merge pass from joining them again.
+            Story.objects.filter(pk__in=[*stories, entry.story_id]).update(is_locked=True)
     elif entry.action == AuditEntry.Action.SPLIT:
         new_exclusions = before.get("new_exclusions", [])
         Exclusion.objects.filter(story_id=entry.story_id, article_id__in=new_exclusions).delete()

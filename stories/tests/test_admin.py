@@ -234,7 +234,7 @@ def test_desk_actions_rename_summarise_hide_and_lock_through_the_service(editor_
     editor_client.post(do(story, "hide"))
     editor_client.post(do(story, "lock"))
     story.refresh_from_db()
-    assert (story.editor_title, story.titles, story.editor_summary) == (
+    assert (story.editor_title, story.editor_titles, story.editor_summary) == (
         "Floods",
         {"ar": "فيضانات"},
         "What we know.",

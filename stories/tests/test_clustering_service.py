@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import AuditEntry, Exclusion, KeyMoment, Membership, Story
-from stories.services import clustering, editing
+from stories.services import clustering, editing, locks
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
 
@@ -113,7 +113,7 @@ def test_a_partition_held_by_another_worker_is_skipped():
 
     def other_worker():
         with transaction.atomic():
-            assert clustering._try_partition_lock("en")
+            assert locks.try_partition_lock("en")
             held.set()
             release.wait(10)
         connections.close_all()
@@ -244,11 +244,30 @@ def test_an_engine_merge_moves_the_rows_is_audited_and_rebuilds_other_engines():
     entry = AuditEntry.objects.get()
     assert entry.user is None
     assert entry.after["by"] == "engine"
-    assert entry.before == {"memberships": {str(source.pk): [quake.pk]}, "stories": [source.pk]}
+    assert [m["article"] for m in entry.before["memberships"]] == [quake.pk]
+    assert entry.before["stories"] == {str(source.pk): {"status": "active"}}
     # Another process's engine sees the audit trail move and rebuilds with the merge in it.
     rebuilt = clustering.engine_for("en")
     assert rebuilt is not stale_engine
     assert rebuilt.story_of(quake.pk) == target.pk
+
+
+@pytest.mark.django_db
+def test_undoing_an_engine_merge_splits_and_locks_the_stories():
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    source, target = quake.membership.story, Membership.objects.get(article=summit).story
+    clustering._persist_engine_merge(source_id=source.pk, target_id=target.pk, similarity=0.7)
+
+    editing.undo(entry=AuditEntry.objects.get(action="merge"), user=None)
+
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert source.merged_into_id is None
+    assert Membership.objects.get(article=quake).story_id == source.pk
+    assert (source.is_locked, target.is_locked) == (True, True)
+    assert clustering.maintain_partition(partition="en")["merged"] == 0
 
 
 @pytest.mark.django_db

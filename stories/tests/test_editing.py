@@ -38,10 +38,12 @@ def test_it_renames_a_story_and_records_who_and_what(editor):
     editing.rename_story(story=story, user=editor, title="Floods in Derna", titles={"ar": "فيضانات درنة"})
     story.refresh_from_db()
     assert story.display_title == "Floods in Derna"
-    assert story.titles == {"en": "Engine title", "ar": "فيضانات درنة"}
+    assert story.editor_titles == {"ar": "فيضانات درنة"}
+    assert story.titles == {"en": "Engine title"}  # the engine's own stay, untouched
+    assert story.title_in("ar") == "فيضانات درنة"
     entry = AuditEntry.objects.get()
     assert (entry.user, entry.action, entry.story) == (editor, "rename", story)
-    assert entry.before == {"editor_title": "", "titles": {"en": "Engine title"}}
+    assert entry.before == {"editor_title": "", "editor_titles": {}}
     assert entry.after["editor_title"] == "Floods in Derna"
 
 
@@ -52,15 +54,15 @@ def test_renaming_one_language_keeps_the_editors_main_title(editor):
     assert story.editor_title == "Kept"
     editing.rename_story(story=story, user=editor, titles={"ar": " "})
     story.refresh_from_db()
-    assert "ar" not in story.titles
+    assert "ar" not in story.editor_titles
 
 
 def test_undo_of_a_rename_restores_the_titles(editor):
-    story = StoryFactory(titles={"en": "Old"})
+    story = StoryFactory(editor_titles={"en": "Old"})
     editing.rename_story(story=story, user=editor, title="New", titles={"en": "Newer"})
     editing.undo(entry=AuditEntry.objects.get(), user=editor)
     story.refresh_from_db()
-    assert (story.editor_title, story.titles) == ("", {"en": "Old"})
+    assert (story.editor_title, story.editor_titles) == ("", {"en": "Old"})
     assert AuditEntry.objects.filter(action="undo").count() == 1
 
 
