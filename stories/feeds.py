@@ -1,0 +1,163 @@
+"""Per-story feeds: Atom and RSS through django.contrib.syndication, and JSON Feed 1.1.
+
+An item is a timeline event: its link is the event's place on the story page (a stable
+anchor), and the text lists the outlets that carried it, so a feed reader sees the same
+dated timeline as the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_GET
+
+from .models import Event, Story
+from .views import (
+    attach_sources,
+    get_story_or_404,
+    redirect_to_survivor,
+    story_etag,
+    story_last_modified,
+    timeline_events,
+)
+
+FEED_ITEMS = 50
+EXCERPT_CHARS = 280
+
+
+def _feed_events(story: Story) -> list[Event]:
+    events = timeline_events(story, oldest_first=False, offset=0, limit=FEED_ITEMS)
+    attach_sources(events, default_language=story.language)
+    for event in events:
+        event.story_slug = story.slug
+    return events
+
+
+def _event_text(event: Event) -> str:
+    excerpt = Truncator(event.excerpt or "").chars(EXCERPT_CHARS)
+    names = pgettext("list separator", ", ").join(source.name for source in event.sources)
+    if not names:
+        return excerpt
+    sources = _("Sources: %(names)s") % {"names": names}
+    return f"{excerpt}\n\n{sources}" if excerpt else sources
+
+
+class StoryAtomFeed(Feed):
+    feed_type = Atom1Feed
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        story = get_story_or_404(kwargs["slug"])
+        if story.merged_into_id:
+            return redirect_to_survivor(request, story, request.resolver_match.view_name)
+        # The story and its events are read once here; the Feed hooks below only format.
+        request.silsila_feed = (story, _feed_events(story))
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request: HttpRequest, slug: str) -> tuple[Story, list[Event]]:
+        return request.silsila_feed
+
+    def title(self, obj: tuple[Story, list[Event]]) -> str:
+        return obj[0].display_title
+
+    def link(self, obj: tuple[Story, list[Event]]) -> str:
+        return obj[0].get_absolute_url()
+
+    def subtitle(self, obj: tuple[Story, list[Event]]) -> str:
+        return obj[0].display_summary
+
+    description = subtitle
+
+    def feed_url(self, obj: tuple[Story, list[Event]]) -> str:
+        return reverse("stories:feed_atom", kwargs={"slug": obj[0].slug})
+
+    def get_feed(self, obj: tuple[Story, list[Event]], request: HttpRequest):
+        feed = super().get_feed(obj, request)
+        # Feed.language is a static attribute; a story's feed speaks the story's language.
+        feed.feed["language"] = obj[0].language
+        return feed
+
+    def items(self, obj: tuple[Story, list[Event]]) -> list[Event]:
+        return obj[1]
+
+    def item_title(self, item: Event) -> str:
+        return item.display_headline
+
+    def item_description(self, item: Event) -> str:
+        return _event_text(item)
+
+    def item_link(self, item: Event) -> str:
+        return f"{reverse('stories:detail', kwargs={'slug': item.story_slug})}#event-{item.pk}"
+
+    def item_guid(self, item: Event) -> str:
+        return f"silsila:event:{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Event):
+        return item.when
+
+    def item_updateddate(self, item: Event):
+        return item.when
+
+    def item_categories(self, item: Event) -> list[str]:
+        return [source.name for source in item.sources]
+
+
+class StoryRssFeed(StoryAtomFeed):
+    feed_type = Rss201rev2Feed
+
+    def feed_url(self, obj: tuple[Story, list[Event]]) -> str:
+        return reverse("stories:feed_rss", kwargs={"slug": obj[0].slug})
+
+
+_validators = condition(etag_func=story_etag, last_modified_func=story_last_modified)
+_feed_cache = cache_control(public=True, max_age=300)
+
+story_atom_feed = require_GET(_feed_cache(_validators(StoryAtomFeed())))
+story_rss_feed = require_GET(_feed_cache(_validators(StoryRssFeed())))
+
+
+@require_GET
+@_feed_cache
+@_validators
+def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per timeline event."""
+    story = get_story_or_404(slug)
+    if story.merged_into_id:
+        return redirect_to_survivor(request, story, "stories:feed_json")
+    page_url = request.build_absolute_uri(story.get_absolute_url())
+    items = []
+    for event in _feed_events(story):
+        representative = event.representative_article
+        item: dict[str, Any] = {
+            "id": f"silsila:event:{event.pk}",
+            "url": f"{page_url}#event-{event.pk}",
+            "title": event.display_headline,
+            "content_text": _event_text(event),
+            "date_published": event.when.isoformat(),
+            "language": event.headline_language,
+            "tags": [source.name for source in event.sources],
+        }
+        if representative is not None:
+            item["external_url"] = representative.url
+        items.append(item)
+    body = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": story.display_title,
+        "home_page_url": page_url,
+        "feed_url": request.build_absolute_uri(reverse("stories:feed_json", kwargs={"slug": story.slug})),
+        "description": story.display_summary,
+        "language": story.language,
+        "items": items,
+    }
+    return JsonResponse(
+        body, content_type="application/feed+json; charset=utf-8", json_dumps_params={"ensure_ascii": False}
+    )

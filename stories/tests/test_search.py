@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from articles.tests.factories import ArticleFactory, SourceFactory
+from stories import search
+from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
+
+
+def _story_with(titles: list[str], *, language: str = "ar", **story_fields):
+    story = StoryFactory(language=language, **story_fields)
+    event = EventFactory(story=story)
+    source = SourceFactory(name=f"Outlet of {story.slug}")
+    for title in titles:
+        MembershipFactory(
+            event=event,
+            article__title=title,
+            article__text=title,
+            article__language=language,
+            article__source=source,
+        )
+    return story
+
+
+def _found(query: str, **kwargs) -> list[str]:
+    return [result.story.slug for result in search.search(query, **kwargs)]
+
+
+def test_prefix_query_tries_the_arabic_clitics_and_drops_suffixes():
+    raw = search.prefix_tsquery("المفاوضات غزة")
+    first, second = raw.split(" & ")
+    assert first.startswith("(مفاوض:* | والمفاوض:* |")
+    assert "بمفاوض:*" in first
+    assert second.startswith("(غزه:* |")  # ta marbuta folded
+    assert search.prefix_tsquery("Talks, in Cairo!") == "(talks:*) & (in:*) & (cairo:*)"
+
+
+def test_normalise_folds_hamza_forms_and_strips_diacritics():
+    assert search.normalise("الإسرائيليّة أُعلنت") == "الاسرائيليه اعلنت"
+
+
+@pytest.mark.django_db
+def test_an_arabic_word_finds_its_forms_with_clitics_and_hamza(settings):
+    assert settings.DATABASE_IS_POSTGRES
+    _story_with(["استئناف والمفاوضات في القاهرة"], slug="truce")
+    _story_with(["ارتفاع أسعار النفط"], slug="oil")
+    _story_with(["الجيش الإسرائيلي يعلن"], slug="army")
+
+    assert _found("مفاوضات") == ["truce"]
+    assert _found("الاسرائيلي") == ["army"]
+    assert _found("مفاوضات القاهرة") == ["truce"]
+    assert _found("مفاوضات النفط") == []
+
+
+@pytest.mark.django_db
+def test_english_words_match_through_stemming():
+    _story_with(["Ceasefire talks resumed in Cairo"], language="en", slug="cairo")
+    _story_with(["Oil prices climb"], language="en", slug="oil")
+    assert _found("talk") == ["cairo"]
+    assert _found("resuming talks") == ["cairo"]
+
+
+@pytest.mark.django_db
+def test_results_are_grouped_by_story_with_a_few_articles_each():
+    _story_with([f"Flood warning number {n}" for n in range(5)], language="en", slug="floods")
+    _story_with(["Flood barriers built"], language="en", slug="barriers")
+
+    results = search.search("flood")
+
+    assert sorted(result.story.slug for result in results) == ["barriers", "floods"]
+    floods = next(result for result in results if result.story.slug == "floods")
+    assert len(floods.articles) == search.ARTICLES_PER_STORY
+    assert all("Flood warning" in hit.title for hit in floods.articles)
+
+
+@pytest.mark.django_db
+def test_a_story_matching_by_its_own_title_ranks_above_a_passing_mention():
+    _story_with(["Budget vote delayed"], language="en", slug="mention")
+    _story_with(["Parliament debates"], language="en", slug="titled", title="Budget crisis")
+    assert _found("budget") == ["titled", "mention"]
+
+
+@pytest.mark.django_db
+def test_hidden_and_merged_stories_are_not_found():
+    survivor = _story_with(["Harbour strike continues"], language="en", slug="survivor")
+    _story_with(["Harbour strike begins"], language="en", slug="merged", merged_into=survivor)
+    _story_with(["Harbour strike talks"], language="en", slug="hidden", is_published=False)
+    ArticleFactory(title="Harbour strike, unclustered")
+    assert _found("harbour strike") == ["survivor"]
+
+
+@pytest.mark.django_db
+def test_the_language_filter_keeps_articles_in_that_language():
+    _story_with(["Gaza truce holds"], language="en", slug="english")
+    _story_with(["هدنة غزة صامدة"], language="ar", slug="arabic")
+    assert _found("غزة", language="ar") == ["arabic"]
+    assert _found("gaza", language="ar") == []
+    assert _found("gaza", language="en") == ["english"]
+
+
+@pytest.mark.django_db
+def test_the_portable_search_matches_substrings_when_postgres_is_off(settings):
+    settings.DATABASE_IS_POSTGRES = False
+    _story_with(["والمفاوضات في القاهرة"], slug="truce")
+    _story_with(["Oil prices climb"], language="en", slug="oil")
+    assert _found("مفاوضات") == ["truce"]
+    assert _found("OIL prices") == ["oil"]
+    assert _found("oil gas") == []
+
+
+@pytest.mark.django_db
+def test_search_page_groups_hits_under_story_titles(client, django_assert_num_queries):
+    _story_with(
+        ["Ceasefire talks resumed in Cairo", "Talks stall"], language="en", slug="cairo", title="Talks"
+    )
+    with django_assert_num_queries(3):
+        response = client.get("/search/?q=talks", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 story found" in html
+    assert re.search(
+        r'<h3 class="story-card-title" lang="en" dir="ltr"><a href="/stories/cairo/">Talks</a>', html
+    )
+    assert html.count('<li><a href="https://news.example/articles/') == 2
+
+
+@pytest.mark.django_db
+def test_search_answers_htmx_with_the_results_fragment_only(client):
+    _story_with(["هدنة غزة صامدة"], slug="truce", title="الهدنة")
+    html = client.get("/search/?q=غزة", HTTP_ACCEPT_LANGUAGE="ar", HTTP_HX_REQUEST="true").content.decode()
+    assert html.lstrip().startswith('<section id="results"')
+    assert "وجدنا قصة واحدة" in html
+    assert '<a href="/stories/truce/">الهدنة</a>' in html
+
+
+@pytest.mark.django_db
+def test_an_empty_query_runs_no_search(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/search/?q=+", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "found" not in response.content.decode()

@@ -1,0 +1,350 @@
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
+from stories.models import KeyMoment, Story
+from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def build_story(
+    *,
+    events: int,
+    language: str = "ar",
+    sources_per_event: int = 2,
+    events_per_day: int = 3,
+    headline: str = "حدث رقم {n}",
+    **story_fields,
+) -> Story:
+    """A story whose events spread over several days, each reported by several outlets.
+
+    Event n happens n hours before the latest one, `events_per_day` to a day, so the newest
+    event is number 0.
+    """
+    last = BASE_TIME + timedelta(days=10)
+    story = StoryFactory(
+        language=language,
+        article_count=events * sources_per_event,
+        source_count=sources_per_event,
+        language_counts={language: events * sources_per_event},
+        first_activity_at=last - timedelta(days=events // events_per_day + 1),
+        last_activity_at=last,
+        **story_fields,
+    )
+    outlets = [SourceFactory(name=f"Outlet {i}", language=language) for i in range(sources_per_event)]
+    for n in range(events):
+        when = last - timedelta(days=n // events_per_day, hours=n % events_per_day)
+        event = EventFactory(
+            story=story, occurred_at=when, headline=headline.format(n=n), article_count=sources_per_event
+        )
+        for i, outlet in enumerate(outlets):
+            membership = MembershipFactory(
+                event=event,
+                article__source=outlet,
+                article__language=language,
+                article__published_at=when + timedelta(minutes=i),
+                article__title=f"{headline.format(n=n)} ({outlet.name})",
+                article__summary=f"ملخص الحدث {n} كما نشره {outlet.name}",
+                article__url=f"https://{i}.example/{story.slug}/{n}",
+            )
+            if i == 0:
+                event.representative_article = membership.article
+                event.save(update_fields=["representative_article"])
+    return story
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+# --- Home ------------------------------------------------------------------------------------
+
+
+def test_home_ranks_recent_days_first_and_wider_coverage_first_within_a_day(client):
+    today = BASE_TIME + timedelta(days=3)
+    StoryFactory(title="Narrow today", last_activity_at=today, source_count=2, article_count=3)
+    StoryFactory(
+        title="Wide today", last_activity_at=today - timedelta(hours=3), source_count=9, article_count=20
+    )
+    StoryFactory(title="Huge last week", last_activity_at=today - timedelta(days=6), source_count=50)
+    StoryFactory(title="Dormant", last_activity_at=today, status=Story.Status.DORMANT)
+    StoryFactory(title="Hidden", last_activity_at=today, is_published=False)
+    survivor = StoryFactory(title="Survivor", last_activity_at=today - timedelta(days=9))
+    StoryFactory(title="Merged away", last_activity_at=today, merged_into=survivor)
+
+    html = _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    titles = re.findall(r'class="story-card-title"[^>]*><a href="[^"]+">([^<]+)</a>', html)
+    assert titles == ["Wide today", "Narrow today", "Huge last week", "Survivor"]
+
+
+def test_home_shows_counts_languages_and_top_sources(client):
+    story = build_story(events=3, sources_per_event=2, title="قصة الاختبار")
+    html = _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert f'lang="ar" dir="rtl"><a href="/stories/{story.slug}/">قصة الاختبار</a>' in html
+    assert "6 articles" in html
+    assert "2 sources" in html
+    assert '<span class="badge" lang="ar">العربيّة</span>' in html
+    assert "<bdi>Outlet 0</bdi>" in html and "<bdi>Outlet 1</bdi>" in html
+
+
+def test_home_filters_by_language(client):
+    StoryFactory(title="English only", language="en", language_counts={"en": 3})
+    StoryFactory(title="Mixed", language="ar", language_counts={"ar": 5, "en": 2})
+    StoryFactory(title="Arabic only", language="ar", language_counts={"ar": 4})
+
+    html = _html(client.get("/?lang=en", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "English only" in html and "Mixed" in html
+    assert "Arabic only" not in html
+
+
+def test_home_loads_more_stories_as_an_htmx_fragment_with_a_plain_link_beside(client):
+    for n in range(25):
+        StoryFactory(title=f"Story number {n:02d}", last_activity_at=BASE_TIME - timedelta(minutes=n))
+
+    first = _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'href="?page=2"' in first and 'hx-get="?page=2"' in first
+    assert "Story number 19" in first and "Story number 20" not in first
+
+    fragment = _html(client.get("/?page=2", HTTP_ACCEPT_LANGUAGE="en", HTTP_HX_REQUEST="true"))
+    assert "<html" not in fragment
+    assert fragment.count('class="story-card"') == 5
+    assert "Story number 20" in fragment and "Story number 24" in fragment
+    assert "page=3" not in fragment
+
+    full = _html(client.get("/?page=2", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "<html" in full and "Story number 24" in full
+
+
+@pytest.mark.parametrize("stories", [3, 30])
+def test_home_query_count_does_not_grow_with_stories(client, django_assert_num_queries, stories):
+    for n in range(stories):
+        build_story(events=2, sources_per_event=2, title=f"Story {n}")
+    with django_assert_num_queries(2):
+        client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+
+
+# --- Story page ------------------------------------------------------------------------------
+
+
+def _event_numbers(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r"حدث رقم (\d+)</a></h4>", html)]
+
+
+def test_story_page_groups_events_under_day_headings_newest_first(client):
+    story = build_story(events=7, events_per_day=3)
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert _event_numbers(html) == [0, 1, 2, 3, 4, 5, 6]
+    days = re.findall(r'<h3 class="day-heading"><time datetime="([\d-]+)">', html)
+    assert days == ["2026-11-28", "2026-11-27", "2026-11-26"]
+
+
+def test_story_page_can_show_oldest_first(client):
+    story = build_story(events=7, events_per_day=3)
+    html = _html(client.get(story.get_absolute_url() + "?order=oldest", HTTP_ACCEPT_LANGUAGE="en"))
+    assert _event_numbers(html) == [6, 5, 4, 3, 2, 1, 0]
+    assert re.search(r'href="\?order=oldest"[^>]*aria-current="true"', html)
+
+
+def test_story_page_shows_sources_linking_to_the_originals(client):
+    story = build_story(events=1, sources_per_event=8)
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "8 sources" in html
+    # Six names are listed, the rest counted.
+    assert f'href="https://0.example/{story.slug}/0"' in html
+    assert f'href="https://5.example/{story.slug}/0"' in html
+    assert f'href="https://6.example/{story.slug}/0"' not in html
+    assert "and 2 more" in html
+
+
+def test_an_arabic_story_reads_right_to_left_inside_an_english_page(client):
+    story = build_story(events=2, title="الهدنة في غزة", summary="ملخص القصة")
+    english_event = EventFactory(
+        story=story, occurred_at=BASE_TIME + timedelta(days=20), headline="Talks resume in Cairo"
+    )
+    english_event.representative_article = ArticleFactory(language="en", title="Talks resume in Cairo")
+    english_event.save()
+
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert '<html lang="en" dir="ltr">' in html
+    assert '<h1 lang="ar" dir="rtl">الهدنة في غزة</h1>' in html
+    assert '<p class="story-summary" lang="ar" dir="auto">ملخص القصة</p>' in html
+    assert '<h4 class="event-headline" lang="en" dir="auto">' in html
+    assert '<h4 class="event-headline" lang="ar" dir="auto">' in html
+
+
+def test_story_page_speaks_arabic_with_arabic_month_names(client):
+    story = build_story(events=2)
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar"))
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "28 نوفمبر، 2026" in html
+    assert "الخط الزمني" in html  # "Timeline"
+    assert "Timeline" not in html
+
+
+def test_story_page_shows_key_moments_only_when_there_are_some(client):
+    story = build_story(events=2)
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "key-moments" not in html
+
+    KeyMoment.objects.create(story=story, date=date(2026, 11, 20), text="بدء المفاوضات")
+    KeyMoment.objects.create(story=story, date=date(2026, 11, 19), text="إعلان الهدنة")
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    moments = re.findall(r'<span lang="ar" dir="auto">([^<]+)</span>', html)
+    assert moments == ["إعلان الهدنة", "بدء المفاوضات"]
+    assert html.index("Key moments") < html.index('id="timeline"')
+
+
+def test_story_page_draws_articles_per_day(client):
+    story = build_story(events=7, events_per_day=3, sources_per_event=2)
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    # Three active days, oldest first: 1 event of 2 articles, then 3 of 2, then 3 of 2.
+    bars = re.findall(
+        r'<rect x="(\d+)" y="([\d.]+)" width="5" height="([\d.]+)"><title>([^<]+)</title>', chart
+    )
+    assert bars == [
+        ("0", "32", "16", "Nov. 26, 2026: 2"),
+        ("6", "0", "48", "Nov. 27, 2026: 6"),
+        ("12", "0", "48", "Nov. 28, 2026: 6"),
+    ]
+    assert "14 articles in this period" in chart
+
+
+def test_the_chart_keeps_its_numbers_unlocalised_in_arabic(client):
+    story = build_story(events=7, events_per_day=3, sources_per_event=2)
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar"))
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert 'viewBox="0 0 18 48"' in chart
+    assert "<title>26 نوفمبر، 2026: 2</title>" in chart
+
+
+def test_a_merged_story_redirects_permanently_along_the_chain(client):
+    final = StoryFactory(slug="final")
+    middle = StoryFactory(slug="middle", merged_into=final)
+    StoryFactory(slug="first", merged_into=middle)
+
+    response = client.get("/stories/first/?order=oldest")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/stories/final/?order=oldest"
+
+
+def test_an_unpublished_story_is_not_found(client):
+    story = StoryFactory(is_published=False)
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_older_events_load_as_a_fragment_that_continues_the_day(client):
+    story = build_story(events=30, events_per_day=3)
+    page = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert _event_numbers(page) == list(range(20))
+    link = re.search(r'<a class="button" href="([^"]+)"\s+hx-get="([^"]+)"', page)
+    assert link.group(1).replace("&amp;", "&") == "?order=newest&page=2"
+    hx_url = link.group(2).replace("&amp;", "&")
+    # Events 18-20 share a day, so the next page starts inside the last day shown.
+    assert hx_url == "?order=newest&page=2&after=2026-11-22"
+
+    fragment = _html(
+        client.get(story.get_absolute_url() + hx_url, HTTP_ACCEPT_LANGUAGE="en", HTTP_HX_REQUEST="true")
+    )
+
+    assert "<html" not in fragment and 'id="timeline"' not in fragment
+    assert _event_numbers(fragment) == list(range(20, 30))
+    assert 'class="day day-continued"' in fragment
+    headings = re.findall(r'<h3 class="day-heading"><time datetime="([\d-]+)">', fragment)
+    assert headings == ["2026-11-21", "2026-11-20", "2026-11-19"]
+    assert 'class="load-more"' not in fragment
+
+
+def test_toggling_the_order_swaps_the_whole_timeline(client):
+    story = build_story(events=4)
+    fragment = _html(
+        client.get(
+            story.get_absolute_url() + "?order=oldest", HTTP_ACCEPT_LANGUAGE="en", HTTP_HX_REQUEST="true"
+        )
+    )
+    assert fragment.lstrip().startswith('<section id="timeline"')
+    assert _event_numbers(fragment) == [3, 2, 1, 0]
+    assert "<svg" not in fragment
+
+
+@pytest.mark.parametrize("events", [3, 30])
+def test_story_page_query_count_does_not_grow_with_events(client, django_assert_num_queries, events):
+    story = build_story(events=events, sources_per_event=3)
+    KeyMoment.objects.create(story=story, date=date(2026, 11, 20), text="بدء المفاوضات")
+    # Validators, story, events, their sources, key moments, activity chart.
+    with django_assert_num_queries(6):
+        response = client.get(story.get_absolute_url())
+    assert response.status_code == 200
+    with django_assert_num_queries(4):
+        response = client.get(story.get_absolute_url() + "?order=oldest", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+def test_story_page_answers_not_modified_to_a_matching_etag(client):
+    story = build_story(events=2)
+    first = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert first["ETag"] and first["Last-Modified"]
+    assert "HX-Request" in first["Vary"]
+
+    again = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+    other_language = client.get(
+        story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert other_language.status_code == 200
+
+    Story.objects.filter(pk=story.pk).update(last_activity_at=story.last_activity_at + timedelta(hours=1))
+    changed = client.get(
+        story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert changed.status_code == 200
+
+
+# --- New updates, embed ----------------------------------------------------------------------
+
+
+def test_the_update_poll_says_how_many_articles_joined(client, django_assert_num_queries):
+    story = build_story(events=2, sources_per_event=2)
+    url = reverse("stories:updates", kwargs={"slug": story.slug})
+    page = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert f'hx-get="{url}?since=4"' in page
+
+    with django_assert_num_queries(1):
+        unchanged = client.get(f"{url}?since=4", HTTP_HX_REQUEST="true")
+    assert unchanged.status_code == 204
+
+    Story.objects.filter(pk=story.pk).update(article_count=7)
+    notice = _html(client.get(f"{url}?since=4", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"))
+    assert notice == f'<a href="{story.get_absolute_url()}">3 new updates: show them</a>'
+
+    Story.objects.filter(pk=story.pk).update(merged_into=StoryFactory())
+    assert client.get(f"{url}?since=4", HTTP_HX_REQUEST="true").status_code == 286
+
+
+def test_the_embed_may_be_framed_while_other_pages_may_not(client, django_assert_num_queries):
+    story = build_story(events=20, title="الهدنة في غزة")
+    page = client.get(story.get_absolute_url())
+    assert page["X-Frame-Options"] == "DENY"
+
+    with django_assert_num_queries(4):
+        embed = client.get(reverse("stories:embed", kwargs={"slug": story.slug}), HTTP_ACCEPT_LANGUAGE="en")
+    html = _html(embed)
+    assert "X-Frame-Options" not in embed
+    # The embed speaks the story's language, not the visitor's.
+    assert '<html lang="ar" dir="rtl">' in html
+    assert _event_numbers(html) == list(range(15))
+    assert 'class="load-more"' not in html
+    assert '<base target="_blank">' in html
