@@ -1,0 +1,782 @@
+"""Ingestion workflows: from a source URL to clean, deduplicated Article rows.
+
+poll_source() reads a feed and stores one pending Article per new entry; fetch_article()
+fetches and extracts its page (falling back to the feed's summary); import_articles() takes
+ready-made articles from a JSONL file. All of them store through store_text(), so dedup,
+language detection and near-duplicate linking behave the same whatever the way in.
+
+Failures never escape as exceptions except one: fetch_article() raises FetchError for a
+transient page failure worth retrying, so the Celery task can retry it with backoff. A broken
+feed is written on its Source (with backoff), a broken page on its Article.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from . import dedup, text
+from .extract import extract_article
+from .feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
+from .fetch import (
+    Fetcher,
+    FetchError,
+    FetchPolicy,
+    FetchResult,
+    HostGate,
+    LocalHostGate,
+    RedisHostGate,
+    RobotsCache,
+)
+from .models import Article, Source, url_hash
+from .sanitize import html_to_text, sanitize_html
+
+__all__ = [
+    "FetchError",
+    "ImportSummary",
+    "PollSummary",
+    "claim_due_sources",
+    "claim_stale_pending_articles",
+    "fetch_article",
+    "find_original",
+    "get_fetcher",
+    "import_articles",
+    "poll_source",
+    "record_import_errors",
+    "store_entries",
+    "store_text",
+]
+
+logger = logging.getLogger(__name__)
+
+# A sitemap index can list thousands of child sitemaps; read the first few each poll (news
+# sitemap indexes list the current news sitemap first; archives follow).
+MAX_CHILD_SITEMAPS = 5
+# A first poll of a large (non-news) sitemap would otherwise queue tens of thousands of old
+# pages; the newest this many entries of one poll are kept, the rest reported as a warning.
+MAX_ENTRIES_PER_POLL = 1000
+# Page fetches are tried this many times before the feed summary stands in for good.
+MAX_FETCH_ATTEMPTS = 3
+# A pending article untouched this long lost its task (a broker restart, a crash between
+# commit and enqueue, a poll_sources run without a worker); the beat tick re-queues it.
+STALE_PENDING_AFTER = timedelta(minutes=15)
+
+# Near-copies. SimHash bands find copies within NEAR_DUPLICATE_DISTANCE bits at any age, but a
+# wire report republished with a new headline and a sentence added sits 8-16 bits away, where
+# band lookups are blind. So articles of the same language published within a window are
+# scanned by fingerprint distance (stored ints, no text loaded), and the few within
+# LOOSE_DISTANCE are confirmed on their text by word 3-shingle Jaccard.
+NEAR_COPY_WINDOW = timedelta(hours=48)
+NEAR_COPY_SCAN_LIMIT = 2000
+LOOSE_DISTANCE = 18
+NEAR_COPY_VERIFY_LIMIT = 10
+NEAR_COPY_JACCARD = 0.5
+# Below this many words (title + text) two texts are alike by accident ("Video", "Live
+# updates"), not because one copies the other: such articles are never linked by content.
+MIN_DEDUP_WORDS = 12
+
+
+@dataclass
+class PollSummary:
+    source_id: int
+    status: str  # "ok", "not_modified", "error", "disabled"
+    entries: int = 0
+    new_article_ids: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def line(self, source_name: str) -> str:
+        if self.status == "error":
+            return f"{source_name}: ERROR {self.error}"
+        if self.status == "disabled":
+            return f"{source_name}: disabled{f' ({self.error})' if self.error else ''}, not polled"
+        if self.status == "not_modified":
+            return f"{source_name}: not modified"
+        warn = f", {len(self.warnings)} warning(s)" if self.warnings else ""
+        return f"{source_name}: {self.entries} entries, {len(self.new_article_ids)} new{warn}"
+
+
+@dataclass
+class ImportSummary:
+    read: int = 0
+    created: int = 0
+    skipped_duplicates: int = 0
+    near_duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+
+
+# --- Fetching ---------------------------------------------------------------------------
+
+
+def fetch_policy() -> FetchPolicy:
+    return FetchPolicy(
+        timeout=settings.SILSILA_FETCH_TIMEOUT,
+        max_bytes=settings.SILSILA_FETCH_MAX_BYTES,
+        max_redirects=settings.SILSILA_FETCH_MAX_REDIRECTS,
+        user_agent=settings.SILSILA_USER_AGENT,
+        allow_private=settings.SILSILA_FETCH_ALLOW_PRIVATE,
+        host_delay=settings.SILSILA_FETCH_HOST_DELAY,
+    )
+
+
+def _host_gate() -> HostGate:
+    # Politeness must hold across worker processes, so it lives in Redis when there is one.
+    if settings.CACHE_URL.startswith(("redis://", "rediss://")):
+        return RedisHostGate(settings.CACHE_URL)
+    return LocalHostGate()
+
+
+@lru_cache(maxsize=1)
+def get_fetcher() -> Fetcher:
+    """One pooled fetcher per process (its connection pools are what make fetching fast).
+
+    Built from settings on first use; tests that change fetch settings call cache_clear().
+    """
+    policy = fetch_policy()
+    gate = _host_gate()
+    return Fetcher(policy, gate=gate, robots=RobotsCache(Fetcher(policy, gate=gate)))
+
+
+# --- Polling ----------------------------------------------------------------------------
+
+
+def poll_source(
+    *, source: Source, now: datetime | None = None, fetcher: Fetcher | None = None
+) -> PollSummary:
+    """Read one source's feed and store an Article stub per new entry.
+
+    Any error is written on the source (with backoff) and returned in the summary; it never
+    propagates, so one broken source cannot stop the others.
+    """
+    now = now or timezone.now()
+    if not source.enabled:
+        return PollSummary(source_id=source.pk, status="disabled", error=source.disabled_reason)
+    if source.kind == Source.Kind.IMPORT or not source.url:
+        return PollSummary(source_id=source.pk, status="error", error="an import source has no feed to poll")
+    fetcher = fetcher or get_fetcher()
+    # A sitemap index rarely changes while the sitemaps it lists do: a 304 on the index must
+    # not stop us reading them, so indexes are always fetched in full (they are small).
+    conditional = source.kind != Source.Kind.SITEMAP_INDEX
+    try:
+        result = fetcher.fetch(
+            source.url,
+            etag=(source.etag or None) if conditional else None,
+            last_modified=(source.last_modified or None) if conditional else None,
+        )
+        if result.not_modified:
+            source.record_success(
+                now=now,
+                etag=result.etag or source.etag,
+                last_modified=result.last_modified or source.last_modified,
+                warnings=source.warnings,
+            )
+            return PollSummary(source_id=source.pk, status="not_modified")
+        feed = parse_feed(result.body, url=result.url, content_type=result.content_type, now=now)
+        entries = list(feed.entries)
+        warnings = list(feed.warnings)
+        language = feed.language
+        if feed.kind == "sitemap_index":
+            entries, warnings, language = _read_child_sitemaps(feed, fetcher=fetcher, now=now)
+        entries, dropped = _newest(entries, MAX_ENTRIES_PER_POLL)
+        if dropped:
+            warnings.append(f"{dropped} older entries beyond the newest {MAX_ENTRIES_PER_POLL} skipped.")
+    except (FetchError, FeedError) as exc:
+        return _poll_failed(source, error=str(exc), now=now)
+    except Exception as exc:
+        # Unknown failures are recorded too (and logged with a traceback) rather than lost.
+        logger.exception("unexpected error polling source %s", source.pk)
+        return _poll_failed(source, error=f"unexpected error: {type(exc).__name__}: {exc}", now=now)
+
+    try:
+        with transaction.atomic():
+            new_ids, unlinked = store_entries(source=source, entries=entries, now=now)
+            if unlinked:
+                warnings.append(f"{unlinked} entries without a link skipped.")
+            if source.kind == Source.Kind.AUTO:
+                source.kind = feed.kind
+                source.save(update_fields=["kind"])
+            if not source.language and language:
+                source.language = _language_code(language)
+                source.save(update_fields=["language"])
+            # The validators stay with the stored entries: if storing fails, the next poll
+            # must not be answered 304 for entries we never kept.
+            keep_validators = feed.kind != "sitemap_index"
+            source.record_success(
+                now=now,
+                etag=(result.etag or "") if keep_validators else "",
+                last_modified=(result.last_modified or "") if keep_validators else "",
+                warnings=warnings,
+            )
+    except DatabaseError as exc:
+        logger.exception("could not store the entries of source %s", source.pk)
+        source.refresh_from_db()
+        return _poll_failed(source, error=f"could not store entries: {type(exc).__name__}: {exc}", now=now)
+    return PollSummary(
+        source_id=source.pk, status="ok", entries=len(entries), new_article_ids=new_ids, warnings=warnings
+    )
+
+
+def _poll_failed(source: Source, *, error: str, now: datetime) -> PollSummary:
+    source.record_failure(
+        error=error,
+        now=now,
+        backoff_max=settings.SILSILA_POLL_BACKOFF_MAX,
+        max_failures=settings.SILSILA_SOURCE_MAX_FAILURES,
+    )
+    return PollSummary(source_id=source.pk, status="error", error=error)
+
+
+def _read_child_sitemaps(
+    index: ParsedFeed, *, fetcher: Fetcher, now: datetime
+) -> tuple[list[FeedEntry], list[str], str | None]:
+    """Entries, warnings and language of an index's child sitemaps.
+
+    A broken child is a warning; all of them broken is an error.
+    """
+    entries: list[FeedEntry] = []
+    languages: list[str] = []
+    warnings = list(index.warnings)
+    children = index.child_sitemaps[:MAX_CHILD_SITEMAPS]
+    if len(index.child_sitemaps) > MAX_CHILD_SITEMAPS:
+        warnings.append(
+            f"the index lists {len(index.child_sitemaps)} sitemaps; read the first {MAX_CHILD_SITEMAPS}."
+        )
+    failures: list[str] = []
+    for child_url in children:
+        try:
+            child = fetcher.fetch(child_url)
+            parsed = parse_feed(child.body, url=child.url, content_type=child.content_type, now=now)
+        except (FetchError, FeedError) as exc:
+            failures.append(f"child sitemap {child_url}: {exc}")
+            continue
+        if parsed.kind == "sitemap_index":
+            failures.append(f"child sitemap {child_url} is itself an index; nested indexes are not followed")
+            continue
+        entries.extend(parsed.entries)
+        warnings.extend(parsed.warnings)
+        if parsed.language:
+            languages.append(parsed.language)
+    if children and len(failures) == len(children):
+        raise FeedError(f"none of the {len(children)} sitemaps in the index could be read; {failures[0]}")
+    language = max(set(languages), key=languages.count) if languages else None
+    return entries, warnings + failures, language
+
+
+def _newest(entries: list[FeedEntry], limit: int) -> tuple[list[FeedEntry], int]:
+    if len(entries) <= limit:
+        return entries, 0
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(entries, key=lambda e: e.published_at or oldest, reverse=True)
+    return ranked[:limit], len(entries) - limit
+
+
+def claim_due_sources(
+    *, now: datetime | None = None, lease_seconds: int = 300, limit: int = 500
+) -> list[int]:
+    """Claim the due sources so that no other beat tick or worker polls them concurrently.
+
+    The rows are locked (skipping ones another tick holds) and their next_poll_at moved
+    forward by a lease; the poll then sets the real next time. If the poll never happens
+    (a worker died), the lease runs out and the source is due again.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Source.objects.due(now).select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Source.objects.filter(pk__in=ids).update(next_poll_at=now + timedelta(seconds=lease_seconds))
+    return ids
+
+
+def claim_stale_pending_articles(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending articles whose fetch task was lost, claimed (their updated_at bumped) for a re-queue."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Article.objects.pending()
+            .filter(updated_at__lt=now - STALE_PENDING_AFTER)
+            .order_by("updated_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Article.objects.filter(pk__in=ids).update(updated_at=now)
+    return ids
+
+
+# --- Storing entries ---------------------------------------------------------------------
+
+
+def _language_code(value: str | None) -> str:
+    """The primary subtag of a language tag: "en-US" and "ar_EG" become "en" and "ar"."""
+    if not value:
+        return ""
+    return value.strip().replace("_", "-").split("-", 1)[0].lower()[:10]
+
+
+def store_entries(*, source: Source, entries: Iterable[FeedEntry], now: datetime) -> tuple[list[int], int]:
+    """Insert a pending Article per entry not seen before, in one batched INSERT.
+
+    Returns the new rows' ids and the number of entries skipped for having no link. Unique
+    constraints (source+guid, canonical URL hash) make re-polling the same feed a no-op, also
+    when two workers poll it at once.
+    """
+    candidates: dict[str, Article] = {}
+    seen_guids: set[str] = set()
+    unlinked = 0
+    for entry in entries:
+        if not entry.url:
+            unlinked += 1
+            continue
+        canonical = dedup.canonical_url(entry.url)
+        key = url_hash(canonical)
+        guid = entry.guid[:1000] if entry.guid else None
+        # A feed that repeats an entry (same link or same GUID) stores it once.
+        if key in candidates or (guid is not None and guid in seen_guids):
+            continue
+        if guid is not None:
+            seen_guids.add(guid)
+        candidates[key] = Article(
+            source=source,
+            guid=guid,
+            url=entry.url[:4000],
+            canonical_url=canonical[:4000],
+            url_hash=key,
+            # Empty when the feed has none (sitemaps): the page's title fills it in.
+            title=entry.title.strip(),
+            summary=entry.summary,
+            # The parser sanitises too; sanitising at write time keeps that a guarantee of
+            # the table rather than of whichever parser produced the entry.
+            summary_html=sanitize_html(entry.summary_html, base_url=entry.url) if entry.summary_html else "",
+            author=(entry.author or "")[:500],
+            image_url=(entry.image_url or "")[:4000],
+            language=_language_code(entry.language) or source.language,
+            published_at=entry.published_at or now,
+            published_at_estimated=entry.published_at is None,
+        )
+    if not candidates:
+        return [], unlinked
+    existing_hashes = set(
+        Article.objects.filter(url_hash__in=list(candidates)).values_list("url_hash", flat=True)
+    )
+    existing_guids = set(
+        Article.objects.filter(source=source, guid__in=list(seen_guids)).values_list("guid", flat=True)
+    )
+    fresh = [
+        a for key, a in candidates.items() if key not in existing_hashes and a.guid not in existing_guids
+    ]
+    if not fresh:
+        return [], unlinked
+    # Conflicts with a concurrent poll of the same feed are ignored; the rows are then read
+    # back by key. Both polls may see a row as theirs: fetch_article's claim makes the second
+    # fetch task a no-op.
+    Article.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+    created = Article.objects.filter(
+        source=source,
+        url_hash__in=[a.url_hash for a in fresh],
+        status=Article.Status.PENDING,
+        fetch_attempts=0,
+    ).values_list("pk", flat=True)
+    return sorted(created), unlinked
+
+
+# --- Page fetch and extraction ----------------------------------------------------------
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Article:
+    """Fetch and extract an article's page; the feed's summary stands in when that fails.
+
+    Raises FetchError only for a transient failure that is worth retrying (the task retries
+    it with backoff); every other outcome is written on the row. Each attempt is claimed
+    with a conditional UPDATE, so a duplicate task for the same article does nothing.
+    """
+    if article.status != Article.Status.PENDING:
+        return article
+    attempts = article.fetch_attempts
+    claimed = Article.objects.filter(
+        pk=article.pk, status=Article.Status.PENDING, fetch_attempts=attempts
+    ).update(fetch_attempts=attempts + 1, updated_at=timezone.now())
+    if not claimed:
+        article.refresh_from_db()
+        return article
+    article.fetch_attempts = attempts + 1
+    if attempts >= MAX_FETCH_ATTEMPTS:
+        return _fall_back_to_feed(
+            article, error=article.last_error or f"page not fetched in {attempts} attempts"
+        )
+
+    fetcher = fetcher or get_fetcher()
+    try:
+        result = fetcher.fetch(article.url, check_robots=True)
+    except FetchError as exc:
+        if exc.transient and article.fetch_attempts < MAX_FETCH_ATTEMPTS:
+            Article.objects.filter(pk=article.pk).update(last_error=str(exc)[:5000])
+            raise
+        return _fall_back_to_feed(article, error=str(exc))
+
+    if result.content_type and result.content_type not in _HTML_TYPES:
+        return _fall_back_to_feed(article, error=f"the page is {result.content_type}, not HTML")
+    page = extract_article(_page_markup(result), url=result.url)
+    if page is None:
+        return _fall_back_to_feed(article, error="no article text found on the page")
+    return store_text(
+        article=article,
+        title=article.title or page.title or "",
+        body=page.text,
+        language_hint=page.language or article.language or article.source.language or None,
+        status=Article.Status.EXTRACTED,
+        # The final URL after redirects (feed proxies, short links) with the page's own
+        # rel=canonical: the address the article is known by.
+        canonical_url=dedup.canonical_url(result.url, canonical_hint=page.canonical_url),
+        published_at=page.published_at if article.published_at_estimated else None,
+        author=article.author or page.author or "",
+        image_url=article.image_url or page.image_url or "",
+        error="",
+    )
+
+
+def _page_markup(result: FetchResult) -> bytes | str:
+    """The page decoded by its HTTP charset when it has one and is not UTF-8; else the bytes.
+
+    The extractor decodes bytes by BOM, UTF-8 and <meta charset>; a legacy page (windows-1256)
+    that names its charset only in the Content-Type header would otherwise be guessed at.
+    """
+    if not result.charset:
+        return result.body
+    try:
+        result.body.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return result.body.decode(result.charset)
+        except (LookupError, UnicodeDecodeError):
+            return result.body
+    return result.body
+
+
+def _fall_back_to_feed(article: Article, *, error: str) -> Article:
+    body = article.summary or html_to_text(article.summary_html)
+    title = article.title or _first_line(body)
+    if not title and not body:
+        article.mark_failed(error or "nothing to extract: no page text and no feed summary")
+        return article
+    return store_text(
+        article=article,
+        title=title,
+        body=body,
+        language_hint=article.language or article.source.language or None,
+        status=Article.Status.FEED_ONLY,
+        error=error,
+    )
+
+
+def _first_line(body: str, limit: int = 200) -> str:
+    line = body.strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def store_text(
+    *,
+    article: Article,
+    title: str,
+    body: str,
+    language_hint: str | None,
+    status: str,
+    canonical_url: str | None = None,
+    published_at: datetime | None = None,
+    author: str | None = None,
+    image_url: str | None = None,
+    error: str | None = None,
+) -> Article:
+    """Write an article's final text with its language, hashes and near-duplicate link.
+
+    Saves a new row or updates a stub. canonical_url, when it differs from the stored key,
+    re-keys the row unless another row already holds that key: then this row is a copy of
+    it under another address, is linked to it, and keeps its own key (nothing is dropped,
+    and re-ingesting either address stays a no-op).
+    """
+    article.title = title.strip()[:2000] or article.title
+    article.text = body.strip()
+    hint = _language_code(language_hint) or None
+    article.language = _language_code(text.detect_language(f"{article.title}\n{article.text}", hint=hint))
+    if author is not None:
+        article.author = author[:500]
+    if image_url is not None:
+        article.image_url = image_url[:4000]
+    if error is not None:
+        article.last_error = error[:5000]
+    article.status = status
+    if published_at is not None:
+        article.published_at = published_at
+        article.published_at_estimated = False
+    _fill_dedup_fields(article)
+    previous_key = (article.canonical_url, article.url_hash)
+    if canonical_url:
+        _apply_canonical_url(article, canonical_url)
+    if article.pk is None or (article.canonical_url, article.url_hash) == previous_key:
+        article.save()
+        return article
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        # Another worker stored the page under its canonical address since we looked.
+        article.canonical_url, article.url_hash = previous_key
+        _apply_canonical_url(article, canonical_url or "")
+        article.save()
+    return article
+
+
+def _apply_canonical_url(article: Article, canonical: str) -> None:
+    key = url_hash(canonical)
+    if not canonical or key == article.url_hash:
+        return
+    stored = (
+        Article.objects.filter(url_hash=key).exclude(pk=article.pk).values("pk", "duplicate_of_id").first()
+    )
+    if stored is None:
+        article.canonical_url = canonical[:4000]
+        article.url_hash = key
+    elif article.duplicate_of_id is None:
+        article.duplicate_of_id = stored["duplicate_of_id"] or stored["pk"]
+
+
+def _fill_dedup_fields(article: Article) -> None:
+    basis = f"{article.title}\n{article.text}"
+    article.content_hash = dedup.content_hash(basis)
+    signature = dedup.simhash(basis)
+    article.simhash = signature
+    bands = dedup.simhash_bands(signature)
+    article.simhash_band0, article.simhash_band1, article.simhash_band2, article.simhash_band3 = bands
+    original = find_original(article)
+    article.duplicate_of_id = original
+
+
+def find_original(article: Article) -> int | None:
+    """The id of the stored article this one copies (same text, or a near-copy), if any.
+
+    Links always point at an original (an article that is itself no copy), so chains are
+    one step long; the original is the copy stored first, which never changes afterwards.
+    """
+    words = dedup.normalise_text(f"{article.title}\n{article.text}").split()
+    if len(words) < MIN_DEDUP_WORDS:
+        return None
+    others = Article.objects.ready()
+    if article.pk:
+        others = others.exclude(pk=article.pk)
+    exact = (
+        others.filter(content_hash=article.content_hash)
+        .order_by("created_at", "pk")
+        .values_list("pk", "duplicate_of_id")
+        .first()
+    )
+    if exact is not None:
+        return exact[1] or exact[0]
+    if article.simhash is None:
+        return None
+    band_match = (
+        Q(simhash_band0=article.simhash_band0)
+        | Q(simhash_band1=article.simhash_band1)
+        | Q(simhash_band2=article.simhash_band2)
+        | Q(simhash_band3=article.simhash_band3)
+    )
+    banded = (
+        others.filter(band_match).order_by("created_at", "pk").values_list("pk", "simhash", "duplicate_of_id")
+    )
+    for pk, signature, duplicate_of_id in banded[:200]:
+        if signature is not None and dedup.is_near_duplicate(article.simhash, signature):
+            return duplicate_of_id or pk
+    return _find_near_copy_in_window(article, others, words)
+
+
+def _find_near_copy_in_window(article: Article, others, words: list[str]) -> int | None:
+    window = others.filter(
+        published_at__gte=article.published_at - NEAR_COPY_WINDOW,
+        published_at__lte=article.published_at + NEAR_COPY_WINDOW,
+        simhash__isnull=False,
+    )
+    if article.language:
+        window = window.filter(language=article.language)
+    rows = list(window.order_by("-published_at").values_list("pk", "simhash")[:NEAR_COPY_SCAN_LIMIT])
+    if not rows:
+        return None
+    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
+    signatures = np.fromiter((s for _, s in rows), dtype=np.int64, count=len(rows)).view(np.uint64)
+    xor = signatures ^ np.uint64(article.simhash & 0xFFFFFFFFFFFFFFFF)
+    distances = np.unpackbits(xor.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+    close = np.flatnonzero(distances <= LOOSE_DISTANCE)
+    if close.size == 0:
+        return None
+    nearest = close[np.argsort(distances[close], kind="stable")][:NEAR_COPY_VERIFY_LIMIT]
+    shingles = _shingles(words)
+    candidates = Article.objects.filter(pk__in=[int(ids[i]) for i in nearest]).order_by("created_at", "pk")
+    for pk, title, body, duplicate_of_id in candidates.values_list("pk", "title", "text", "duplicate_of_id"):
+        theirs = _shingles(dedup.normalise_text(f"{title}\n{body}").split())
+        union = len(shingles | theirs)
+        if union and len(shingles & theirs) / union >= NEAR_COPY_JACCARD:
+            return duplicate_of_id or pk
+    return None
+
+
+def _shingles(words: list[str]) -> set[tuple[str, ...]]:
+    size = dedup.SHINGLE_SIZE
+    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+
+
+# --- Bulk import ------------------------------------------------------------------------
+
+IMPORT_BATCH = 200
+
+
+def parse_import_datetime(value: object) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def import_articles(*, records: Iterator[tuple[int, dict]], source_name: str | None = None) -> ImportSummary:
+    """Store ready-made articles (JSONL records) through the same dedup path as fetched ones.
+
+    Each record needs a title or a text; url, id, summary, source, lang and published_at are
+    used when present. A bad line is reported with its line number and skipped; the others
+    go on. Records are written in batches, one transaction each (a savepoint per record).
+    """
+    summary = ImportSummary()
+    sources: dict[str, Source] = {}
+    now = timezone.now()
+    batch: list[tuple[int, dict]] = []
+    for item in records:
+        batch.append(item)
+        if len(batch) >= IMPORT_BATCH:
+            _import_batch(batch, summary=summary, sources=sources, source_name=source_name, now=now)
+            batch = []
+    if batch:
+        _import_batch(batch, summary=summary, sources=sources, source_name=source_name, now=now)
+    return summary
+
+
+def record_import_errors(*, source_name: str, file_name: str, errors: list[str]) -> None:
+    """Write an import's errors on its source, where the operator looks for a source's health."""
+    if not errors:
+        return
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    Source.objects.filter(name=source_name, kind=Source.Kind.IMPORT).update(
+        last_error=f"import of {file_name}: {errors[0]}{more}"[:5000], last_error_at=timezone.now()
+    )
+
+
+def _import_batch(
+    batch: list[tuple[int, dict]],
+    *,
+    summary: ImportSummary,
+    sources: dict[str, Source],
+    source_name: str | None,
+    now: datetime,
+) -> None:
+    with transaction.atomic():
+        for line_number, record in batch:
+            summary.read += 1
+            # Outside the record's savepoint: a source must not vanish with a failed record.
+            name = source_name or _text_field(record, "source") or "Import"
+            if name not in sources:
+                sources[name] = _import_source(name)
+            try:
+                with transaction.atomic():
+                    article = _import_record(record, line_number, source=sources[name], now=now)
+            except _SkipRecord as skip:
+                if skip.duplicate:
+                    summary.skipped_duplicates += 1
+                else:
+                    summary.errors.append(f"line {line_number}: {skip}")
+                continue
+            except (DatabaseError, ValueError, TypeError) as exc:
+                summary.errors.append(f"line {line_number}: {type(exc).__name__}: {exc}")
+                continue
+            summary.created += 1
+            summary.article_ids.append(article.pk)
+            if article.duplicate_of_id:
+                summary.near_duplicates += 1
+
+
+class _SkipRecord(Exception):
+    def __init__(self, message: str, *, duplicate: bool = False) -> None:
+        super().__init__(message)
+        self.duplicate = duplicate
+
+
+def _import_record(record: dict, line_number: int, *, source: Source, now: datetime) -> Article:
+    title = _text_field(record, "title")
+    body = _text_field(record, "text")
+    if not title and not body:
+        raise _SkipRecord("no title and no text")
+    raw_id = record.get("id")
+    guid = str(raw_id).strip()[:1000] if isinstance(raw_id, str | int) and str(raw_id).strip() else None
+    url = _text_field(record, "url")
+    if url and not url.startswith(("http://", "https://")):
+        raise _SkipRecord(f"url is not an http(s) URL: {url[:200]!r}")
+    if not url:
+        url = f"urn:silsila:import:{source.pk}:{guid or line_number}"
+    canonical = dedup.canonical_url(url) if url.startswith(("http://", "https://")) else url
+    key = url_hash(canonical)
+    already = Q(url_hash=key) | Q(source=source, guid=guid) if guid else Q(url_hash=key)
+    if Article.objects.filter(already).exists():
+        raise _SkipRecord("already stored", duplicate=True)
+    raw_date = record.get("published_at")
+    published_at = parse_import_datetime(raw_date)
+    if raw_date and published_at is None:
+        raise _SkipRecord(f"published_at is not an ISO 8601 date: {str(raw_date)[:60]!r}")
+    summary_text = _text_field(record, "summary")
+    article = Article(
+        source=source,
+        guid=guid,
+        url=url[:4000],
+        canonical_url=canonical[:4000],
+        url_hash=key,
+        title=title or _first_line(body),
+        summary=summary_text,
+        published_at=published_at or now,
+        published_at_estimated=published_at is None,
+        fetch_attempts=0,
+    )
+    language = _language_code(_text_field(record, "lang") or _text_field(record, "language"))
+    return store_text(
+        article=article,
+        title=article.title,
+        body=body,
+        language_hint=language or source.language or None,
+        status=Article.Status.EXTRACTED,
+    )
+
+
+def _text_field(record: dict, name: str) -> str:
+    value = record.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _import_source(name: str) -> Source:
+    """The source named so: an existing one of any kind (first by id), else a new import source."""
+    source = Source.objects.filter(name=name).order_by("pk").first()
+    if source is None:
+        source = Source.objects.create(name=name[:200], kind=Source.Kind.IMPORT, url=None, enabled=False)
+    return source

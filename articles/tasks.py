@@ -1,0 +1,85 @@
+"""Thin Celery tasks: ids in, one service call, the next step enqueued after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app, shared_task
+from django.core.cache import cache
+from django.db import transaction
+
+from . import services
+from .fetch import FetchError
+from .models import Article, Source
+
+logger = logging.getLogger(__name__)
+
+# Clustering works in batches, so one nudge per this many seconds is plenty however many
+# articles become ready; the nudge waits as long, to let a batch gather.
+CLUSTER_NUDGE_SECONDS = 5
+CLUSTER_TASK = "stories.cluster_pending"
+
+
+@shared_task(name="articles.poll_due_sources", ignore_result=True)
+def poll_due_sources() -> int:
+    """Beat's entry point: claim the due sources and fan out one task per source.
+
+    It also re-queues pending articles whose fetch task was lost, so nothing stays pending.
+    """
+    with transaction.atomic():
+        source_ids = services.claim_due_sources()
+        for source_id in source_ids:
+            poll_source.delay_on_commit(source_id)
+        for article_id in services.claim_stale_pending_articles():
+            fetch_article.delay_on_commit(article_id)
+    return len(source_ids)
+
+
+@shared_task(name="articles.poll_source", ignore_result=True)
+def poll_source(source_id: int) -> None:
+    # Not retried: a failed poll is written on the source, whose backoff decides the next try.
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        return
+    summary = services.poll_source(source=source)
+    for article_id in summary.new_article_ids:
+        fetch_article.delay_on_commit(article_id)
+
+
+@shared_task(
+    name="articles.fetch_article",
+    ignore_result=True,
+    # The service raises FetchError only for transient failures, and only while attempts
+    # remain; its last attempt falls back to the feed summary instead of raising.
+    autoretry_for=(FetchError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=services.MAX_FETCH_ATTEMPTS,
+)
+def fetch_article(article_id: int) -> None:
+    article = Article.objects.select_related("source").filter(pk=article_id).first()
+    if article is None:
+        return
+    article = services.fetch_article(article=article)
+    if article.is_ready:
+        transaction.on_commit(nudge_clustering)
+
+
+def nudge_clustering() -> None:
+    """Ask the stories app to cluster soon, by task name (articles never imports stories).
+
+    Debounced through the cache so a burst of ready articles sends one message. Skipped in
+    eager mode (tests, where clustering is called directly): send_task ignores eagerness
+    and would publish to a broker nobody reads.
+    """
+    app = current_app
+    if app.conf.task_always_eager:
+        return
+    try:
+        if not cache.add(f"silsila:{CLUSTER_TASK}:nudged", 1, timeout=CLUSTER_NUDGE_SECONDS):
+            return
+        app.send_task(CLUSTER_TASK, countdown=CLUSTER_NUDGE_SECONDS, ignore_result=True)
+    except Exception:
+        # The beat tick clusters anyway; a cache or broker hiccup here must not fail a stored article.
+        logger.warning("could not nudge clustering", exc_info=True)

@@ -1,0 +1,203 @@
+"""The Celery tasks, called in eager mode: fan-out after commit, retries, idempotence.
+
+Enqueued tasks run when the surrounding transaction commits; pytest-django's transaction
+never does, so tests run the on-commit callbacks with django_capture_on_commit_callbacks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from celery import current_app
+from django.core.cache import cache
+from django.utils import timezone
+
+from articles import services, tasks
+from articles.models import Article
+from articles.tests.factories import ArticleFactory, SourceFactory
+from articles.tests.httpserver import Response, TestServer
+
+DATA = Path(__file__).resolve().parent / "data" / "ingest"
+RSS = {"Content-Type": "application/rss+xml"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PAGES = {"/news/ferry-strike": "ferry-strike.html", "/news/sea-wall": "sea-wall.html"}
+PAGES["/news/record-catch"] = "record-catch.html"
+
+pytestmark = pytest.mark.django_db
+
+
+def fixture(name: str, server: TestServer) -> bytes:
+    return (DATA / name).read_bytes().replace(b"{origin}", server.origin.encode())
+
+
+@pytest.fixture
+def server():
+    with TestServer() as running:
+        running.add("/feed.rss", Response(body=fixture("feed.rss", running), headers=RSS))
+        for path, name in PAGES.items():
+            running.add(path, Response(body=fixture(name, running), headers=HTML))
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fetch_settings(settings):
+    settings.SILSILA_FETCH_ALLOW_PRIVATE = True
+    settings.SILSILA_FETCH_HOST_DELAY = 0.0
+    settings.SILSILA_FETCH_TIMEOUT = 5.0
+    services.get_fetcher.cache_clear()
+    yield settings
+    services.get_fetcher.cache_clear()
+
+
+def test_the_beat_tick_polls_due_sources_and_their_pages_after_commit(
+    server, django_capture_on_commit_callbacks
+):
+    due = SourceFactory(url=server.url("/feed.rss"), next_poll_at=None)
+    later = SourceFactory(url=server.url("/other.rss"), next_poll_at=timezone.now() + timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        claimed = tasks.poll_due_sources()
+
+    assert claimed == 1
+    assert len(callbacks) >= 1
+    assert Article.objects.filter(source=due, status=Article.Status.EXTRACTED).count() == 3
+    assert server.requests_to("/other.rss") == []
+    later.refresh_from_db()
+    assert later.last_polled_at is None
+
+
+def test_nothing_is_enqueued_until_the_transaction_commits(server, django_capture_on_commit_callbacks):
+    source = SourceFactory(url=server.url("/feed.rss"), next_poll_at=None)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        tasks.poll_due_sources()
+
+    assert len(callbacks) == 1  # poll_source, waiting for the commit
+    assert server.requests == []
+    assert not Article.objects.filter(source=source).exists()
+
+
+def test_a_second_tick_does_not_poll_a_source_already_claimed(server, django_capture_on_commit_callbacks):
+    SourceFactory(url=server.url("/feed.rss"), next_poll_at=None)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        first = tasks.poll_due_sources()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        second = tasks.poll_due_sources()
+
+    assert (first, second) == (1, 0)
+    assert callbacks == []
+
+
+def test_the_poll_task_enqueues_one_page_fetch_per_new_entry(server, django_capture_on_commit_callbacks):
+    source = SourceFactory(url=server.url("/feed.rss"))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.poll_source(source.pk)
+
+    fetches = [c for c in callbacks if getattr(c, "func", None) == tasks.fetch_article.delay]
+    assert len(fetches) == 3
+    assert sorted(Article.objects.filter(source=source).values_list("status", flat=True)) == ["extracted"] * 3
+    for path in PAGES:
+        assert len(server.requests_to(path)) == 1
+
+
+@pytest.fixture
+def eager_retries(monkeypatch):
+    """Eager mode runs a retry at once (no countdown), but only when errors are not propagated:
+    a propagated Retry would end the chain at the first attempt."""
+    monkeypatch.setitem(current_app.conf, "task_eager_propagates", False)
+
+
+@pytest.mark.usefixtures("eager_retries")
+def test_the_fetch_task_retries_a_transient_failure_then_falls_back(server):
+    server.add("/news/sea-wall", Response(status=503))
+    source = SourceFactory(url=server.url("/feed.rss"))
+    services.poll_source(source=source)
+    article = Article.objects.get(source=source, guid="harbour-gazette-1002")
+
+    tasks.fetch_article.delay(article.pk)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.FEED_ONLY
+    assert article.fetch_attempts == services.MAX_FETCH_ATTEMPTS
+    assert len(server.requests_to("/news/sea-wall")) == services.MAX_FETCH_ATTEMPTS
+
+
+@pytest.mark.usefixtures("eager_retries")
+def test_a_retry_that_succeeds_extracts_the_page(server):
+    server.add("/news/sea-wall", [Response(status=503), Response(body=fixture("sea-wall.html", server))])
+    source = SourceFactory(url=server.url("/feed.rss"))
+    services.poll_source(source=source)
+    article = Article.objects.get(source=source, guid="harbour-gazette-1002")
+
+    tasks.fetch_article.delay(article.pk)
+
+    article.refresh_from_db()
+    assert (article.status, article.fetch_attempts) == (Article.Status.EXTRACTED, 2)
+
+
+def test_a_duplicate_fetch_task_does_nothing(server):
+    source = SourceFactory(url=server.url("/feed.rss"))
+    services.poll_source(source=source)
+    article = Article.objects.get(source=source, guid="harbour-gazette-1001")
+
+    tasks.fetch_article(article.pk)
+    tasks.fetch_article(article.pk)
+
+    assert len(server.requests_to("/news/ferry-strike")) == 1
+
+
+def test_tasks_for_rows_that_are_gone_return_quietly():
+    assert tasks.poll_source(987654321) is None
+    assert tasks.fetch_article(987654321) is None
+
+
+def test_the_beat_tick_requeues_pending_articles_whose_task_was_lost(
+    server, django_capture_on_commit_callbacks
+):
+    source = SourceFactory(url=server.url("/feed.rss"), next_poll_at=timezone.now() + timedelta(hours=1))
+    services.poll_source(source=source)
+    lost = Article.objects.get(source=source, guid="harbour-gazette-1001")
+    Article.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.poll_due_sources()
+
+    lost.refresh_from_db()
+    assert lost.status == Article.Status.EXTRACTED
+    # Recent pending articles still have their own task coming: left alone.
+    assert Article.objects.filter(source=source, status=Article.Status.PENDING).count() == 2
+
+
+def test_clustering_is_not_nudged_in_eager_mode(django_capture_on_commit_callbacks):
+    # send_task ignores eagerness; in eager mode (tests) it must not be called at all.
+    article = ArticleFactory(status=Article.Status.PENDING, text="", url="http://127.0.0.1:9/unreachable")
+    Article.objects.filter(pk=article.pk).update(fetch_attempts=services.MAX_FETCH_ATTEMPTS)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.fetch_article(article.pk)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.FEED_ONLY  # its title stands in
+    assert [c.__name__ for c in callbacks] == ["nudge_clustering"]
+
+
+def test_the_clustering_nudge_is_one_message_per_burst(monkeypatch):
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    cache.delete(f"silsila:{tasks.CLUSTER_TASK}:nudged")
+    with current_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("celery")
+        queue.clear()
+
+        for _ in range(5):
+            tasks.nudge_clustering()
+
+        message = queue.get(timeout=1)
+        assert message.headers["task"] == "stories.cluster_pending"
+        message.ack()
+        assert queue.qsize() == 0
+        queue.close()
+    cache.delete(f"silsila:{tasks.CLUSTER_TASK}:nudged")
