@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -178,6 +179,9 @@ class Article(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
     )
 
+    # Full-text document (articles/search.py), written with the text; PostgreSQL only.
+    search_document = SearchVectorField(null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -192,7 +196,11 @@ class Article(models.Model):
                 fields=["source", "guid"], condition=Q(guid__isnull=False), name="article_unique_guid"
             ),
         ]
-        indexes = [models.Index(fields=["source", "-published_at"], name="article_source_recent")]
+        indexes = [
+            models.Index(fields=["source", "-published_at"], name="article_source_recent"),
+            # The near-copy scan compares articles of one language within a few days.
+            models.Index(fields=["language", "published_at"], name="article_language_published"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -40,6 +40,7 @@ from .fetch import (
 )
 from .models import Article, Source, url_hash
 from .sanitize import html_to_text, sanitize_html
+from .search import index_articles
 
 __all__ = [
     "FetchError",
@@ -528,6 +529,7 @@ def store_text(
         _apply_canonical_url(article, canonical_url)
     if article.pk is None or (article.canonical_url, article.url_hash) == previous_key:
         article.save()
+        index_articles([article.pk])
         return article
     try:
         with transaction.atomic():
@@ -537,6 +539,7 @@ def store_text(
         article.canonical_url, article.url_hash = previous_key
         _apply_canonical_url(article, canonical_url or "")
         article.save()
+    index_articles([article.pk])
     return article
 
 

@@ -8,9 +8,9 @@ query term matches by prefix, with and without the attached clitics (و ف ب ل
 configuration first: its Snowball stemmer treats clitics inconsistently ("المفاوضات" →
 مفاوض but "والمفاوضات" → والمفاوضا, "فلسطين" → لسط), so it missed plain matches.
 
-The vectors are computed per query (no stored column yet): about 75 ms per 1,000 articles
-over title and summary, while adding the first 1,000 characters of the body made it ten times
-slower, so the body waits for a stored, GIN-indexed tsvector column on Article.
+Articles are searched through their stored, GIN-indexed document (articles/search.py, written
+with the text: title, summary and body); stories, far fewer, through vectors of their titles
+and summaries computed per query.
 
 SQLite: `icontains` on every term, good enough for a laptop demo.
 """
@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Q, QuerySet
 
 from articles.models import Article
+from articles.search import normalise, search_vector
 
 from .models import Story
 
@@ -35,11 +36,6 @@ ARTICLES_PER_STORY = 3
 MAX_ARTICLE_HITS = 200
 MAX_TERMS = 8
 
-# The same mapping in Python (for the query) and SQL translate() (for the documents).
-_ARABIC_FROM = "أإآٱىة"
-_ARABIC_TO = "اااايه"
-_ARABIC_DELETE = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640"
-_ARABIC_TABLE = str.maketrans(_ARABIC_FROM, _ARABIC_TO, _ARABIC_DELETE)
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 _TERM = re.compile(r"\w+")
 # Clitics written attached to the next word, longest first; each combination is tried.
@@ -61,10 +57,6 @@ class StoryResult:
     story: Story
     score: float
     articles: list[ArticleHit] = field(default_factory=list)
-
-
-def normalise(text: str) -> str:
-    return text.lower().translate(_ARABIC_TABLE)
 
 
 def _arabic_core(term: str) -> str:
@@ -94,27 +86,6 @@ def prefix_tsquery(query: str) -> str:
             variants = [term]
         groups.append("(" + " | ".join(f"{variant}:*" for variant in variants) + ")")
     return " & ".join(groups)
-
-
-def _normalised(expression) -> Func:
-    return Func(
-        expression,
-        Value(_ARABIC_FROM + _ARABIC_DELETE),
-        Value(_ARABIC_TO),
-        function="translate",
-        output_field=TextField(),
-    )
-
-
-def _vector(*weighted: tuple[object, str]) -> SearchVector:
-    vector = None
-    for expression, weight in weighted:
-        for part in (
-            SearchVector(expression, config="english", weight=weight),
-            SearchVector(_normalised(expression), config="simple", weight=weight),
-        ):
-            vector = part if vector is None else vector + part
-    return vector
 
 
 def _visible_stories(language: str | None) -> QuerySet[Story]:
@@ -147,7 +118,7 @@ def _postgres_hits(
     raw = prefix_tsquery(query)
     if raw:
         search_query = search_query | SearchQuery(raw, config="simple", search_type="raw")
-    story_vector = _vector(
+    story_vector = search_vector(
         ("editor_title", "A"),
         ("title", "A"),
         ("editor_summary", "B"),
@@ -169,11 +140,10 @@ def _postgres_hits(
     )
     if language:
         articles = articles.filter(language=language)
-    article_vector = _vector(("title", "A"), ("summary", "B"))
+    # Articles carry a stored, GIN-indexed document (title, summary and body).
     article_rows = (
-        articles.annotate(vector=article_vector)
-        .filter(vector=search_query)
-        .annotate(rank=SearchRank(F("vector"), search_query))
+        articles.filter(search_document=search_query)
+        .annotate(rank=SearchRank(F("search_document"), search_query))
         .order_by("-rank", "-published_at")
         .values_list(
             "membership__story_id", "rank", "title", "url", "language", "source__name", "published_at"

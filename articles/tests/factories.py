@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 
 from articles.models import Article, Source, url_hash
+from articles.search import index_articles
 
 BASE_TIME = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 
@@ -21,6 +22,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
 class ArticleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Article
+        skip_postgeneration_save = True
 
     source = factory.SubFactory(SourceFactory)
     guid = factory.Sequence(lambda n: f"guid-{n}")
@@ -32,3 +34,9 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     language = "en"
     published_at = factory.Sequence(lambda n: BASE_TIME + timedelta(minutes=n))
     status = Article.Status.EXTRACTED
+
+    @factory.post_generation
+    def search_document(article, create, extracted, **kwargs):
+        # As store_text() does for real articles.
+        if create:
+            index_articles([article.pk])

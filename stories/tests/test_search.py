@@ -141,3 +141,16 @@ def test_an_empty_query_runs_no_search(client, django_assert_num_queries):
         response = client.get("/search/?q=+", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "found" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_words_only_in_an_article_body_are_found():
+    story = StoryFactory(language="en", slug="harbour")
+    MembershipFactory(
+        event=EventFactory(story=story),
+        article__title="Harbour strike enters second day",
+        article__text="Dock workers said the stevedores' union would meet the port authority on Friday.",
+        article__language="en",
+    )
+    assert _found("stevedores") == ["harbour"]
+    assert _found("قناة") == []
