@@ -177,12 +177,14 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://" if TESTING else "fi
 CELERY_BROKER_IS_EMBEDDED = CELERY_BROKER_URL.startswith(("filesystem://", "memory://"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast (pidbox) messages; kombu's default would be ./control in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
