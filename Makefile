@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/silsila
 TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install install-dev run demo test lint pytest bench chaos clean
+.PHONY: install install-dev run test lint pytest bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -60,3 +60,9 @@ pytest: install-dev
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/staticfiles
+
+# Fault injection with real workers, Redis and PostgreSQL: one summary line per fault.
+# CHAOS_ARGS=... passes options to chaos/run.py; CHAOS_SKIP=postgres leaves out the restart.
+chaos: install-dev
+	scripts/ensure-services.sh
+	$(BIN)/python -m chaos.run $(CHAOS_ARGS)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -276,3 +277,9 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "url"]
     search_help_text = _("Title or address")
     raw_id_fields = ["duplicate_of", "source"]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        # Addresses without a scheme are https (Django 6's default, asked for explicitly now).
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -65,7 +65,7 @@ logger = logging.getLogger(__name__)
 MAX_CHILD_SITEMAPS = 5
 # A first poll of a large (non-news) sitemap would otherwise queue tens of thousands of old
 # pages; the newest this many entries of one poll are kept, the rest reported as a warning.
-MAX_ENTRIES_PER_POLL = 1000
+MAX_ENTRIES_PER_POLL = 10_000
 # Page fetches are tried this many times before the feed summary stands in for good.
 MAX_FETCH_ATTEMPTS = 3
 # A pending article untouched this long lost its task (a broker restart, a crash between
@@ -236,6 +236,24 @@ def _poll_failed(source: Source, *, error: str, now: datetime) -> PollSummary:
         max_failures=settings.SILSILA_SOURCE_MAX_FAILURES,
     )
     return PollSummary(source_id=source.pk, status="error", error=error)
+
+
+def source_poisoned(error: str, args: tuple, kwargs: dict, deaths: int) -> None:
+    """A poll that killed its worker `deaths` times: recorded as the source's failure."""
+    source = Source.objects.filter(pk=args[0] if args else kwargs.get("source_id")).first()
+    if source is not None:
+        _poll_failed(source, error=f"poll killed its worker {deaths} times: {error}", now=timezone.now())
+
+
+def article_poisoned(error: str, args: tuple, kwargs: dict, deaths: int) -> None:
+    """A page that killed its worker `deaths` times: the feed's summary stands in for it."""
+    article = (
+        Article.objects.select_related("source")
+        .filter(pk=args[0] if args else kwargs.get("article_id"))
+        .first()
+    )
+    if article is not None and not article.is_ready:
+        _fall_back_to_feed(article, error=f"page fetch killed its worker {deaths} times: {error}")
 
 
 def _read_child_sitemaps(

@@ -6,7 +6,9 @@ import logging
 
 from celery import current_app, shared_task
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+
+from config.taskguard import guard_worker_deaths
 
 from . import services
 from .fetch import FetchError
@@ -36,6 +38,7 @@ def poll_due_sources() -> int:
 
 
 @shared_task(name="articles.poll_source", ignore_result=True)
+@guard_worker_deaths(on_poison=services.source_poisoned)
 def poll_source(source_id: int) -> None:
     # Not retried: a failed poll is written on the source, whose backoff decides the next try.
     source = Source.objects.filter(pk=source_id).first()
@@ -50,13 +53,15 @@ def poll_source(source_id: int) -> None:
     name="articles.fetch_article",
     ignore_result=True,
     # The service raises FetchError only for transient failures, and only while attempts
-    # remain; its last attempt falls back to the feed summary instead of raising.
-    autoretry_for=(FetchError,),
+    # remain; its last attempt falls back to the feed summary instead of raising. A database
+    # restart (OperationalError) is transient too: retried rather than left pending.
+    autoretry_for=(FetchError, OperationalError, InterfaceError),
     retry_backoff=30,
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=services.MAX_FETCH_ATTEMPTS,
 )
+@guard_worker_deaths(on_poison=services.article_poisoned)
 def fetch_article(article_id: int) -> None:
     article = Article.objects.select_related("source").filter(pk=article_id).first()
     if article is None:

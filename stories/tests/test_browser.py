@@ -15,6 +15,8 @@ from conftest import REPO_ROOT
 from stories.models import KeyMoment
 from stories.tests.test_views import build_story
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 
@@ -114,7 +116,8 @@ def test_a_reader_follows_an_arabic_story_through_its_timeline(live_server, stor
     _shot(page, "02-story-ar")
 
     page.get_by_role("link", name="أحداث سابقة").click()
-    page.wait_for_function("document.querySelectorAll('.event-headline').length === 30")
+    # expect() polls from Playwright, not by eval in the page (the CSP forbids eval).
+    expect(page.locator(".event-headline")).to_have_count(30)
     headlines = _headlines(page)
     assert headlines[20] == "جولة مفاوضات جديدة رقم 20"
     assert headlines[-1] == "جولة مفاوضات جديدة رقم 29"
@@ -126,9 +129,7 @@ def test_a_reader_follows_an_arabic_story_through_its_timeline(live_server, stor
 
     page.get_by_role("link", name="الأقدم أولًا").click()
     page.wait_for_url("**?order=oldest")
-    page.wait_for_function(
-        "document.querySelector('.event-headline').textContent.trim() === 'جولة مفاوضات جديدة رقم 29'"
-    )
+    expect(page.locator(".event-headline").first).to_have_text("جولة مفاوضات جديدة رقم 29")
     assert _headlines(page)[:2] == ["جولة مفاوضات جديدة رقم 29", "جولة مفاوضات جديدة رقم 28"]
     assert page.locator('.order-toggle a[aria-current="true"]').inner_text() == "الأقدم أولًا"
     _shot(page, "04-story-ar-oldest-first")
