@@ -46,6 +46,9 @@ _QUOTE_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # A number keeps its inner separators ("2,000", "4.5") so it stays one token; otherwise a
 # token is a run of letters/digits: apostrophes and hyphens split words.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
+# Arabic writes prepositions and conjunctions onto numbers ("لـ107", "و2020"); once tatweel is
+# gone they would fuse into one token, so Arabic letters and digits are split apart.
+_ARABIC_DIGIT_JOIN = re.compile("(?<=[\u0621-\u064a])(?=\\d)|(?<=\\d)(?=[\u0621-\u064a])")
 _ARABIC_CHAR = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -70,7 +73,10 @@ def normalize(text: str, lang: str | None = None) -> str:
 
 def tokenize(text: str, lang: str | None = None) -> list[str]:
     """Normalised word tokens, in order."""
-    return _TOKEN.findall(normalize(text, lang))
+    text = normalize(text, lang)
+    if lang in (None, "ar"):
+        text = _ARABIC_DIGIT_JOIN.sub(" ", text)
+    return _TOKEN.findall(text)
 
 
 def terms(text: str, lang: str | None = None) -> list[str]:
@@ -107,6 +113,10 @@ def _arabic_stem(token: str) -> str:
     to "طهر" while keeping "طهران", so one place name got two terms. Light10 strips the same
     affixes from every word whatever its length (a name may lose a letter pair, but it loses
     it everywhere, which is what matching needs) and keeps at least three letters.
+
+    One addition to light10: the alef of the accusative tanween ("احتجاجا", "مليونا"), which
+    news prose uses constantly and which would otherwise keep the word apart from its other
+    forms. Only on longer words, so short ones ending in a root alef keep it.
     """
     if token.isdigit():
         return token
@@ -116,6 +126,8 @@ def _arabic_stem(token: str) -> str:
         if token.startswith(prefix) and len(token) - len(prefix) >= 2:
             token = token[len(prefix) :]
             break
+    if len(token) >= 5 and token[-1] == "ا":
+        token = token[:-1]
     for suffix in _AR_SUFFIXES:
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
             token = token[: -len(suffix)]

@@ -74,3 +74,16 @@ def test_short_or_empty_text_falls_back_to_the_hint() -> None:
     assert detect_language("", hint="ar") == "ar"
     assert detect_language("OK", hint="fr") == "fr"
     assert detect_language("") is None
+
+
+def test_arabic_accusative_alef_comes_off_so_the_word_meets_its_other_forms() -> None:
+    assert terms("احتجاجا", "ar") == terms("الاحتجاجات", "ar") == ["احتجاج"]
+    # A short word keeps a final alef that belongs to its root.
+    assert terms("دعا", "ar") == ["دعا"]
+
+
+def test_arabic_letters_written_onto_numbers_are_split_off() -> None:
+    assert tokenize("ارتفاع الوفيات لـ107 و2020", "ar") == ["ارتفاع", "الوفيات", "ل", "107", "و", "2020"]
+    assert terms("لـ107", "ar") == terms("107", "ar") == ["107"]
+    # Latin-script tokens keep letters and digits together ("g7", "covid19").
+    assert tokenize("G7 covid19", "en") == ["g7", "covid19"]

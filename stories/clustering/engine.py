@@ -16,7 +16,11 @@ How an article is placed:
    exactly: cosine with the story centroid, or with one of its recent events' centroids
    (event-level linking: a story that drifted still matches its latest happening), times a
    decay for the time gap between the article and the story's last activity (no decay when
-   either has no date).
+   either has no date). The decay has a floor (``decay_floor``): it halves the score every
+   ``decay_half_life`` but never takes more than half, so a close follow-up weeks later still
+   joins while a weak look-alike does not. The article's strongest terms find candidates;
+   once they have found enough, its commoner terms only re-rank those, which keeps the lookup
+   cost nearly flat from 1,000 to 100,000 active stories.
 3. The best score at or above ``story_threshold`` joins that story, otherwise a new story
    starts. Inside the story, the article joins the closest recent event (within
    ``event_window``, at or above the tighter ``event_threshold``) or starts one.
@@ -61,10 +65,11 @@ class EngineConfig:
     merge_threshold: float = 0.6  # centroid cosine at which merge_pass() merges stories
     event_window: timedelta = timedelta(days=2)  # an event's articles are this close in time
     decay_half_life: timedelta = timedelta(days=14)  # the time-gap penalty halves the score every...
+    decay_floor: float = 0.5  # ...but never takes more than half: a strong match weeks later still joins
     dormant_after: timedelta = timedelta(days=30)  # stream-time quiet period before a story sleeps
     centroid_terms: int = 150  # strongest terms kept per story centroid (memory and speed bound)
     index_terms: int = 16  # strongest centroid terms a story is findable by
-    query_terms: int = 16  # strongest article terms used to look candidates up
+    query_terms: int = 32  # strongest article terms used to look candidates up
     candidates: int = 24  # candidates rescored exactly
     max_posting: int = 5000  # a term indexing more stories than this is too common to look up
     linked_events: int = 5  # recent events compared for event-level linking
@@ -467,6 +472,13 @@ class Engine:
                 posting = index.get(term)
                 if posting is None or len(posting) > cfg.max_posting:
                     continue
+                if len(overlap) >= cfg.candidates and len(posting) > cfg.candidates:
+                    # Terms come strongest first: once they have found enough candidates, a
+                    # common term only re-ranks those (walking its long posting list would
+                    # cost more than the weak candidates it adds are worth).
+                    for sid in overlap.keys() & posting:
+                        overlap[sid] += weight
+                    continue
                 for sid in posting:
                     overlap[sid] = overlap.get(sid, 0.0) + weight
             if not overlap:
@@ -508,7 +520,8 @@ class Engine:
             gap = story.first_at - when
         else:
             return 1.0
-        return 0.5 ** (gap / self.config.decay_half_life)
+        floor = self.config.decay_floor
+        return floor + (1.0 - floor) * 0.5 ** (gap / self.config.decay_half_life)
 
     def _new_story(self, story_id: Hashable, vector: _Packed) -> _Story:
         story = _Story(story_id, vector, next(self._tiebreak))

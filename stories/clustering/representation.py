@@ -10,10 +10,14 @@ keys, or a different engine index); nothing in the engine depends on TF-IDF.
 ``TfidfRepresentation`` keeps document frequencies incrementally, so terms that appear
 months into a stream (a new minister's name) get their IDF as soon as they arrive. Weighting
 is BM25-style (saturating term frequency with length normalisation) rather than raw counts:
-long articles that repeat a word twenty times should not drown a short wire item. The title
-counts several times, and names (runs of capitalised words in Latin script, joined into one
-term such as ``"~lindsay lohan"``) and numbers get a boost: same-kind stories ("a celebrity
-checks into rehab") differ mostly in who, where and how many.
+long articles that repeat a word twenty times should not drown a short wire item. The
+saturation is gentle (``k1`` 3.0 rather than the textbook 1.2): early in a stream IDF is
+nearly flat, and how often an article repeats a word is then the best sign of its subject.
+The title counts several times, and names (runs of capitalised words in Latin script, joined
+into one term such as ``"~lindsay lohan"``) and numbers get a boost: same-kind stories ("a
+celebrity checks into rehab") differ mostly in who, where and how many. A capitalised word is
+boosted only while it is rare in the stream: the country every other article names is the
+backdrop, not the who. Measurements behind these choices: ``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -63,10 +67,11 @@ class TfidfConfig:
     title_weight: float = 2.0  # a title word counts as this many body occurrences
     name_weight: float = 1.5  # a multiword name term, on top of its words' own weights
     number_weight: float = 1.0  # multiplier for number terms ("61", "2,000")
-    proper_weight: float = 3.0  # multiplier for words written capitalised mid-sentence (names)
-    k1: float = 1.2  # BM25 saturation: higher lets repeated words weigh more
+    proper_weight: float = 3.0  # multiplier for words written capitalised mid-sentence (names)...
+    proper_max_df: float = 0.1  # ...while in at most this share of the articles seen so far
+    k1: float = 3.0  # BM25 saturation: higher lets repeated words weigh more
     b: float = 0.5  # BM25 length normalisation (0 = none, 1 = full)
-    max_terms: int = 60  # strongest terms kept per article vector: bounds memory and dot cost
+    max_terms: int = 100  # strongest terms kept per article vector: bounds memory and dot cost
     body_chars: int = 6000  # the lead carries the story; tails are boilerplate and tangents
 
 
@@ -86,12 +91,12 @@ class TfidfRepresentation:
         self._total_length = 0.0
         self._surfaces: dict[str, dict[str, int]] = {}
         # update() and vectorize() both need the analysed article; analyse it once.
-        self._last: tuple[object, dict[str, float], float] | None = None
+        self._last: tuple[object, dict[str, float], float, frozenset[str]] | None = None
 
     # -- the protocol ------------------------------------------------------------------------
 
     def update(self, doc: ArticleDoc) -> None:
-        counts, length = self._analysed(doc, learn_surfaces=True)
+        counts, length, _ = self._analysed(doc, learn_surfaces=True)
         self.n_docs += 1
         self._total_length += length
         df = self.df
@@ -99,7 +104,18 @@ class TfidfRepresentation:
             df[term] = df.get(term, 0) + 1
 
     def vectorize(self, doc: ArticleDoc) -> SparseVector:
-        counts, length = self._analysed(doc)
+        counts, length, proper = self._analysed(doc)
+        if proper:
+            # Only a name that is still rare is boosted: one that a tenth of the stream
+            # mentions (the country, its capital) is the backdrop of many stories, and boosting
+            # it makes two stories from one country look alike. IDF discounts such a name, but
+            # a boost applied before IDF multiplied it back.
+            cfg, df = self.config, self.df
+            limit = cfg.proper_max_df * self.n_docs
+            counts = {
+                term: tf * cfg.proper_weight if term in proper and df.get(term, 0) <= limit else tf
+                for term, tf in counts.items()
+            }
         return self._weigh(counts, length)
 
     def title_vector(self, doc: ArticleDoc) -> SparseVector:
@@ -138,14 +154,19 @@ class TfidfRepresentation:
         total = math.sqrt(sum(w * w for w in weights.values()))
         return {term: w / total for term, w in weights.items()} if total else {}
 
-    def _analysed(self, doc: ArticleDoc, *, learn_surfaces: bool = False) -> tuple[dict[str, float], float]:
+    def _analysed(
+        self, doc: ArticleDoc, *, learn_surfaces: bool = False
+    ) -> tuple[dict[str, float], float, frozenset[str]]:
         if self._last is not None and self._last[0] is doc:
-            return self._last[1], self._last[2]
-        counts, length = self._analyse(doc, learn_surfaces)
-        self._last = (doc, counts, length)
-        return counts, length
+            return self._last[1], self._last[2], self._last[3]
+        counts, length, proper = self._analyse(doc, learn_surfaces)
+        self._last = (doc, counts, length, proper)
+        return counts, length, proper
 
-    def _analyse(self, doc: ArticleDoc, learn_surfaces: bool) -> tuple[dict[str, float], float]:
+    def _analyse(
+        self, doc: ArticleDoc, learn_surfaces: bool
+    ) -> tuple[dict[str, float], float, frozenset[str]]:
+        """Weighted term counts, the length for BM25, and the terms written as names."""
         cfg = self.config
         lang = doc.language
         body = doc.text[: cfg.body_chars] if doc.text else ""
@@ -162,18 +183,16 @@ class TfidfRepresentation:
             for term in counts:
                 if _NUMBER.search(term):
                     counts[term] *= cfg.number_weight
+        proper: frozenset[str] = frozenset()
         if cfg.proper_weight != 1.0 and lang != "ar":
-            proper = _proper_terms(f"{doc.title}. {body}", lang)
-            for term in proper:
-                if term in counts:
-                    counts[term] *= cfg.proper_weight
+            proper = frozenset(_proper_terms(f"{doc.title}. {body}", lang) & counts.keys())
         if cfg.name_weight:
             for weight, part in ((cfg.title_weight, doc.title or ""), (1.0, body)):
                 for name, surface in _names(part, lang):
                     counts[name] = counts.get(name, 0.0) + weight * cfg.name_weight
                     if learn_surfaces:
                         self._remember(name, surface)
-        return counts, length
+        return counts, length, proper
 
     def _terms(self, text: str, lang: str | None) -> list[str]:
         return stem_tokens(tokenize(text, lang), lang)

@@ -5,7 +5,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from stories.clustering import ArticleDoc, Engine, EngineConfig, bcubed, shorten
+from stories.clustering import (
+    ArticleDoc,
+    Engine,
+    EngineConfig,
+    TfidfConfig,
+    TfidfRepresentation,
+    bcubed,
+    shorten,
+)
 
 DAY = datetime(2024, 3, 1, 9, 0)
 
@@ -183,6 +191,20 @@ def test_a_quiet_story_goes_dormant_in_stream_time_and_a_strong_match_revives_it
     assert engine.story(story_id).status == "active"
 
 
+def test_a_strong_match_weeks_later_still_joins_its_story() -> None:
+    # The time penalty has a floor: a close follow-up 25 days on is the same story, while a
+    # same-week look-alike still starts its own.
+    engine = Engine()
+    story_id = engine.assign(TALKS[0]).story_id
+    late = engine.assign(_dated(TALKS[1], DAY + timedelta(days=25), "late"))
+    assert late.story_id == story_id and not late.new_story
+    assert engine.assign(_dated(PROTESTS[0], DAY + timedelta(days=26), "x")).new_story
+    # Without the floor the same follow-up would have been cut off from its story.
+    unfloored = Engine(EngineConfig(decay_floor=0.0))
+    unfloored.assign(TALKS[0])
+    assert unfloored.assign(_dated(TALKS[1], DAY + timedelta(days=25), "late")).new_story
+
+
 def test_a_weak_match_does_not_revive_a_dormant_story() -> None:
     engine = Engine()
     story_id = engine.assign(TALKS[0]).story_id
@@ -306,6 +328,24 @@ def test_arabic_story_keyphrases_are_readable_words() -> None:
     assert view.title in {doc.title for doc in AR_TALKS}
     # Surface forms as written in the articles, not stems.
     assert "ويتكوف" in view.keyphrases or "مسقط" in view.keyphrases
+
+
+def _name_weights(config: TfidfConfig) -> dict[str, float]:
+    representation = TfidfRepresentation(config)
+    for day in range(20):
+        background = f"Officials in Tehran said on day {day} that the markets stayed calm."
+        representation.update(ArticleDoc(day, "", background, "en"))
+    doc = ArticleDoc("x", "", "Officials in Tehran met envoy Dariush Kamali for talks.", "en")
+    representation.update(doc)
+    return representation.vectorize(doc)
+
+
+def test_only_names_still_rare_in_the_stream_get_the_name_boost() -> None:
+    # Tehran is in every article so far: the backdrop, not what tells stories apart.
+    rare_only = _name_weights(TfidfConfig())
+    always = _name_weights(TfidfConfig(proper_max_df=1.0))
+    assert rare_only["tehran"] / rare_only["kamali"] < always["tehran"] / always["kamali"]
+    assert rare_only["kamali"] > rare_only["talk"]  # the rare name is still boosted
 
 
 def test_titles_are_shortened_at_a_word_boundary() -> None:
