@@ -706,6 +706,11 @@ class Engine:
         for article_id, pinned in self.constraints.pins.items():
             if pinned == source.id:
                 self.constraints.pins[article_id] = target.id
+        # "Not this story" follows the story into the one it merged into, as pins do.
+        for excluded in self.constraints.excludes.values():
+            if source.id in excluded:
+                excluded.discard(source.id)
+                excluded.add(target.id)
         if target.dormant:
             self._wake(target)
         else:

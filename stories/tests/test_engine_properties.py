@@ -124,14 +124,6 @@ class Run:
             assert engine.story_of(article) not in resolved, ("exclusion broken", article, excluded)
 
 
-# Engine._merge leaves exclusions pointing at the merged-away story id, so a later merge can
-# put an excluded article back into it (the minimal case is the regression test below). The
-# fix: _merge rewrites exclusions of source.id to target.id, as it already does for pins.
-ENGINE_EXCLUSION_BUG = pytest.mark.xfail(
-    strict=True, reason="Engine._merge does not carry exclusions over to the surviving story"
-)
-
-
 # derandomize: the same examples every run, so a failure here is never a fluke of the seed.
 # No shrinking phase: shrinking 60-step runs takes a minute; add Phase.shrink when debugging.
 @settings(
@@ -142,7 +134,6 @@ ENGINE_EXCLUSION_BUG = pytest.mark.xfail(
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(st.lists(op, min_size=30, max_size=60))
-@ENGINE_EXCLUSION_BUG
 def test_the_engine_keeps_its_invariants_under_any_sequence_of_operations(steps):
     run = Run()
     for step in steps:
@@ -165,7 +156,6 @@ def test_a_locked_story_is_left_alone_by_merge_passes_even_when_identical():
     run.check()
 
 
-@ENGINE_EXCLUSION_BUG
 def test_an_exclusion_survives_when_the_story_it_names_is_merged_away():
     run = Run()
     for topic, days in [(4, 44), (2, 14), (4, 42)]:
