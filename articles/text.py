@@ -79,6 +79,21 @@ def tokenize(text: str, lang: str | None = None) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def display_forms(text: str, lang: str | None = None) -> dict[str, str]:
+    """Each token of ``tokenize(text)`` mapped to how ``text`` writes it (its first spelling).
+
+    Matching folds ة to ه and capitals to lower case; a keyphrase shown to readers must not,
+    so display code turns tokens back into the writer's spelling (diacritics still dropped).
+    """
+    shown = _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text or "")).replace(_TATWEEL, "")
+    if lang in (None, "ar"):
+        shown = _ARABIC_DIGIT_JOIN.sub(" ", shown)
+    forms: dict[str, str] = {}
+    for written in dict.fromkeys(_TOKEN.findall(shown)):
+        forms.setdefault(normalize(written, lang), written)
+    return forms
+
+
 def terms(text: str, lang: str | None = None) -> list[str]:
     """Index terms: tokens minus stopwords and one-letter words, stemmed where a stemmer knows the lang."""
     return stem_tokens(tokenize(text, lang), lang)

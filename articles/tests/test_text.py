@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001
 from __future__ import annotations
 
+from articles import text
 from articles.text import detect_language, normalize, stopwords, terms, tokenize
 
 
@@ -87,3 +88,11 @@ def test_arabic_letters_written_onto_numbers_are_split_off() -> None:
     assert terms("لـ107", "ar") == terms("107", "ar") == ["107"]
     # Latin-script tokens keep letters and digits together ("g7", "covid19").
     assert tokenize("G7 covid19", "en") == ["g7", "covid19"]
+
+
+def test_display_forms_give_back_the_writers_spelling_of_each_token():
+    forms = text.display_forms("أكدت الخارجيةُ الإيرانية أن Iran's talks", "ar")
+    assert forms[text.normalize("الخارجية", "ar")] == "الخارجية"
+    assert forms["الايرانيه"] == "الإيرانية"
+    assert forms["iran"] == "Iran"
+    assert set(forms) == set(text.tokenize("أكدت الخارجيةُ الإيرانية أن Iran's talks", "ar"))

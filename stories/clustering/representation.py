@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from articles.text import normalize, stem_tokens, stopwords, tokenize
+from articles.text import display_forms, normalize, stem_tokens, stopwords, tokenize
 
 SparseVector = dict[str, float]
 
@@ -177,7 +177,7 @@ class TfidfRepresentation:
             for stem in stems:
                 counts[stem] = counts.get(stem, 0.0) + weight
             if learn_surfaces and (weight == 1.0 or not body):
-                self._learn_surfaces(tokens, stems, lang)
+                self._learn_surfaces(tokens, stems, lang, display_forms(part, lang))
         length = sum(counts.values())
         if cfg.number_weight != 1.0:
             for term in counts:
@@ -197,12 +197,14 @@ class TfidfRepresentation:
     def _terms(self, text: str, lang: str | None) -> list[str]:
         return stem_tokens(tokenize(text, lang), lang)
 
-    def _learn_surfaces(self, tokens: list[str], stems: list[str], lang: str | None) -> None:
+    def _learn_surfaces(
+        self, tokens: list[str], stems: list[str], lang: str | None, written: dict[str, str]
+    ) -> None:
         # stem_tokens() dropped stopwords and one-letter words; drop them here too to realign.
         stop = stopwords(lang)
         kept = [t for t in tokens if len(t) > 1 and t not in stop]
         for token, stem in zip(kept, stems, strict=True):
-            self._remember(stem, token)
+            self._remember(stem, written.get(token, token))
 
     def _remember(self, term: str, surface: str) -> None:
         forms = self._surfaces.setdefault(term, {})
