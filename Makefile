@@ -66,3 +66,9 @@ clean:
 chaos: install-dev
 	scripts/ensure-services.sh
 	$(BIN)/python -m chaos.run $(CHAOS_ARGS)
+
+# Benchmarks print numbers (docs/benchmarks.md); BENCH_ARGS=--quick for a 2-3 minute run.
+bench: install-dev
+	scripts/ensure-services.sh
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,939 @@
+"""Silsila's benchmark: `make bench` (or `python -m bench.run [--quick] [--articles N]`).
+
+Runs against real services on 127.0.0.1: PostgreSQL (a database of its own, silsila_bench,
+created and dropped here), Redis (dbs 6 and 7, flushed here), Celery workers and gunicorn
+started as subprocesses. Each figure is measured beside a reference taken in the same run
+(plain trafilatura, the single-pass TF-IDF baseline, a one-query page), so the ratios hold
+on a busy machine even when the absolute numbers move. Writes bench/results.json and prints
+a table; docs/benchmarks.md says what each figure means.
+
+Phases, in order (each bounded in time):
+  extract     the production extractor and plain trafilatura on ../shared/eval/extraction
+  cluster     the engine in memory at 1k/10k/100k active stories, and cluster_pending()
+              through the database pre-filled with N stories
+  ingest      feeds -> pages -> extraction -> dedup -> rows -> clustering with two workers
+  web         the story page of a 1,000-article story in-process and under wrk with gunicorn
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+BIN = Path(sys.executable).parent
+DB_NAME = "silsila_bench"
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+BROKER_DB, CACHE_DB = 6, 7
+# What `celery beat` does in production (config/celery.py): a cluster_pending tick every 30 s.
+# The workers also nudge clustering themselves after each stored article (articles/tasks.py).
+BEAT_TICK_SECONDS = 30.0
+# --cluster-queue: what routing stories.* tasks to a queue of their own would give (not in
+# config/ today): the workers read it first, and a tick every 5 s (the nudge's debounce) lands
+# there instead of behind the page-fetch backlog.
+CLUSTER_QUEUE = "clustering"
+CLUSTER_QUEUE_TICK_SECONDS = 5.0
+
+
+def bench_env() -> dict[str, str]:
+    """The environment of this process and of every process it starts."""
+    return {
+        "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
+        "CACHE_URL": f"{REDIS_URL}/{CACHE_DB}",
+        "CELERY_BROKER_URL": f"{REDIS_URL}/{BROKER_DB}",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "SILSILA_FETCH_ALLOW_PRIVATE": "1",
+        # Politeness off: every "site" is a loopback address of this machine.
+        "SILSILA_FETCH_HOST_DELAY": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SILSILA_VAR_DIR": str(VAR / "var"),
+        "STATIC_ROOT": str(VAR / "staticfiles"),
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+os.environ.update(bench_env())
+os.environ["BENCH_SECRET_KEY"] = os.environ["SECRET_KEY"]  # subprocesses share one key
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402  (the environment above must be set first)
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from articles.models import Article, Source, url_hash  # noqa: E402
+from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story  # noqa: E402
+
+# --- Small helpers -------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def proc_status_kb(pid: int, field: str) -> int:
+    """A field of /proc/<pid>/status in kB (VmHWM is the peak resident set), 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop(process: subprocess.Popen, *, grace: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# --- Database and Redis ----------------------------------------------------------------------
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    connections.close_all()
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def drop_database() -> None:
+    import psycopg
+
+    connections.close_all()
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def empty_tables() -> None:
+    models = [KeyMoment, Exclusion, Membership, Event, AuditEntry, Story, Article, Source]
+    tables = ", ".join(model._meta.db_table for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def flush_redis() -> None:
+    import redis
+
+    for db in (BROKER_DB, CACHE_DB):
+        redis.Redis.from_url(f"{REDIS_URL}/{db}").flushdb()
+
+
+# --- Extraction ------------------------------------------------------------------------------
+
+
+def bench_extract(eval_dir: Path) -> dict:
+    import gzip
+
+    from articles.extraction_metrics import score_predictions
+    from articles.management.commands.extract_eval import _silsila, _trafilatura_defaults, run_extractor
+
+    directory = eval_dir / "extraction"
+    files = sorted((directory / "html").glob("*.html.gz"))
+    if not files:
+        log(f"no extraction pages under {directory}; skipped")
+        return {}
+    pages = {path.name.removesuffix(".html.gz"): gzip.decompress(path.read_bytes()) for path in files}
+    truth = json.loads((directory / "ground-truth.json").read_text(encoding="utf-8"))
+    urls = {key: truth.get(key, {}).get("url") for key in pages}
+    gold = {key: value.get("articleBody") for key, value in truth.items()}
+    out: dict = {"extract_pages": len(pages)}
+    for name, extractor in (("extract", _silsila), ("extract_baseline", _trafilatura_defaults)):
+        predictions, elapsed = run_extractor(extractor, pages, urls)
+        score = score_predictions(gold, predictions)
+        out[f"{name}_pages_per_s"] = round(len(pages) / elapsed, 1)
+        out[f"{name}_f1"] = round(score.f1, 4)
+        out[f"{name}_precision"] = round(score.precision, 4)
+        out[f"{name}_recall"] = round(score.recall, 4)
+    out["extract_speed_vs_baseline"] = round(
+        out["extract_pages_per_s"] / out["extract_baseline_pages_per_s"], 2
+    )
+    return out
+
+
+# --- Clustering --------------------------------------------------------------------------------
+
+
+def run_phase(phase: str, *args: str, timeout: float) -> dict:
+    """Run a phase of this script in a fresh process (its memory peak is its own)."""
+    command = [sys.executable, "-m", "bench.run", "--phase", phase, *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"phase {phase} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def phase_cluster_memory(sizes: list[int], timed: int) -> dict:
+    from stories.clustering.bench import run, vocabulary
+
+    eval_dir = Path(os.environ.get("SILSILA_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+    words = vocabulary([eval_dir / "ecbplus-dev.jsonl", eval_dir / "gedikli-chains.jsonl"])
+    out: dict = {}
+    for r in run(sizes, words, timed=timed):
+        key = _size_key(r.stories)
+        out[f"cluster_articles_per_s_{key}"] = round(r.articles_per_second, 1)
+        out[f"cluster_assign_ms_p50_{key}"] = round(r.p50_ms, 3)
+        out[f"cluster_assign_ms_p99_{key}"] = round(r.p99_ms, 3)
+        out[f"cluster_baseline_articles_per_s_{key}"] = round(r.baseline_articles_per_second, 2)
+        out[f"cluster_engine_mb_{key}"] = round(r.engine_mb, 1)
+    out["cluster_memory_process_peak_rss_mb"] = round(proc_status_kb(os.getpid(), "VmHWM") / 1024, 1)
+    return out
+
+
+def _size_key(n: int) -> str:
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def _synthetic_articles(
+    news, source: Source, count: int, *, start: datetime, step: timedelta, follow: bool
+) -> list:
+    rows = []
+    for i in range(count):
+        doc = news.follow_up() if follow and i % 2 else news.new_story()
+        url = f"http://bench.invalid/{source.pk}/{news.serial}"
+        rows.append(
+            Article(
+                source=source,
+                guid=None,
+                url=url,
+                canonical_url=url,
+                url_hash=url_hash(url),
+                title=doc.title,
+                text=doc.text,
+                language="en",
+                published_at=start + step * i,
+                status=Article.Status.EXTRACTED,
+            )
+        )
+    return rows
+
+
+def fill_stories(news, source: Source, count: int, *, start: datetime, step: timedelta) -> None:
+    """`count` one-article stories written with bulk INSERTs, as a long-running site would hold."""
+    chunk = 5000
+    for first in range(0, count, chunk):
+        size = min(chunk, count - first)
+        articles = Article.objects.bulk_create(
+            _synthetic_articles(news, source, size, start=start + step * first, step=step, follow=False)
+        )
+        stories = Story.objects.bulk_create(
+            [
+                Story(
+                    slug=f"bench-{a.pk}",
+                    title=a.title[:300],
+                    language="en",
+                    first_activity_at=a.published_at,
+                    last_activity_at=a.published_at,
+                    article_count=1,
+                    source_count=1,
+                    language_counts={"en": 1},
+                )
+                for a in articles
+            ]
+        )
+        events = Event.objects.bulk_create(
+            [
+                Event(
+                    story=s,
+                    occurred_at=a.published_at,
+                    headline=a.title[:500],
+                    representative_article=a,
+                    article_count=1,
+                )
+                for a, s in zip(articles, stories, strict=True)
+            ]
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(article=a, story=s, event=e, score=0.0)
+                for a, s, e in zip(articles, stories, events, strict=True)
+            ]
+        )
+
+
+def phase_cluster_db(batch: int) -> dict:
+    """Time cluster_pending() on `batch` new articles against what the database holds now."""
+    from stories.clustering.bench import SyntheticNews, vocabulary
+    from stories.services import clustering
+
+    state = json.loads((VAR / "cluster_db_state.json").read_text())
+    eval_dir = Path(os.environ.get("SILSILA_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+    words = vocabulary([eval_dir / "ecbplus-dev.jsonl", eval_dir / "gedikli-chains.jsonl"])
+    news = SyntheticNews(words, seed=state["seed"])
+    news.serial = state["serial"]
+    for _ in range(state["stories"]):
+        news.new_story()  # the same topics the filled stories were drawn from, so follow-ups match
+    source = Source.objects.get(pk=state["source"])
+    stories_before = Story.objects.count()
+    start = datetime.fromisoformat(state["next_at"])
+    Article.objects.bulk_create(
+        _synthetic_articles(news, source, batch, start=start, step=timedelta(seconds=20), follow=True)
+    )
+    clustering.reset_engines()
+    started = time.perf_counter()
+    clustering.engine_for("en")
+    rebuild = time.perf_counter() - started
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = clustering.cluster_pending()
+        elapsed = time.perf_counter() - started
+    return {
+        "stories": stories_before,
+        "assigned": result.assigned,
+        "new_stories": result.new_stories,
+        "rebuild_s": round(rebuild, 2),
+        "articles_per_s": round(result.assigned / elapsed, 1) if elapsed else 0.0,
+        "queries": len(queries),
+        "queries_per_article": round(len(queries) / max(1, result.assigned), 2),
+        "peak_rss_mb": round(proc_status_kb(os.getpid(), "VmHWM") / 1024, 1),
+        "serial": news.serial,
+    }
+
+
+def bench_cluster_db(sizes: list[int], batch: int) -> dict:
+    from stories.clustering.bench import SyntheticNews, vocabulary
+
+    eval_dir = Path(os.environ.get("SILSILA_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+    words = vocabulary([eval_dir / "ecbplus-dev.jsonl", eval_dir / "gedikli-chains.jsonl"])
+    seed = 11
+    news = SyntheticNews(words, seed=seed)
+    source = Source.objects.create(name="bench synthetic", kind=Source.Kind.IMPORT, url=None, enabled=False)
+    out: dict = {}
+    start = datetime.now(UTC) - timedelta(days=20)
+    step = timedelta(seconds=5)
+    filled = 0
+    for size in sorted(sizes):
+        started = time.perf_counter()
+        fill_stories(news, source, size - Story.objects.count(), start=start + step * filled, step=step)
+        filled = Article.objects.count()
+        took = time.perf_counter() - started
+        log(f"  {Story.objects.count()} stories in the database ({took:.0f}s to fill)")
+        (VAR / "cluster_db_state.json").write_text(
+            json.dumps(
+                {
+                    "seed": seed,
+                    "serial": news.serial + 10_000_000,
+                    "stories": len(news.topics),
+                    "source": source.pk,
+                    "next_at": (start + step * filled).isoformat(),
+                }
+            )
+        )
+        r = run_phase("cluster-db", "--batch", str(batch), timeout=900)
+        key = _size_key(size)
+        out[f"cluster_db_articles_per_s_{key}"] = r["articles_per_s"]
+        out[f"cluster_db_rebuild_s_{key}"] = r["rebuild_s"]
+        out[f"cluster_db_queries_per_article_{key}"] = r["queries_per_article"]
+        out[f"cluster_db_worker_peak_rss_mb_{key}"] = r["peak_rss_mb"]
+        log(
+            f"  cluster_pending at {r['stories']} stories: {r['assigned']} articles, "
+            f"{r['articles_per_s']}/s, {r['queries']} queries, rebuild {r['rebuild_s']}s, "
+            f"peak RSS {r['peak_rss_mb']} MB"
+        )
+        filled = Article.objects.count()
+        # Keep the synthetic stream's topics in step with what the subprocess drew.
+        for _ in range(batch):
+            news.new_story()
+    out["cluster_db_batch"] = batch
+    return out
+
+
+# --- Ingest ------------------------------------------------------------------------------------
+
+
+_TASK_LINE = re.compile(r"Task (\S+)\[[^\]]+\] succeeded in ([\d.]+)s")
+
+
+def _task_times(paths: list[Path]) -> dict[str, tuple[int, float]]:
+    totals: dict[str, list[float]] = {}
+    for path in paths:
+        for match in _TASK_LINE.finditer(path.read_text(errors="replace")):
+            totals.setdefault(match.group(1), []).append(float(match.group(2)))
+    return {name: (len(v), sum(v)) for name, v in totals.items()}
+
+
+def bench_ingest(
+    articles: int, eval_dir: Path, *, timeout: float, gate: str = "redis", cluster_queue: bool = False
+) -> dict:
+    from bench import corpus as corpus_module
+    from config.celery import app
+
+    port = free_port()
+    started = time.perf_counter()
+    corpus = corpus_module.build(
+        root=VAR / "corpus",
+        eval_dir=eval_dir,
+        demo_path=ROOT / "articles" / "fixtures" / "demo" / "articles.jsonl",
+        articles=articles,
+        port=port,
+    )
+    log(
+        f"  corpus: {articles} pages from {corpus.texts} texts, {len(corpus.feed_urls)} feeds on "
+        f"{len(corpus.hosts)} loopback hosts ({time.perf_counter() - started:.0f}s)"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.server", str(VAR / "corpus"), str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    workers: list[subprocess.Popen] = []
+    logs = [VAR / f"worker{i}.log" for i in range(2)]
+    try:
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != "ready":
+            raise RuntimeError("the corpus server did not start")
+        Source.objects.bulk_create(
+            [Source(name=f"bench {url}", url=url, kind=Source.Kind.RSS) for url in corpus.feed_urls]
+        )
+        flush_redis()
+        for i, path in enumerate(logs):
+            workers.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "celery"),
+                        "-A",
+                        "config",
+                        "worker",
+                        "--concurrency=1",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--loglevel=INFO",
+                        f"--queues={CLUSTER_QUEUE},celery" if cluster_queue else "--queues=celery",
+                        "-n",
+                        f"bench{i}@%h",
+                    ],
+                    cwd=ROOT,
+                    # --gate local: per-process politeness (no Redis lock), to see what the shared
+                    # lock costs; the default is what production runs.
+                    env={**os.environ, "CACHE_URL": "locmem://"} if gate == "local" else None,
+                    stdout=path.open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        deadline = time.monotonic() + 90
+        while len(app.control.ping(timeout=1.0) or []) < len(workers):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not answer a ping within 90 s")
+        log("  2 workers ready; polling every feed")
+        cpu_before = {w.pid: sum(cpu_seconds(c) for c in [w.pid, *children(w.pid)]) for w in workers}
+        load_before = load_average()
+        t0 = time.perf_counter()
+        for source_id in Source.objects.values_list("pk", flat=True):
+            app.send_task("articles.poll_source", args=[source_id])
+        extracted_at = None
+        tick_every = CLUSTER_QUEUE_TICK_SECONDS if cluster_queue else BEAT_TICK_SECONDS
+        last_tick = -tick_every
+        timeline = []
+        while True:
+            now = time.perf_counter() - t0
+            if now - last_tick >= tick_every:
+                queue = CLUSTER_QUEUE if cluster_queue else None
+                app.send_task("stories.cluster_pending", queue=queue)
+                last_tick = now
+            counts = dict(Article.objects.order_by().values_list("status").annotate(n=Count("pk")))
+            clustered = Membership.objects.count()
+            total = sum(counts.values())
+            pending = counts.get(Article.Status.PENDING, 0)
+            ready = counts.get(Article.Status.EXTRACTED, 0) + counts.get(Article.Status.FEED_ONLY, 0)
+            timeline.append((round(now, 1), total, ready, clustered))
+            if extracted_at is None and total >= articles and pending == 0:
+                extracted_at = now
+            if total >= articles and pending == 0 and clustered >= ready:
+                break
+            if now > timeout:
+                log(f"  timed out after {timeout:.0f}s")
+                break
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - t0
+        worker_cpu = sum(
+            sum(cpu_seconds(c) for c in [w.pid, *children(w.pid)]) - cpu_before[w.pid] for w in workers
+        )
+        peak = max(proc_status_kb(c, "VmHWM") for w in workers for c in [w.pid, *children(w.pid)])
+        server_cpu = cpu_seconds(server.pid)
+        load_after = load_average()
+        for worker in workers:
+            stop(worker)
+        delays = _cluster_delays()
+        inprocess, profile = inprocess_reference(sample=150 if articles <= 1000 else 300)
+    finally:
+        for worker in workers:
+            stop(worker)
+        stop(server, grace=5)
+    tasks = _task_times(logs)
+    counts = dict(Article.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    out = {
+        "ingest_articles": articles,
+        "ingest_seconds": round(elapsed, 1),
+        "ingest_articles_per_s": round(Membership.objects.count() / elapsed, 1),
+        "ingest_extracted_per_s": round(articles / extracted_at, 1) if extracted_at else None,
+        # Freshness: how long a stored article waited for its story (Membership written).
+        "ingest_cluster_delay_s_p50": round(statistics.median(delays), 1) if delays else None,
+        "ingest_cluster_delay_s_p95": round(percentile(delays, 0.95), 1) if delays else None,
+        "ingest_clustering_lag_s": round(elapsed - extracted_at, 1) if extracted_at else None,
+        "ingest_statuses": counts,
+        "ingest_duplicates": Article.objects.filter(duplicate_of__isnull=False).count(),
+        "ingest_stories": Story.objects.count(),
+        "ingest_worker_cpu_s": round(worker_cpu, 1),
+        "ingest_worker_cpu_share": round(worker_cpu / (2 * elapsed), 2),
+        "ingest_server_cpu_s": round(server_cpu, 1),
+        "ingest_load_before_after": [load_before, load_after],
+        "worker_peak_rss_mb": round(peak / 1024, 1),
+        "ingest_task_seconds": {name: round(total, 1) for name, (_n, total) in tasks.items()},
+        "ingest_task_mean_ms": {name: round(1000 * total / n, 1) for name, (n, total) in tasks.items()},
+        "ingest_task_count": {name: n for name, (n, _t) in tasks.items()},
+        "ingest_inprocess_pages_per_s": inprocess,
+        # Each worker's page rate against one plain process running the same service calls.
+        "ingest_per_worker_vs_inprocess": round(articles / extracted_at / 2 / inprocess, 2)
+        if extracted_at and inprocess
+        else None,
+        "ingest_profile_top": profile,
+    }
+    (VAR / "ingest_timeline.json").write_text(json.dumps(timeline))
+    return out
+
+
+def _cluster_delays() -> list[float]:
+    rows = Membership.objects.values_list("created_at", "article__updated_at")
+    return [max(0.0, (clustered - stored).total_seconds()) for clustered, stored in rows]
+
+
+def inprocess_reference(sample: int) -> tuple[float, list[str]]:
+    """The page path (fetch, extract, dedup, store) run in this process on `sample` stored
+    articles set back to pending: pages/s without Celery, then a cProfile of a second pass.
+
+    Reference for the workers' figure: the same code on one core, no broker in between.
+    """
+    import cProfile
+    import pstats
+    from io import StringIO
+
+    from articles import services
+
+    ids = list(Article.objects.order_by("?").values_list("pk", flat=True)[: 2 * sample])
+    reset = {"status": Article.Status.PENDING, "fetch_attempts": 0, "duplicate_of": None, "content_hash": ""}
+    Article.objects.filter(pk__in=ids).update(**reset)
+    timed, profiled = ids[:sample], ids[sample:]
+    services.get_fetcher.cache_clear()
+    articles = list(Article.objects.filter(pk__in=timed))
+    started = time.perf_counter()
+    for article in articles:
+        services.fetch_article(article=article)
+    rate = round(len(articles) / (time.perf_counter() - started), 1)
+    profiler = cProfile.Profile()
+    articles = list(Article.objects.filter(pk__in=profiled))
+    profiler.enable()
+    for article in articles:
+        services.fetch_article(article=article)
+    profiler.disable()
+    stream = StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.sort_stats("cumulative").print_stats(r"silsila|/work/main/(articles|stories)/", 20)
+    lines = [line.replace(str(ROOT) + "/", "") for line in stream.getvalue().splitlines() if "(" in line]
+    return rate, lines
+
+
+# --- Web ---------------------------------------------------------------------------------------
+
+
+def build_big_story(size: int) -> Story:
+    """A story of `size` articles from 30 outlets over 50 days, in about 120 events."""
+    from stories.services.editing import refresh_event_stats, refresh_story_stats
+
+    sources = Source.objects.bulk_create(
+        [
+            Source(
+                name=f"Outlet {i}",
+                url=f"http://outlet{i}.invalid/feed.xml",
+                kind=Source.Kind.RSS,
+                enabled=False,
+            )
+            for i in range(30)
+        ]
+    )
+    texts = list(Article.objects.filter(language="en").exclude(text="").values_list("title", "text")[:size])
+    if not texts:
+        texts = [(f"Headline {i}", "Body text of the article. " * 40) for i in range(size)]
+    start = datetime.now(UTC) - timedelta(days=50)
+    articles = Article.objects.bulk_create(
+        [
+            Article(
+                source=sources[i % len(sources)],
+                url=f"http://outlet{i % 30}.invalid/big/{i}",
+                canonical_url=f"http://outlet{i % 30}.invalid/big/{i}",
+                url_hash=url_hash(f"http://outlet{i % 30}.invalid/big/{i}"),
+                title=texts[i % len(texts)][0][:500],
+                text=texts[i % len(texts)][1],
+                language="en",
+                published_at=start + timedelta(minutes=72 * i),
+                status=Article.Status.EXTRACTED,
+            )
+            for i in range(size)
+        ]
+    )
+    story = Story.objects.create(
+        slug="bench-big-story", title="A story of a thousand articles", language="en"
+    )
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                story=story,
+                occurred_at=articles[i].published_at,
+                headline=articles[i].title[:500],
+                representative_article=articles[i],
+            )
+            for i in range(0, size, max(1, size // 120))
+        ]
+    )
+    per_event = max(1, size // 120)
+    Membership.objects.bulk_create(
+        [
+            Membership(article=a, story=story, event=events[min(i // per_event, len(events) - 1)])
+            for i, a in enumerate(articles)
+        ]
+    )
+    KeyMoment.objects.bulk_create(
+        [
+            KeyMoment(
+                story=story,
+                date=events[i].occurred_at.date(),
+                text=events[i].headline,
+                article=events[i].representative_article,
+            )
+            for i in range(0, len(events), 15)
+        ]
+    )
+    refresh_event_stats(event_ids=[e.pk for e in events])
+    refresh_story_stats(story_ids=[story.pk])
+    story.refresh_from_db()
+    return story
+
+
+def _time_requests(client, path: str, iterations: int) -> tuple[list[float], int]:
+    from django.test.utils import override_settings
+
+    # /healthz pings the broker too; as the one-query reference it must not.
+    with override_settings(CELERY_BROKER_IS_EMBEDDED=True):
+        for _ in range(5):
+            assert client.get(path).status_code == 200, path
+        # Counted at the cursor: the test client's request_started signal resets
+        # connection.queries, which would hide them from CaptureQueriesContext.
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(path)
+        times = []
+        for _ in range(iterations):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    return times, len(queries)
+
+
+_WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+_WRK_P = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, connections_: int, seconds: int) -> dict:
+    threads = min(2, connections_)
+    done = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections_}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    )
+    text = done.stdout
+    latency = {p: float(v) * _UNIT[u] for p, v, u in _WRK_P.findall(text)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "rps": float(_WRK_RPS.search(text).group(1)),
+        "p50_ms": round(latency.get("50", 0.0), 2),
+        "p99_ms": round(latency.get("99", 0.0), 2),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def bench_web(*, story_size: int, iterations: int, wrk_seconds: int) -> dict:
+    from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    story = build_big_story(story_size)
+    detail = f"/stories/{story.slug}/"
+    out: dict = {"story_page_articles": story.article_count, "story_page_events": story.events.count()}
+    client = Client()
+    for name, path in (("story_page", detail), ("home_page", "/"), ("healthz", "/healthz")):
+        times, queries = _time_requests(client, path, iterations)
+        out[f"{name}_ms_p50"] = round(statistics.median(times), 2)
+        out[f"{name}_ms_p99"] = round(percentile(times, 0.99), 2)
+        out[f"{name}_queries"] = queries
+    out["story_page_vs_healthz_p50"] = round(out["story_page_ms_p50"] / out["healthz_ms_p50"], 1)
+
+    port = free_port()
+    # The web process needs no broker; memory:// keeps /healthz a one-query page.
+    env = {**os.environ, "CELERY_BROKER_URL": "memory://"}
+    gunicorn = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "-w",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import urllib.request
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        for name, path in (("healthz", "/healthz"), ("home_page", "/"), ("story_page", detail)):
+            wrk(f"{base}{path}", 2, 1)  # warm both workers
+            for conns in (1, 6):
+                r = wrk(f"{base}{path}", conns, wrk_seconds)
+                out[f"{name}_rps_c{conns}"] = r["rps"]
+                out[f"{name}_http_p50_ms_c{conns}"] = r["p50_ms"]
+                out[f"{name}_http_p99_ms_c{conns}"] = r["p99_ms"]
+                if r["errors"]:
+                    out[f"{name}_errors_c{conns}"] = r["errors"]
+        out["web_peak_rss_mb"] = round(
+            max(proc_status_kb(c, "VmHWM") for c in children(gunicorn.pid)) / 1024, 1
+        )
+    finally:
+        stop(gunicorn)
+    out["story_page_rps_vs_healthz_c6"] = round(out["story_page_rps_c6"] / out["healthz_rps_c6"], 2)
+    return out
+
+
+# --- Report ------------------------------------------------------------------------------------
+
+# (key, target, True when higher is better)
+TARGETS = [
+    ("ingest_articles_per_s", 75, True),
+    ("extract_pages_per_s", None, True),
+    ("extract_f1", None, True),
+    ("cluster_articles_per_s_1k", 800, True),
+    ("cluster_articles_per_s_100k", 800, True),
+    ("cluster_assign_ms_p99_1k", 10, False),
+    ("cluster_assign_ms_p99_100k", 10, False),
+    ("cluster_cost_ratio_100k_vs_1k", 2, False),
+    ("story_page_ms_p50", 15, False),
+    ("story_page_rps_c6", 250, True),
+    ("story_page_http_p99_ms_c6", 50, False),
+    ("worker_peak_rss_mb", 1024, False),
+    ("cluster_db_worker_peak_rss_mb_100k", 1024, False),
+]
+
+
+def print_table(results: dict) -> None:
+    targets = {key: (target, higher) for key, target, higher in TARGETS}
+    print()
+    print(f"{'figure':<44} {'value':>12} {'target':>10}  ")
+    print("-" * 72)
+    for key, value in results.items():
+        if key == "meta" or isinstance(value, dict | list):
+            continue
+        target, higher = targets.get(key, (None, True))
+        verdict = ""
+        if target is not None and isinstance(value, int | float):
+            verdict = "ok" if (value >= target if higher else value <= target) else "MISSED"
+        shown_target = "" if target is None else f"{'>=' if higher else '<='}{target}"
+        print(f"{key:<44} {value!s:>12} {shown_target:>10}  {verdict}")
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="a 2-3 minute run with smaller sizes")
+    parser.add_argument(
+        "--articles", type=int, help="articles ingested end to end (default 10,000; quick 1,000)"
+    )
+    parser.add_argument("--only", default="extract,cluster,ingest,web", help="phases to run, comma-separated")
+    parser.add_argument("--gate", choices=["redis", "local"], default="redis", help="fetch politeness gate")
+    parser.add_argument(
+        "--cluster-queue", action="store_true", help="clustering ticks on a queue of their own, every 5 s"
+    )
+    parser.add_argument("--keep-db", action="store_true", help="leave silsila_bench in place afterwards")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", help=argparse.SUPPRESS)
+    parser.add_argument("--timed", type=int, default=400, help=argparse.SUPPRESS)
+    parser.add_argument("--batch", type=int, default=500, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase == "cluster-memory":
+        print(json.dumps(phase_cluster_memory([int(s) for s in args.sizes.split(",")], args.timed)))
+        return
+    if args.phase == "cluster-db":
+        print(json.dumps(phase_cluster_db(args.batch)))
+        return
+
+    quick = args.quick
+    articles = args.articles or (1000 if quick else 10_000)
+    eval_dir = Path(os.environ.get("SILSILA_EVAL_DIR", ROOT.parent / "shared" / "eval")).resolve()
+    phases = set(args.only.split(","))
+    VAR.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "meta": {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cores": os.cpu_count(),
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "git_commit": git_commit(),
+            "quick": quick,
+            "articles": articles,
+            "load_average_at_start": load_average(),
+            "eval_dir": str(eval_dir),
+        }
+    }
+    run_started = time.perf_counter()
+    try:
+        log(f"database {DB_NAME}: recreating and migrating")
+        recreate_database()
+        if "extract" in phases:
+            log("extraction: production extractor and plain trafilatura, one core")
+            results.update(bench_extract(eval_dir))
+        if "cluster" in phases:
+            sizes = [1000, 10_000] if quick else [1000, 10_000, 100_000]
+            log(f"clustering in memory at {sizes} active stories")
+            results.update(
+                run_phase(
+                    "cluster-memory",
+                    "--sizes",
+                    ",".join(map(str, sizes)),
+                    "--timed",
+                    "200" if quick else "400",
+                    timeout=600,
+                )
+            )
+            rate_1k, rate_top = (
+                results.get("cluster_articles_per_s_1k"),
+                results.get(f"cluster_articles_per_s_{_size_key(sizes[-1])}"),
+            )
+            if rate_1k and rate_top:
+                results[f"cluster_cost_ratio_{_size_key(sizes[-1])}_vs_1k"] = round(rate_1k / rate_top, 2)
+            db_sizes = [1000] if quick else [1000, 10_000, 100_000]
+            log(f"clustering through the database at {db_sizes} stories")
+            results.update(bench_cluster_db(db_sizes, batch=200 if quick else 500))
+            empty_tables()
+        if "ingest" in phases:
+            log(f"ingest: {articles} articles end to end, 2 workers (concurrency 1 each)")
+            results.update(
+                bench_ingest(
+                    articles,
+                    eval_dir,
+                    timeout=150 if quick else 900,
+                    gate=args.gate,
+                    cluster_queue=args.cluster_queue,
+                )
+            )
+            results["meta"]["gate"] = args.gate
+            results["meta"]["cluster_queue"] = args.cluster_queue
+        if "web" in phases:
+            log("web: story page of a 1,000-article story, in-process and under wrk with gunicorn -w 2")
+            results.update(
+                bench_web(story_size=1000, iterations=60 if quick else 300, wrk_seconds=3 if quick else 8)
+            )
+    finally:
+        results["meta"]["seconds"] = round(time.perf_counter() - run_started, 1)
+        results["meta"]["load_average_at_end"] = load_average()
+        if not args.keep_db:
+            drop_database()
+        args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print_table(results)
+    log(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
