@@ -39,7 +39,7 @@ from .editing import (
     membership_snapshot,
     refresh_event_stats,
     refresh_story_stats,
-    unique_slug,
+    slug_base,
 )
 from .locks import hold_editors_lock, share_editors_lock, try_partition_lock
 
@@ -244,8 +244,13 @@ def cluster_partition(*, partition: str, limit: int = BATCH_SIZE) -> tuple[int, 
         )
         if not articles:
             return 0, 0
-        assignments = [engine.assign(_doc(article)) for article in articles]
-        new_stories = _write_assignments(engine, articles, assignments, partition=partition)
+        try:
+            assignments = [engine.assign(_doc(article)) for article in articles]
+            new_stories = _write_assignments(engine, articles, assignments, partition=partition)
+        except Exception:
+            # The transaction rolls back; an engine that kept those assignments would lie.
+            _holders.pop(partition, None)
+            raise
         holder = _holders[partition]
         holder.watermark = max(
             holder.watermark,
@@ -264,14 +269,21 @@ def _write_assignments(
     new_story_ids = [
         sid for sid in dict.fromkeys(a.story_id for a in assignments) if sid not in existing_stories
     ]
+    views = {story_id: engine.story(story_id) for story_id in new_story_ids}
+    titles = {
+        story_id: views[story_id].title
+        or by_id[next(a.article_id for a in assignments if a.story_id == story_id)].title
+        for story_id in new_story_ids
+    }
+    slugs = _new_slugs(titles)
     stories = []
     for story_id in new_story_ids:
-        view = engine.story(story_id)
-        title = view.title or by_id[next(a.article_id for a in assignments if a.story_id == story_id)].title
+        view = views[story_id]
+        title = titles[story_id]
         stories.append(
             Story(
                 pk=story_id,
-                slug=unique_slug(title, fallback=f"story-{story_id}"),
+                slug=slugs[story_id],
                 title=title[:300],
                 titles=view.titles,
                 keyphrases=view.keyphrases,
@@ -314,6 +326,22 @@ def _write_assignments(
     refresh_event_stats(event_ids={a.event_id for a in assignments})
     _refresh_story_views(engine, touched)
     return len(new_story_ids)
+
+
+def _new_slugs(titles: dict[int, str]) -> dict[int, str]:
+    """A unique slug per new story of a batch, with one query for the ones already taken.
+
+    A slug taken in the database or earlier in the batch gets the story's id appended, which
+    no other story can have.
+    """
+    bases = {story_id: slug_base(title, fallback=f"story-{story_id}") for story_id, title in titles.items()}
+    taken = set(Story.objects.filter(slug__in=set(bases.values())).values_list("slug", flat=True))
+    slugs = {}
+    for story_id, base in bases.items():
+        slug = base if base not in taken else f"{base}-{story_id}"
+        taken.add(slug)
+        slugs[story_id] = slug
+    return slugs
 
 
 def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:

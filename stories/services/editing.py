@@ -38,8 +38,12 @@ class EditorError(ValueError):
 # --- Derived fields ---------------------------------------------------------------------
 
 
+def slug_base(title: str, *, fallback: str = "story") -> str:
+    return (slugify(title, allow_unicode=True)[:80].strip("-")) or fallback
+
+
 def unique_slug(title: str, *, fallback: str = "story") -> str:
-    base = (slugify(title, allow_unicode=True)[:80].strip("-")) or fallback
+    base = slug_base(title, fallback=fallback)
     slug = base
     suffix = 2
     while Story.objects.filter(slug=slug).exists():

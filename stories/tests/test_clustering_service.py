@@ -14,6 +14,7 @@ from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import AuditEntry, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, locks
+from stories.tests.factories import StoryFactory
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
 
@@ -288,3 +289,33 @@ def test_the_demo_corpus_keeps_the_look_alike_stories_apart():
     assert KeyMoment.objects.exists()
     assert AuditEntry.objects.count() == 0
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_new_stories_with_the_same_headline_in_one_batch_get_distinct_slugs():
+    _article("Breaking news", QUAKE)
+    _article("Breaking news", SUMMIT, hours=1)
+    StoryFactory(slug="breaking-news")
+
+    assert clustering.cluster_pending().assigned == 2
+
+    slugs = sorted(Story.objects.values_list("slug", flat=True))
+    assert len(slugs) == len(set(slugs)) == 3
+    assert all(slug.startswith("breaking-news") for slug in slugs)
+
+
+@pytest.mark.django_db
+def test_a_failed_batch_leaves_no_engine_state_behind(monkeypatch):
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(clustering, "_write_assignments", fail)
+    with pytest.raises(RuntimeError):
+        clustering.cluster_pending()
+    assert "en" not in clustering._holders
+    monkeypatch.undo()
+
+    assert clustering.cluster_pending().assigned == 1
+    assert Story.objects.count() == 1
