@@ -16,14 +16,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_GET
@@ -130,7 +133,9 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
             key = "|".join(
                 [
                     slug,
-                    modified.isoformat(),
+                    # Both: an article dated ahead of the clock must not hide an edit.
+                    updated_at.isoformat(),
+                    last_activity_at.isoformat() if last_activity_at else "",
                     translation.get_language() or "",
                     request.META.get("QUERY_STRING", ""),
                     request.headers.get("HX-Request", ""),
@@ -411,6 +416,11 @@ def _attach_top_sources(stories: list[Story], *, limit: int = 3) -> None:
         story.top_sources = [name for _n, name in sorted(counts.get(story.pk, []))[:limit]]
 
 
+# Bodies are keyed by the story's version, so a stale one is never served; the expiry only
+# bounds how long unused versions stay in the cache.
+STORY_BODY_CACHE_SECONDS = 60 * 60
+
+
 def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
     oldest_first = request.GET.get("order") == "oldest"
     page = _int_param(request, "page")
@@ -437,18 +447,34 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     story = get_story_or_404(slug)
     if story.merged_into_id:
         return redirect_to_survivor(request, story, "stories:detail")
-    context = _detail_context(request, story)
     if _is_fragment_request(request):
+        context = _detail_context(request, story)
         # Page 1 is the order toggle swapping the whole timeline; later pages append.
         partial = "timeline-page" if context["timeline"].page > 1 else "timeline"
         return render(request, f"stories/detail.html#{partial}", context)
-    context["key_moments"] = list(
-        story.key_moments.select_related("article").only(
-            "story_id", "date", "text", "article__url", "article__language"
+    # The page body is the same for every reader of one version of the story in one language
+    # (the ETag says exactly that), so it is rendered once and kept; only the frame around
+    # it, with the reader's CSRF token, is rendered per request.
+    body_key = f"silsila:story-body:{story_etag(request, slug)}"
+    page_body = cache.get(body_key)
+    if page_body is None:
+        context = _detail_context(request, story)
+        context["key_moments"] = list(
+            story.key_moments.select_related("article").only(
+                "story_id", "date", "text", "article__url", "article__language"
+            )
         )
+        context["chart"] = _activity_chart(story)
+        page_body = render_to_string("stories/detail.html#page-body", context, request=request)
+        cache.set(body_key, str(page_body), STORY_BODY_CACHE_SECONDS)
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    title, _language = reader_title(story, reader_language)
+    return render(
+        request,
+        "stories/detail.html",
+        # Our own template's output, escaped when it was rendered: safe to insert as it is.
+        {"story": story, "title": title, "page_body": mark_safe(page_body)},  # noqa: S308
     )
-    context["chart"] = _activity_chart(story)
-    return render(request, "stories/detail.html", context)
 
 
 @require_GET

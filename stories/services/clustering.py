@@ -353,7 +353,8 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
         story.titles = view.titles
         story.keyphrases = view.keyphrases
         story.status = Story.Status.DORMANT if view.status == "dormant" else Story.Status.ACTIVE
-    Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status"])
+        story.updated_at = timezone.now()
+    Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status", "updated_at"])
 
 
 # --- Maintenance ------------------------------------------------------------------------
@@ -377,10 +378,10 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
         loaded = list(engine.story_ids())
         dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
         went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
-            status=Story.Status.DORMANT
+            status=Story.Status.DORMANT, updated_at=timezone.now()
         )
         Story.objects.filter(pk__in=set(loaded) - dormant, status=Story.Status.DORMANT).update(
-            status=Story.Status.ACTIVE
+            status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
     refreshed = refresh_story_texts(partition=partition)
     return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
@@ -490,7 +491,7 @@ def refresh_story_text(*, story: Story) -> None:
             ]
         )
         Story.objects.filter(pk=story.pk).update(
-            summary=" ".join(sentences), summarized_article_count=len(articles)
+            summary=" ".join(sentences), summarized_article_count=len(articles), updated_at=timezone.now()
         )
 
 

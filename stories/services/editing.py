@@ -76,6 +76,7 @@ def refresh_story_stats(*, story_ids: Iterable[int]) -> None:
     ):
         languages[row["story_id"]][row["article__language"] or "und"] += row["n"]
     stories = list(Story.objects.filter(pk__in=story_ids))
+    now = timezone.now()
     for story in stories:
         row = per_story.get(story.pk)
         story.article_count = row["articles"] if row else 0
@@ -85,9 +86,12 @@ def refresh_story_stats(*, story_ids: Iterable[int]) -> None:
         story.language_counts = dict(languages[story.pk])
         if languages[story.pk]:
             story.language = languages[story.pk].most_common(1)[0][0]
+        # bulk_update skips auto_now; the reader pages' ETag and cached bodies key on it.
+        story.updated_at = now
     Story.objects.bulk_update(
         stories,
         [
+            "updated_at",
             "article_count",
             "source_count",
             "first_activity_at",
@@ -452,7 +456,8 @@ def merge_stories(*, target: Story, others: Iterable[Story], user: User | None) 
     for story in others:
         story.merged_into = target
         story.status = Story.Status.DORMANT
-    Story.objects.bulk_update(others, ["merged_into", "status"])
+        story.updated_at = timezone.now()
+    Story.objects.bulk_update(others, ["merged_into", "status", "updated_at"])
     # Earlier redirects to a merged story now point at the survivor directly.
     Story.objects.filter(merged_into__in=others).update(merged_into=target)
     _audit(
@@ -667,6 +672,7 @@ def sync_editor_key_moments(*, story: Story) -> None:
     )
     # An engine entry on a day the editor chose is superseded by the editor's.
     KeyMoment.objects.filter(story=story, decided_by=Decider.ENGINE, date__in=list(chosen)).delete()
+    Story.objects.filter(pk=story.pk).update(updated_at=timezone.now())
 
 
 # --- Undo -------------------------------------------------------------------------------
@@ -769,7 +775,8 @@ def _undo_membership_action(entry: AuditEntry) -> None:
         for story in merged:
             story.merged_into = None
             story.status = stories[story.pk]["status"]
-        Story.objects.bulk_update(merged, ["merged_into", "status"])
+            story.updated_at = timezone.now()
+        Story.objects.bulk_update(merged, ["merged_into", "status", "updated_at"])
         redirects: dict[int, list[int]] = defaultdict(list)
         for pk, into in before.get("redirects", {}).items():
             redirects[into].append(int(pk))

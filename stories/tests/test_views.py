@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import KeyMoment, Story
+from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,7 @@ def test_story_page_shows_key_moments_only_when_there_are_some(client):
 
     KeyMoment.objects.create(story=story, date=date(2026, 11, 20), text="بدء المفاوضات")
     KeyMoment.objects.create(story=story, date=date(2026, 11, 19), text="إعلان الهدنة")
+    story.save(update_fields=["updated_at"])  # a new version, as the services that write moments make
     html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
     moments = re.findall(r'<span lang="ar" dir="auto">([^<]+)</span>', html)
     assert moments == ["إعلان الهدنة", "بدء المفاوضات"]
@@ -290,6 +292,28 @@ def test_story_page_query_count_does_not_grow_with_events(client, django_assert_
     with django_assert_num_queries(4):
         response = client.get(story.get_absolute_url() + "?order=oldest", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
+
+
+def _main(response) -> str:
+    """The page's main content: the frame around it carries a fresh CSRF token each time."""
+    html = _html(response)
+    return html[html.index('<main id="main"') : html.index("</main>")]
+
+
+def test_a_story_page_body_is_rendered_once_per_version(client, django_assert_num_queries):
+    story = build_story(events=3, sources_per_event=2)
+    first = _main(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    # Same version, same language: validators and the story only, the body from the cache.
+    with django_assert_num_queries(2):
+        again = _main(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert again == first
+    # Another language is another body.
+    arabic = _main(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar"))
+    assert "الخط الزمني" in arabic and "الخط الزمني" not in first
+    # A new version (an editor renames it) is rendered afresh.
+    editing.rename_story(story=story, user=None, title="A renamed story")
+    renamed = _main(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "A renamed story" in renamed and "A renamed story" not in first
 
 
 def test_story_page_answers_not_modified_to_a_matching_etag(client):
