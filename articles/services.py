@@ -40,7 +40,7 @@ from .fetch import (
 )
 from .models import Article, Source, url_hash
 from .sanitize import html_to_text, sanitize_html
-from .search import index_articles
+from .search import document_of
 
 __all__ = [
     "FetchError",
@@ -542,12 +542,13 @@ def store_text(
         article.published_at = published_at
         article.published_at_estimated = False
     _fill_dedup_fields(article)
+    # Written with the row itself rather than by a second UPDATE.
+    article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
     previous_key = (article.canonical_url, article.url_hash)
     if canonical_url:
         _apply_canonical_url(article, canonical_url)
     if article.pk is None or (article.canonical_url, article.url_hash) == previous_key:
         article.save()
-        index_articles([article.pk])
         return article
     try:
         with transaction.atomic():
@@ -557,7 +558,6 @@ def store_text(
         article.canonical_url, article.url_hash = previous_key
         _apply_canonical_url(article, canonical_url or "")
         article.save()
-    index_articles([article.pk])
     return article
 
 
