@@ -119,10 +119,15 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
     still_members = set(
         Membership.objects.filter(event_id__in=list(counts)).values_list("event_id", "article_id")
     )
+    changed = []
     for event in events:
-        event.article_count = counts[event.pk]
+        if event.article_count != counts[event.pk]:
+            event.article_count = counts[event.pk]
+            changed.append(event)
         if (event.pk, event.representative_article_id) in still_members:
             continue
+        if not changed or changed[-1] is not event:
+            changed.append(event)
         first = (
             Membership.objects.filter(event=event)
             .select_related("article")
@@ -132,7 +137,8 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
         event.representative_article = first.article
         event.headline = first.article.title[:500]
         event.occurred_at = first.article.published_at
-    Event.objects.bulk_update(events, ["article_count", "representative_article", "headline", "occurred_at"])
+    # Only the events that changed: a story's other events are untouched by a batch.
+    Event.objects.bulk_update(changed, ["article_count", "representative_article", "headline", "occurred_at"])
 
 
 # --- Audit ------------------------------------------------------------------------------
