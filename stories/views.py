@@ -10,6 +10,7 @@ languages) are the denormalised ones on Story and Event.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -36,6 +37,8 @@ from articles.models import RTL_LANGUAGES
 
 from . import search as story_search
 from .models import Event, Membership, Story
+
+logger = logging.getLogger(__name__)
 
 STORIES_PER_PAGE = 20
 EVENTS_PER_PAGE = 20
@@ -421,6 +424,22 @@ def _attach_top_sources(stories: list[Story], *, limit: int = 3) -> None:
 STORY_BODY_CACHE_SECONDS = 60 * 60
 
 
+def _cache_get(key: str) -> str | None:
+    # Reader pages must keep serving while Redis is down: a cache failure is a miss.
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable, rendering the story page afresh", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: str, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("cache unavailable, story page body not kept", exc_info=True)
+
+
 def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
     oldest_first = request.GET.get("order") == "oldest"
     page = _int_param(request, "page")
@@ -456,7 +475,7 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # (the ETag says exactly that), so it is rendered once and kept; only the frame around
     # it, with the reader's CSRF token, is rendered per request.
     body_key = f"silsila:story-body:{story_etag(request, slug)}"
-    page_body = cache.get(body_key)
+    page_body = _cache_get(body_key)
     if page_body is None:
         context = _detail_context(request, story)
         context["key_moments"] = list(
@@ -466,7 +485,7 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         context["chart"] = _activity_chart(story)
         page_body = render_to_string("stories/detail.html#page-body", context, request=request)
-        cache.set(body_key, str(page_body), STORY_BODY_CACHE_SECONDS)
+        _cache_set(body_key, str(page_body), STORY_BODY_CACHE_SECONDS)
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
     title, _language = reader_title(story, reader_language)
     return render(

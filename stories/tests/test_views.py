@@ -372,3 +372,17 @@ def test_the_embed_may_be_framed_while_other_pages_may_not(client, django_assert
     assert _event_numbers(html) == list(range(15))
     assert 'class="load-more"' not in html
     assert '<base target="_blank">' in html
+
+
+def test_the_story_page_serves_while_the_cache_is_down(client, settings):
+    story = build_story(events=2)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there: every cache call fails
+        }
+    }
+    # (Django rebuilds its cache handler when the setting changes.)
+    response = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert story.display_title in _html(response)
