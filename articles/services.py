@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -598,26 +598,28 @@ def find_original(article: Article) -> int | None:
     others = Article.objects.ready()
     if article.pk:
         others = others.exclude(pk=article.pk)
-    exact = (
-        others.filter(content_hash=article.content_hash)
-        .order_by("created_at", "pk")
-        .values_list("pk", "duplicate_of_id")
-        .first()
+    # One query for both: the same text (content hash) or a SimHash sharing a band.
+    match = Q(content_hash=article.content_hash)
+    if article.simhash is not None:
+        match |= (
+            Q(simhash_band0=article.simhash_band0)
+            | Q(simhash_band1=article.simhash_band1)
+            | Q(simhash_band2=article.simhash_band2)
+            | Q(simhash_band3=article.simhash_band3)
+        )
+    # Exact copies first, so the cap on rows never hides one behind band collisions.
+    exact_first = Case(When(content_hash=article.content_hash, then=Value(0)), default=Value(1))
+    rows = list(
+        others.filter(match)
+        .order_by(exact_first, "created_at", "pk")
+        .values_list("pk", "content_hash", "simhash", "duplicate_of_id")[:200]
     )
-    if exact is not None:
-        return exact[1] or exact[0]
+    for pk, content_hash, _signature, duplicate_of_id in rows:
+        if content_hash == article.content_hash:
+            return duplicate_of_id or pk
     if article.simhash is None:
         return None
-    band_match = (
-        Q(simhash_band0=article.simhash_band0)
-        | Q(simhash_band1=article.simhash_band1)
-        | Q(simhash_band2=article.simhash_band2)
-        | Q(simhash_band3=article.simhash_band3)
-    )
-    banded = (
-        others.filter(band_match).order_by("created_at", "pk").values_list("pk", "simhash", "duplicate_of_id")
-    )
-    for pk, signature, duplicate_of_id in banded[:200]:
+    for pk, _content_hash, signature, duplicate_of_id in rows:
         if signature is not None and dedup.is_near_duplicate(article.simhash, signature):
             return duplicate_of_id or pk
     return _find_near_copy_in_window(article, others, words)
