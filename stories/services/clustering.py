@@ -17,7 +17,6 @@ rows of a batch are written in a few bulk INSERTs at its end.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -533,10 +532,3 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
     result = cluster_pending()
     refresh_story_texts()
     return result
-
-
-def assignments_by_partition() -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for language in Membership.objects.values_list("article__language", flat=True):
-        counts[partition_of(language)] += 1
-    return dict(counts)
