@@ -22,3 +22,29 @@ def eval_path(*parts: str) -> Path:
 @pytest.fixture
 def eval_dir() -> Path:
     return eval_path()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless Debian Chromium without the background services this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads itself)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()

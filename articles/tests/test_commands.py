@@ -12,48 +12,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article, Source
 from articles.tests.factories import SourceFactory
+from articles.tests.harbour import RSS, fixture
 from articles.tests.httpserver import Response, TestServer
 
-DATA = Path(__file__).resolve().parent / "data" / "ingest"
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo" / "articles.jsonl"
-RSS = {"Content-Type": "application/rss+xml"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-PAGES = {"/news/ferry-strike": "ferry-strike.html", "/news/sea-wall": "sea-wall.html"}
-PAGES["/news/record-catch"] = "record-catch.html"
-
-pytestmark = pytest.mark.django_db
-
-
-def fixture(name: str, server: TestServer) -> bytes:
-    return (DATA / name).read_bytes().replace(b"{origin}", server.origin.encode())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fetch_settings")]
 
 
 def run(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def fetch_settings(settings):
-    settings.SILSILA_FETCH_ALLOW_PRIVATE = True
-    settings.SILSILA_FETCH_HOST_DELAY = 0.0
-    settings.SILSILA_FETCH_TIMEOUT = 5.0
-    services.get_fetcher.cache_clear()
-    yield settings
-    services.get_fetcher.cache_clear()
-
-
-@pytest.fixture
-def harbour():
-    with TestServer() as server:
-        server.add("/feed.rss", Response(body=fixture("feed.rss", server), headers=RSS))
-        for path, name in PAGES.items():
-            server.add(path, Response(body=fixture(name, server), headers=HTML))
-        yield server
 
 
 # --- add_source -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -19,19 +18,11 @@ from articles import services
 from articles.fetch import Fetcher, FetchError
 from articles.models import Article, Source
 from articles.tests.factories import ArticleFactory, SourceFactory
+from articles.tests.harbour import DATA, HTML, PAGES, RSS, fixture, serve_harbour
 from articles.tests.httpserver import Request, Response, TestServer, hang, redirect
 
-DATA = Path(__file__).resolve().parent / "data" / "ingest"
 MiB = 1024 * 1024
 NOW = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
-RSS = {"Content-Type": "application/rss+xml"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-HARBOUR_PAGES = {"/news/ferry-strike": "ferry-strike.html", "/news/sea-wall": "sea-wall.html"}
-HARBOUR_PAGES["/news/record-catch"] = "record-catch.html"
-
-
-def fixture(name: str, server: TestServer) -> bytes:
-    return (DATA / name).read_bytes().replace(b"{origin}", server.origin.encode())
 
 
 def rss(server: TestServer, items: list[dict[str, str]]) -> bytes:
@@ -47,12 +38,6 @@ def rss(server: TestServer, items: list[dict[str, str]]) -> bytes:
     return "".join(parts).replace("{origin}", server.origin).encode()
 
 
-def serve_harbour(server: TestServer) -> None:
-    server.add("/feed.rss", Response(body=fixture("feed.rss", server), headers=RSS))
-    for path, name in HARBOUR_PAGES.items():
-        server.add(path, Response(body=fixture(name, server), headers=HTML))
-
-
 def fetch_all(source: Source) -> list[Article]:
     for article in Article.objects.filter(source=source).select_related("source"):
         services.fetch_article(article=article)
@@ -63,17 +48,6 @@ def fetch_all(source: Source) -> list[Article]:
 def server():
     with TestServer() as running:
         yield running
-
-
-@pytest.fixture
-def fetch_settings(settings):
-    """Fetch settings for servers on 127.0.0.1, and a fetcher rebuilt from them."""
-    settings.SILSILA_FETCH_ALLOW_PRIVATE = True
-    settings.SILSILA_FETCH_HOST_DELAY = 0.0
-    settings.SILSILA_FETCH_TIMEOUT = 5.0
-    services.get_fetcher.cache_clear()
-    yield settings
-    services.get_fetcher.cache_clear()
 
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fetch_settings")]
@@ -597,7 +571,7 @@ def serve_sitemaps(server: TestServer) -> None:
     server.add(
         "/sitemaps/news-yesterday.xml", Response(body=fixture("news-yesterday.xml", server), headers=xml)
     )
-    for path, name in HARBOUR_PAGES.items():
+    for path, name in PAGES.items():
         server.add(path, Response(body=fixture(name, server), headers=HTML))
 
 

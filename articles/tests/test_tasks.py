@@ -7,7 +7,6 @@ never does, so tests run the on-commit callbacks with django_capture_on_commit_c
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from celery import current_app
@@ -17,38 +16,15 @@ from django.utils import timezone
 from articles import services, tasks
 from articles.models import Article
 from articles.tests.factories import ArticleFactory, SourceFactory
-from articles.tests.httpserver import Response, TestServer
+from articles.tests.harbour import PAGES, fixture
+from articles.tests.httpserver import Response
 
-DATA = Path(__file__).resolve().parent / "data" / "ingest"
-RSS = {"Content-Type": "application/rss+xml"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-PAGES = {"/news/ferry-strike": "ferry-strike.html", "/news/sea-wall": "sea-wall.html"}
-PAGES["/news/record-catch"] = "record-catch.html"
-
-pytestmark = pytest.mark.django_db
-
-
-def fixture(name: str, server: TestServer) -> bytes:
-    return (DATA / name).read_bytes().replace(b"{origin}", server.origin.encode())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fetch_settings")]
 
 
 @pytest.fixture
-def server():
-    with TestServer() as running:
-        running.add("/feed.rss", Response(body=fixture("feed.rss", running), headers=RSS))
-        for path, name in PAGES.items():
-            running.add(path, Response(body=fixture(name, running), headers=HTML))
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def fetch_settings(settings):
-    settings.SILSILA_FETCH_ALLOW_PRIVATE = True
-    settings.SILSILA_FETCH_HOST_DELAY = 0.0
-    settings.SILSILA_FETCH_TIMEOUT = 5.0
-    services.get_fetcher.cache_clear()
-    yield settings
-    services.get_fetcher.cache_clear()
+def server(harbour):
+    return harbour
 
 
 def test_the_beat_tick_polls_due_sources_and_their_pages_after_commit(

@@ -328,39 +328,35 @@ def rename_story(
     return story
 
 
+def _change_story_field(*, story: Story, user: User | None, field: str, value: Any, action: str) -> Story:
+    before = {field: getattr(story, field)}
+    setattr(story, field, value)
+    story.save(update_fields=[field, "updated_at"])
+    _audit(user=user, action=action, story=story, before=before, after={field: value})
+    return story
+
+
 @transaction.atomic
 def edit_summary(*, story: Story, user: User | None, summary: str) -> Story:
-    before = {"editor_summary": story.editor_summary}
-    story.editor_summary = summary.strip()
-    story.save(update_fields=["editor_summary", "updated_at"])
-    _audit(
-        user=user,
-        action=AuditEntry.Action.SUMMARY,
+    return _change_story_field(
         story=story,
-        before=before,
-        after={"editor_summary": story.editor_summary},
+        user=user,
+        field="editor_summary",
+        value=summary.strip(),
+        action=AuditEntry.Action.SUMMARY,
     )
-    return story
 
 
 @transaction.atomic
 def set_published(*, story: Story, user: User | None, published: bool) -> Story:
-    before = {"is_published": story.is_published}
-    story.is_published = published
-    story.save(update_fields=["is_published", "updated_at"])
     action = AuditEntry.Action.PUBLISH if published else AuditEntry.Action.HIDE
-    _audit(user=user, action=action, story=story, before=before, after={"is_published": published})
-    return story
+    return _change_story_field(story=story, user=user, field="is_published", value=published, action=action)
 
 
 @transaction.atomic
 def set_locked(*, story: Story, user: User | None, locked: bool) -> Story:
-    before = {"is_locked": story.is_locked}
-    story.is_locked = locked
-    story.save(update_fields=["is_locked", "updated_at"])
     action = AuditEntry.Action.LOCK if locked else AuditEntry.Action.UNLOCK
-    _audit(user=user, action=action, story=story, before=before, after={"is_locked": locked})
-    return story
+    return _change_story_field(story=story, user=user, field="is_locked", value=locked, action=action)
 
 
 # --- Moving articles between stories ---------------------------------------------------

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import connections
 
 from articles.tests.factories import ArticleFactory
+from conftest import CHROMIUM
 from stories.models import Exclusion, Membership, Story
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
@@ -23,7 +24,6 @@ from stories.tests.factories import EventFactory, MembershipFactory, StoryFactor
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still sync.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PASSWORD = "a long editor passphrase 7"
 
@@ -38,27 +38,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
+def page(browser):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 def shot(page, name: str) -> None:

@@ -6,18 +6,16 @@ Screenshots land in test-output/screenshots/ (git-ignored) for a human to look a
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connections
 
-from conftest import REPO_ROOT
+from conftest import CHROMIUM, REPO_ROOT
 from stories.models import KeyMoment
 from stories.tests.test_views import build_story
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 
 pytestmark = [
@@ -28,28 +26,8 @@ pytestmark = [
 ]
 
 
-# Tests ask for `stories` before `browser`: data is written before Playwright starts its
-# event loop, so the ORM never runs inside it and no connection is left open in its context.
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
+# Tests ask for `stories` before `browser` (conftest.py): data is written before Playwright
+# starts its event loop, so the ORM never runs inside it and no connection is left open in it.
 @pytest.fixture
 def stories(transactional_db, monkeypatch):
     # The live server answers each request in a new thread; a persistent connection left

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+
+from articles import services
+from articles.tests.harbour import serve_harbour
+from articles.tests.httpserver import TestServer
+
+
+@pytest.fixture
+def fetch_settings(settings):
+    """Fetch settings for servers on 127.0.0.1, and a fetcher rebuilt from them."""
+    settings.SILSILA_FETCH_ALLOW_PRIVATE = True
+    settings.SILSILA_FETCH_HOST_DELAY = 0.0
+    settings.SILSILA_FETCH_TIMEOUT = 5.0
+    services.get_fetcher.cache_clear()
+    yield settings
+    services.get_fetcher.cache_clear()
+
+
+@pytest.fixture
+def harbour():
+    """The harbour news site (a feed and three pages) on a local server."""
+    with TestServer() as server:
+        serve_harbour(server)
+        yield server
