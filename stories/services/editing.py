@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
@@ -57,6 +58,56 @@ def refresh_story_stats(*, story_ids: Iterable[int]) -> None:
     story_ids = list(set(story_ids))
     if not story_ids:
         return
+    if settings.DATABASE_IS_POSTGRES:
+        _refresh_story_stats_in_sql(story_ids)
+    else:
+        _refresh_story_stats_in_python(story_ids)
+    refresh_event_stats(event_ids=Event.objects.filter(story_id__in=story_ids).values_list("pk", flat=True))
+
+
+# One statement for any number of stories: a batch touching hundreds of stories would
+# otherwise build a bulk_update of hundreds of CASE branches per column in Python.
+_STORY_STATS_SQL = """
+WITH ids AS (SELECT unnest(%(ids)s::bigint[]) AS id),
+per_language AS (
+    SELECT m.story_id, COALESCE(NULLIF(a.language, ''), 'und') AS language, COUNT(*) AS n
+    FROM stories_membership m JOIN articles_article a ON a.id = m.article_id
+    WHERE m.story_id = ANY(%(ids)s::bigint[])
+    GROUP BY 1, 2
+),
+languages AS (
+    SELECT story_id, jsonb_object_agg(language, n) AS counts,
+           (array_agg(language ORDER BY n DESC, language))[1] AS main
+    FROM per_language GROUP BY story_id
+),
+totals AS (
+    SELECT m.story_id, COUNT(*) AS articles, COUNT(DISTINCT a.source_id) AS sources,
+           MIN(a.published_at) AS first_at, MAX(a.published_at) AS last_at
+    FROM stories_membership m JOIN articles_article a ON a.id = m.article_id
+    WHERE m.story_id = ANY(%(ids)s::bigint[])
+    GROUP BY m.story_id
+)
+UPDATE stories_story AS s SET
+    article_count = COALESCE(totals.articles, 0),
+    source_count = COALESCE(totals.sources, 0),
+    first_activity_at = totals.first_at,
+    last_activity_at = totals.last_at,
+    language_counts = COALESCE(languages.counts, '{}'::jsonb),
+    language = COALESCE(languages.main, s.language),
+    updated_at = %(now)s
+FROM ids
+LEFT JOIN totals ON totals.story_id = ids.id
+LEFT JOIN languages ON languages.story_id = ids.id
+WHERE s.id = ids.id
+"""
+
+
+def _refresh_story_stats_in_sql(story_ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_STORY_STATS_SQL, {"ids": story_ids, "now": timezone.now()})
+
+
+def _refresh_story_stats_in_python(story_ids: list[int]) -> None:
     per_story = {
         row["story_id"]: row
         for row in Membership.objects.filter(story_id__in=story_ids)
@@ -100,7 +151,6 @@ def refresh_story_stats(*, story_ids: Iterable[int]) -> None:
             "language",
         ],
     )
-    refresh_event_stats(event_ids=Event.objects.filter(story_id__in=story_ids).values_list("pk", flat=True))
 
 
 def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
