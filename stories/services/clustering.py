@@ -514,8 +514,10 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
         engine_made = engine_made.filter(article__published_at__gte=since)
     with transaction.atomic():
         touched = set(engine_made.values_list("story_id", flat=True))
+        emptied_events = set(engine_made.exclude(event=None).values_list("event_id", flat=True))
         engine_made.delete()
         refresh_story_stats(story_ids=touched)
+        refresh_event_stats(event_ids=emptied_events)
         Story.objects.filter(
             pk__in=touched,
             article_count=0,

@@ -54,7 +54,11 @@ def unique_slug(title: str, *, fallback: str = "story") -> str:
 
 
 def refresh_story_stats(*, story_ids: Iterable[int]) -> None:
-    """Recompute the denormalised counts and activity dates the reader pages show."""
+    """Recompute the denormalised counts and activity dates the reader pages show.
+
+    Events are the caller's: whoever moves memberships knows which events changed and calls
+    refresh_event_stats() for those, rather than every event of every touched story.
+    """
     story_ids = list(set(story_ids))
     if not story_ids:
         return
@@ -62,7 +66,6 @@ def refresh_story_stats(*, story_ids: Iterable[int]) -> None:
         _refresh_story_stats_in_sql(story_ids)
     else:
         _refresh_story_stats_in_python(story_ids)
-    refresh_event_stats(event_ids=Event.objects.filter(story_id__in=story_ids).values_list("pk", flat=True))
 
 
 # One statement for any number of stories: a batch touching hundreds of stories would

@@ -12,7 +12,7 @@ from django.db import connection, connections, transaction
 
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
-from stories.models import AuditEntry, Exclusion, KeyMoment, Membership, Story
+from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, locks
 from stories.tests.factories import StoryFactory
 
@@ -171,6 +171,9 @@ def test_recluster_keeps_pins_and_exclusions():
     assert Membership.objects.get(article=follow_up).story_id != quake_story.pk
     assert Membership.objects.count() == 3
     assert not Story.objects.filter(pk=summit_story.pk, article_count__gt=0).exists()
+    # Events the dropped memberships left empty are gone; the others count their articles.
+    assert not Event.objects.filter(memberships__isnull=True).exists()
+    assert all(e.article_count == e.memberships.count() for e in Event.objects.all())
 
 
 @pytest.mark.django_db
