@@ -9,12 +9,9 @@ configuration). Title weighs A, summary B, body C.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Func, TextField, Value
-from django.db.models.functions import Left
 
 # The same mapping in Python (for queries) and SQL translate() (for documents).
 ARABIC_FROM = "أإآٱىة"
@@ -51,10 +48,6 @@ def search_vector(*weighted: tuple[object, str]) -> SearchVector:
     return vector
 
 
-def article_document() -> SearchVector:
-    return search_vector(("title", "A"), ("summary", "B"), (Left("text", BODY_CHARS), "C"))
-
-
 def document_of(*, title: str, summary: str, text: str) -> SearchVector | None:
     """The document of these texts, to assign to an Article before it is saved (one write).
 
@@ -68,12 +61,3 @@ def document_of(*, title: str, summary: str, text: str) -> SearchVector | None:
         (Value(summary, output_field=TextField()), "B"),
         (Value(text[:BODY_CHARS], output_field=TextField()), "C"),
     )
-
-
-def index_articles(article_ids: Iterable[int]) -> None:
-    """Write the stored search document of these articles (one UPDATE; PostgreSQL only)."""
-    if not settings.DATABASE_IS_POSTGRES:
-        return
-    from .models import Article
-
-    Article.objects.filter(pk__in=list(article_ids)).update(search_document=article_document())

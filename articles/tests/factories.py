@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 
 from articles.models import Article, Source, url_hash
-from articles.search import index_articles
+from articles.search import document_of
 
 BASE_TIME = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 
@@ -22,7 +22,6 @@ class SourceFactory(factory.django.DjangoModelFactory):
 class ArticleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Article
-        skip_postgeneration_save = True
 
     source = factory.SubFactory(SourceFactory)
     guid = factory.Sequence(lambda n: f"guid-{n}")
@@ -30,13 +29,12 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     canonical_url = factory.LazyAttribute(lambda a: a.url)
     url_hash = factory.LazyAttribute(lambda a: url_hash(a.canonical_url))
     title = factory.Sequence(lambda n: f"Headline number {n}")
+    summary = ""
     text = "Officials met on Tuesday to discuss the plan.\nThe talks will resume next week."
     language = "en"
     published_at = factory.Sequence(lambda n: BASE_TIME + timedelta(minutes=n))
     status = Article.Status.EXTRACTED
-
-    @factory.post_generation
-    def search_document(article, create, extracted, **kwargs):
-        # As store_text() does for real articles.
-        if create:
-            index_articles([article.pk])
+    # As store_text() writes it for real articles.
+    search_document = factory.LazyAttribute(
+        lambda a: document_of(title=a.title, summary=a.summary, text=a.text)
+    )
