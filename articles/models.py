@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import embedding
+
 
 class SourceQuerySet(models.QuerySet["Source"]):
     def due(self, now: datetime | None = None) -> SourceQuerySet:
@@ -179,6 +181,11 @@ class Article(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
     )
 
+    # Multilingual sentence vector of title + lead (articles/embedding.py), float16 bytes,
+    # written with the text so clustering never re-encodes; empty when encoding failed.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    embedding_error = models.CharField(max_length=300, blank=True)
+
     # Full-text document (articles/search.py), written with the text; PostgreSQL only.
     search_document = SearchVectorField(null=True, blank=True, editable=False)
 
@@ -212,6 +219,11 @@ class Article(models.Model):
     @property
     def text_direction(self) -> str:
         return "rtl" if self.language in RTL_LANGUAGES else "ltr"
+
+    @property
+    def embedding_vector(self):
+        """The stored sentence vector as a float32 numpy array, or None."""
+        return embedding.from_bytes(self.embedding)
 
     def mark_failed(self, error: str) -> None:
         self.status = self.Status.FAILED

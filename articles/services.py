@@ -25,7 +25,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import dedup, text
+from . import dedup, embedding, text
 from .extract import extract_article
 from .feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from .fetch import (
@@ -542,6 +542,7 @@ def store_text(
         article.published_at = published_at
         article.published_at_estimated = False
     _fill_dedup_fields(article)
+    fill_embedding(article)
     # Written with the row itself rather than by a second UPDATE.
     article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
     previous_key = (article.canonical_url, article.url_hash)
@@ -559,6 +560,22 @@ def store_text(
         _apply_canonical_url(article, canonical_url or "")
         article.save()
     return article
+
+
+def fill_embedding(article: Article) -> None:
+    """Encode the article's title and lead into its stored sentence vector.
+
+    A failure (nothing readable, an encoder error) is written on the row and leaves the
+    vector empty: the article is still stored, and clustering places it on its words alone.
+    """
+    basis = embedding.embedding_text(article.title, article.text or article.summary)
+    try:
+        article.embedding = embedding.to_bytes(embedding.encode_one(basis))
+        article.embedding_error = ""
+    except Exception as exc:  # an encoder bug must not lose the article
+        article.embedding = None
+        article.embedding_error = f"{type(exc).__name__}: {exc}"[:300]
+        logger.warning("article %s not encoded: %s", article.pk, article.embedding_error)
 
 
 def _apply_canonical_url(article: Article, canonical: str) -> None:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
+from articles.embedding import EncodingError, embedding_text, encode_one, to_bytes
 from articles.models import Article, Source, url_hash
 from articles.search import document_of
 
@@ -38,3 +39,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     search_document = factory.LazyAttribute(
         lambda a: document_of(title=a.title, summary=a.summary, text=a.text)
     )
+    embedding = factory.LazyAttribute(lambda a: embedding_bytes(embedding_text(a.title, a.text or a.summary)))
+
+
+def embedding_bytes(basis: str) -> bytes | None:
+    try:
+        return to_bytes(encode_one(basis))
+    except EncodingError:
+        return None
