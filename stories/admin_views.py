@@ -20,19 +20,16 @@ from django.utils.dateparse import parse_date
 
 from articles import text
 from stories import quality
+from stories.clustering.linker import shipped as shipped_linker
 from stories.models import Decider, Membership, Story
 from stories.services import editing
 
-try:
-    from stories.clustering import EngineConfig
-
-    # The engine joins a story at this score; memberships just above it are the doubtful ones.
-    ASSIGN_THRESHOLD = EngineConfig().story_threshold
-except ImportError:  # pragma: no cover - the engine is optional for the admin
-    ASSIGN_THRESHOLD = 0.18
+# The linker joins a story when its probability reaches this; memberships just above it are
+# the doubtful ones.
+ASSIGN_THRESHOLD = shipped_linker().threshold
 
 # An engine assignment scoring in [ASSIGN_THRESHOLD, ASSIGN_THRESHOLD + REVIEW_MARGIN) is a doubt.
-REVIEW_MARGIN = 0.05
+REVIEW_MARGIN = 0.1
 # Merge suggestions: Jaccard similarity of the stems of two stories' titles and keyphrases,
 # among visible stories active in the last MERGE_WINDOW_DAYS (at most MERGE_CANDIDATES).
 MERGE_SIMILARITY = 0.5

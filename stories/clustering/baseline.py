@@ -49,6 +49,23 @@ class SinglePassBaseline:
         self.norms[best] = math.sqrt(sum(w * w for w in centroid.values()))
         return best
 
+    def observe(self, doc: ArticleDoc) -> None:
+        self.n_docs += 1
+        self.df.update(set(_WORD.findall(f"{doc.title} {doc.text}".lower())))
+
+    def similarity(self, a: ArticleDoc, b: ArticleDoc) -> float:
+        """TF-IDF cosine of two articles under the document frequencies seen so far."""
+        va, vb = self._vector(a), self._vector(b)
+        return sum(w * vb.get(t, 0.0) for t, w in va.items())
+
+    def _vector(self, doc: ArticleDoc) -> dict[str, float]:
+        tf = Counter(_WORD.findall(f"{doc.title} {doc.text}".lower()))
+        vector = {
+            t: (1 + math.log(c)) * math.log((self.n_docs + 1) / (self.df[t] + 0.5)) for t, c in tf.items()
+        }
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {t: w / norm for t, w in vector.items()}
+
     def seed(self, doc: ArticleDoc) -> int:
         """Start a story with ``doc`` without comparing (builds benchmark state in linear time)."""
         tf = Counter(_WORD.findall(f"{doc.title} {doc.text}".lower()))

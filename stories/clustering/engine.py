@@ -52,6 +52,10 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+
+from .dense import DenseIndex, unit
+from .linker import FEATURES, Linker, shipped
 from .representation import ArticleDoc, Representation, SparseVector, TfidfRepresentation
 
 __all__ = ["Assignment", "EditorConstraints", "Engine", "EngineConfig", "Merge", "StoryView"]
@@ -59,14 +63,14 @@ __all__ = ["Assignment", "EditorConstraints", "Engine", "EngineConfig", "Merge",
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
-    story_threshold: float = 0.18  # decayed cosine needed to join a story
-    event_threshold: float = 0.45  # cosine needed to join an event inside the story
-    revive_threshold: float = 0.45  # undecayed cosine needed to wake a dormant story
+    # Joining a story is the linker's decision (``linker.py``: learned weights and thresholds).
+    event_threshold: float = 0.45  # same-language word cosine that joins an event inside the story...
+    event_dense_threshold: float = 0.8  # ...or sentence-vector cosine (a rewrite in another language)
     merge_threshold: float = 0.6  # centroid cosine at which merge_pass() merges stories
     event_window: timedelta = timedelta(days=2)  # an event's articles are this close in time
-    decay_half_life: timedelta = timedelta(days=14)  # the time-gap penalty halves the score every...
-    decay_floor: float = 0.5  # ...but never takes more than half: a strong match weeks later still joins
     dormant_after: timedelta = timedelta(days=30)  # stream-time quiet period before a story sleeps
+    dense_candidates: int = 10  # stories found by sentence-vector search, beside the word index
+    near_members: int = 8  # recent members compared one by one ("dense_near")
     centroid_terms: int = 150  # strongest terms kept per story centroid (memory and speed bound)
     index_terms: int = 16  # strongest centroid terms a story is findable by
     query_terms: int = 32  # strongest article terms used to look candidates up
@@ -237,9 +241,26 @@ class _Centroid:
 
 
 class _Member:
-    __slots__ = ("event_id", "id", "language", "published_at", "source", "title", "vector")
+    __slots__ = (
+        "dense",
+        "event_id",
+        "id",
+        "language",
+        "numbers",
+        "published_at",
+        "source",
+        "title",
+        "vector",
+    )
 
-    def __init__(self, doc: ArticleDoc, vector: _Packed, event_id: Hashable) -> None:
+    def __init__(
+        self,
+        doc: ArticleDoc,
+        vector: _Packed,
+        event_id: Hashable,
+        dense: np.ndarray | None,
+        numbers: frozenset,
+    ) -> None:
         self.id = doc.id
         self.title = doc.title
         self.language = doc.language
@@ -247,26 +268,88 @@ class _Member:
         self.source = doc.source
         self.vector = vector
         self.event_id = event_id
+        self.dense = dense  # float16 unit vector, or None
+        self.numbers = numbers
+
+    def doc(self) -> ArticleDoc:
+        """Enough of the article to place it again (its vectors are kept, its text is not)."""
+        return ArticleDoc(
+            self.id,
+            self.title,
+            "",
+            self.language,
+            self.published_at,
+            self.source,
+            None if self.dense is None else self.dense.astype(np.float32),
+        )
+
+
+class _DenseSum:
+    """A running sum of sentence vectors (None until a member has one)."""
+
+    __slots__ = ("count", "total")
+
+    def __init__(self) -> None:
+        self.total: np.ndarray | None = None
+        self.count = 0
+
+    def add(self, dense: np.ndarray | None) -> None:
+        if dense is None:
+            return
+        if self.total is None:
+            self.total = dense.astype(np.float32)
+        else:
+            self.total += dense
+        self.count += 1
+
+    def remove(self, dense: np.ndarray | None) -> None:
+        if dense is None or self.total is None:
+            return
+        self.count -= 1
+        if self.count <= 0:
+            self.total, self.count = None, 0
+        else:
+            self.total -= dense
+
+    def unit(self) -> np.ndarray | None:
+        return None if self.total is None else unit(self.total)
 
 
 class _Event:
-    __slots__ = ("centroid", "first_at", "id", "last_at", "members")
+    __slots__ = ("centroid", "dense", "first_at", "id", "last_at", "members")
 
     def __init__(self, event_id: Hashable, vector: _Packed, when: datetime | None) -> None:
         self.id = event_id
         self.centroid = _Centroid(vector)
+        self.dense = _DenseSum()
         self.members = 1
         self.first_at = when
         self.last_at = when
 
 
 class _Story:
-    __slots__ = ("born", "centroid", "dormant", "events", "first_at", "id", "indexed", "last_at", "members")
+    __slots__ = (
+        "born",
+        "centroid",
+        "dense",
+        "dormant",
+        "events",
+        "first_at",
+        "id",
+        "indexed",
+        "languages",
+        "last_at",
+        "members",
+        "numbers",
+    )
 
     def __init__(self, story_id: Hashable, vector: _Packed, born: int) -> None:
         self.id = story_id
         self.born = born  # creation order: ties in merges keep the older story
         self.centroid = _Centroid(vector)
+        self.dense = _DenseSum()
+        self.languages: Counter[str | None] = Counter()
+        self.numbers: Counter[str] = Counter()
         self.members: dict[object, _Member] = {}
         self.events: dict[Hashable, _Event] = {}
         self.first_at: datetime | None = None
@@ -293,8 +376,10 @@ class Engine:
         story_ids: Callable[[], Hashable] | None = None,
         event_ids: Callable[[], Hashable] | None = None,
         constraints: EditorConstraints | None = None,
+        linker: Linker | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        self.linker = linker or shipped()
         self.representation: Representation = representation or TfidfRepresentation()
         self._story_ids = story_ids or _Counter()
         self._event_ids = event_ids or _Counter()
@@ -303,6 +388,8 @@ class Engine:
         self._article_story: dict[object, Hashable] = {}
         self._active_index: dict[str, set[Hashable]] = {}
         self._dormant_index: dict[str, set[Hashable]] = {}
+        self._active_dense = DenseIndex()
+        self._dormant_dense = DenseIndex()
         self._quiet_heap: list[tuple[datetime, int, Hashable]] = []
         self._tiebreak = itertools.count()
         self.stream_time: datetime | None = None
@@ -338,10 +425,18 @@ class Engine:
         languages = Counter(m.language or "und" for m in members)
         main = languages.most_common(1)[0][0] if languages else None
         titles: dict[str, str] = {}
+        mean = story.dense.unit()
+
+        def closeness(member: _Member) -> float:
+            # The headline nearest the story's mean meaning; words where there are no vectors.
+            if mean is not None and member.dense is not None:
+                return float(member.dense.astype(np.float32) @ mean)
+            return story.centroid.cosine(member.vector)
+
         for lang in languages:
             best = max(
                 (m for m in members if (m.language or "und") == lang and m.title),
-                key=lambda m: story.centroid.cosine(m.vector),
+                key=closeness,
                 default=None,
             )
             if best is not None:
@@ -379,12 +474,33 @@ class Engine:
         return phrases
 
     def similarity(self, doc_a: ArticleDoc, doc_b: ArticleDoc) -> float:
-        """Cosine of two articles in the engine's current representation (no state change)."""
+        """How likely ``doc_b`` belongs to the story of ``doc_a`` alone: the linker's probability
+        (no state change). Works across languages."""
+        return self.linker.probability(self.pair_features(doc_a, doc_b))
+
+    def pair_features(self, doc_a: ArticleDoc, doc_b: ArticleDoc) -> list[float]:
+        """The linker's features of ``doc_b`` against a one-article story made of ``doc_a``."""
         a = self.representation.vectorize(doc_a)
+        story = _Story("pair", _Packed(a), -1)
+        numbers = self.representation.numbers(doc_a)
+        story.members[doc_a.id] = _Member(doc_a, _Packed(a), None, _half(doc_a.vector), numbers)
+        story.dense.add(_half(doc_a.vector))
+        story.languages[doc_a.language] += 1
+        story.numbers.update(numbers)
+        story.touch(doc_a.published_at)
         b = self.representation.vectorize(doc_b)
-        if len(a) > len(b):
-            a, b = b, a
-        return sum(w * b.get(t, 0.0) for t, w in a.items())
+        row = self._features(story, doc_b, b, _unit_or_none(doc_b.vector), self.representation.numbers(doc_b))
+        return self._with_margins([row])[0]
+
+    def teach(self, doc: ArticleDoc, story_id: Hashable) -> list[tuple[Hashable, list[float], bool]]:
+        """Learn ``doc``, return the candidates the engine would weigh for it, then put it in
+        ``story_id`` as an editor's pin would (how training replays a gold history)."""
+        self.representation.update(doc)
+        self._advance_clock(doc.published_at)
+        found = self.candidates(doc)
+        self.constraints.pins[doc.id] = story_id
+        self._place(doc, self.representation.vectorize(doc), numbers=self.representation.numbers(doc))
+        return found
 
     def observe(self, doc: ArticleDoc) -> None:
         """Learn term statistics from ``doc`` without clustering it (e.g. a background corpus)."""
@@ -401,12 +517,31 @@ class Engine:
         self.representation.update(doc)
         vector = self.representation.vectorize(doc)
         self._advance_clock(doc.published_at)
-        return self._place(doc, vector)
+        return self._place(doc, vector, numbers=self.representation.numbers(doc))
+
+    def candidates(self, doc: ArticleDoc) -> list[tuple[Hashable, list[float], bool]]:
+        """(story id, linker features, dormant) of each story ``doc`` would be compared with.
+
+        Reads the state without changing it, except that ``doc`` must already have been
+        learned (``observe``): training uses this to see the decisions the engine faces.
+        """
+        vector = self.representation.vectorize(doc)
+        dense = _unit_or_none(doc.vector)
+        numbers = self.representation.numbers(doc)
+        excluded = self.constraints.excludes.get(doc.id, ())
+        found = [
+            (story, dormant)
+            for story, dormant in self._candidate_stories(doc, vector, dense)
+            if story.id not in excluded
+        ]
+        rows = self._with_margins([self._features(story, doc, vector, dense, numbers) for story, _ in found])
+        return [(story.id, row, dormant) for (story, dormant), row in zip(found, rows, strict=True)]
 
     def load(self, doc: ArticleDoc, story_id: Hashable, event_id: Hashable) -> Assignment:
         """Replay a known assignment (from the database) without deciding anything."""
         self.representation.update(doc)
         vector = self.representation.vectorize(doc)
+        numbers = self.representation.numbers(doc)
         self._advance_clock(doc.published_at)
         for factory, value in ((self._story_ids, story_id), (self._event_ids, event_id)):
             if isinstance(factory, _Counter):
@@ -419,13 +554,18 @@ class Engine:
             story = self._new_story(story_id, packed)
         revived = story.dormant
         new_event = event_id not in story.events
-        self._add(story, doc, packed, event_id=event_id, fresh=new_story)
+        self._add(story, doc, packed, event_id=event_id, fresh=new_story, numbers=numbers)
         if revived:
             self._wake(story)
         return Assignment(doc.id, story_id, event_id, 0.0, 0.0, new_story, new_event, revived, "load")
 
     def _place(
-        self, doc: ArticleDoc, vector: SparseVector | _Packed, decided_by: str = "engine"
+        self,
+        doc: ArticleDoc,
+        vector: SparseVector | _Packed,
+        decided_by: str = "engine",
+        *,
+        numbers: frozenset[str] = frozenset(),
     ) -> Assignment:
         if isinstance(vector, _Packed):
             packed, vector = vector, vector.as_dict()
@@ -437,36 +577,66 @@ class Engine:
             story = self._stories.get(pinned)
             if story is None:
                 story = self._new_story(pinned, packed)
-                event_id, event_score, new_event = self._add(story, doc, packed, fresh=True)
+                event_id, event_score, new_event = self._add(story, doc, packed, fresh=True, numbers=numbers)
                 return Assignment(doc.id, pinned, event_id, 0.0, event_score, True, new_event, False, "pin")
             revived = story.dormant
-            event_id, event_score, new_event = self._add(story, doc, packed, query=vector)
+            event_id, event_score, new_event = self._add(story, doc, packed, query=vector, numbers=numbers)
             if revived:
                 self._wake(story)
             return Assignment(doc.id, pinned, event_id, 1.0, event_score, False, new_event, revived, "pin")
 
-        best, score, revived = self._best_story(doc, vector)
+        best, score, revived = self._best_story(doc, vector, numbers)
         if best is None:
             story = self._new_story(self._story_ids(), packed)
-            event_id, event_score, new_event = self._add(story, doc, packed, fresh=True)
+            event_id, event_score, new_event = self._add(story, doc, packed, fresh=True, numbers=numbers)
             return Assignment(
                 doc.id, story.id, event_id, 0.0, event_score, True, new_event, False, decided_by
             )
-        event_id, event_score, new_event = self._add(best, doc, packed, query=vector)
+        event_id, event_score, new_event = self._add(best, doc, packed, query=vector, numbers=numbers)
         if revived:
             self._wake(best)
         return Assignment(
             doc.id, best.id, event_id, score, event_score, False, new_event, revived, decided_by
         )
 
-    def _best_story(self, doc: ArticleDoc, vector: SparseVector) -> tuple[_Story | None, float, bool]:
-        cfg = self.config
+    def _best_story(
+        self, doc: ArticleDoc, vector: SparseVector, numbers: frozenset[str]
+    ) -> tuple[_Story | None, float, bool]:
+        """The candidate the linker rates highest, if it clears the threshold.
+
+        Returns (story or None, its probability, whether it was dormant).
+        """
+        linker = self.linker
+        dense = _unit_or_none(doc.vector)
         excluded = self.constraints.excludes.get(doc.id, ())
-        query = sorted(vector.items(), key=lambda item: item[1], reverse=True)[: cfg.query_terms]
         best: _Story | None = None
-        best_score = 0.0
+        best_p = 0.0
         best_dormant = False
-        for index, dormant in ((self._active_index, False), (self._dormant_index, True)):
+        found = [
+            (story, dormant)
+            for story, dormant in self._candidate_stories(doc, vector, dense)
+            if story.id not in excluded
+        ]
+        rows = self._with_margins([self._features(story, doc, vector, dense, numbers) for story, _ in found])
+        for (story, dormant), row in zip(found, rows, strict=True):
+            p = linker.probability(row)
+            if p < (linker.revive_threshold if dormant else linker.threshold):
+                continue
+            if p > best_p:
+                best, best_p, best_dormant = story, p, dormant
+        return best, best_p, best_dormant
+
+    def _candidate_stories(
+        self, doc: ArticleDoc, vector: SparseVector, dense: np.ndarray | None
+    ) -> Iterator[tuple[_Story, bool]]:
+        """Active then dormant stories found by the word index or the sentence-vector index."""
+        cfg = self.config
+        query = sorted(vector.items(), key=lambda item: item[1], reverse=True)[: cfg.query_terms]
+        stories = self._stories
+        for index, dense_index, dormant in (
+            (self._active_index, self._active_dense, False),
+            (self._dormant_index, self._dormant_dense, True),
+        ):
             overlap: dict[Hashable, float] = {}
             for term, weight in query:
                 posting = index.get(term)
@@ -481,27 +651,75 @@ class Engine:
                     continue
                 for sid in posting:
                     overlap[sid] = overlap.get(sid, 0.0) + weight
-            if not overlap:
-                continue
             if len(overlap) > cfg.candidates:
                 shortlist = heapq.nlargest(cfg.candidates, overlap, key=overlap.__getitem__)
             else:
                 shortlist = list(overlap)
+            if dense is not None:
+                seen = set(shortlist)
+                for sid, _ in dense_index.search(dense, cfg.dense_candidates):
+                    if sid not in seen:
+                        shortlist.append(sid)
             for sid in shortlist:
-                if sid in excluded:
-                    continue
-                story = self._stories[sid]
-                if dormant:
-                    score = story.centroid.cosine(vector)
-                    if score < cfg.revive_threshold:
-                        continue
-                else:
-                    score = self._link_score(story, vector) * self._decay(story, doc.published_at)
-                    if score < cfg.story_threshold:
-                        continue
-                if score > best_score:
-                    best, best_score, best_dormant = story, score, dormant
-        return best, best_score, best_dormant
+                story = stories.get(sid)
+                if story is not None:
+                    yield story, dormant
+
+    def _features(
+        self,
+        story: _Story,
+        doc: ArticleDoc,
+        vector: SparseVector,
+        dense: np.ndarray | None,
+        numbers: frozenset[str],
+    ) -> list[float]:
+        """The linker's evidence that ``doc`` belongs to ``story`` (names in ``linker.FEATURES``)."""
+        size = len(story.members)
+        mean = story.dense.unit() if dense is not None else None
+        if mean is not None:
+            dense_score = float(mean @ dense)
+            near = dense_score
+            recent = itertools.islice(reversed(story.members.values()), self.config.near_members)
+            rows = [m.dense for m in recent if m.dense is not None]
+            if rows:
+                near = max(near, float((np.vstack(rows).astype(np.float32) @ dense).max()))
+            no_vector = 0.0
+        else:
+            dense_score = near = 0.0
+            no_vector = 1.0
+        same = story.languages.get(doc.language, 0) / size if size else 0.0
+        lex = self._link_score(story, vector)
+        shared = sum(1 for n in numbers if n in story.numbers) if numbers else 0
+        gap = self._gap_days(story, doc.published_at)
+        return [
+            dense_score,
+            near,
+            dense_score * (1.0 - same),
+            lex,
+            lex * lex,
+            same,
+            min(shared, 3) / 3.0,
+            math.log1p(size),
+            math.log1p(gap) if gap is not None else 0.0,
+            0.0 if gap is None else 1.0,
+            0.0 if doc.text else 1.0,
+            no_vector,
+            0.0 if doc.text else dense_score,
+            0.0 if doc.text else lex,
+        ]
+
+    @staticmethod
+    def _with_margins(rows: list[list[float]]) -> list[list[float]]:
+        """Append each candidate's lead over the best of the others (``linker.RELATIVE``)."""
+        if not rows:
+            return rows
+        for column in (_NEAR, _LEX):
+            values = [row[column] for row in rows]
+            top = max(values)
+            second = sorted(values)[-2] if len(values) > 1 else 0.0
+            for row, value in zip(rows, values, strict=True):
+                row.append(value - (second if value == top else top))
+        return rows
 
     def _link_score(self, story: _Story, vector: SparseVector) -> float:
         score = story.centroid.cosine(vector)
@@ -511,17 +729,15 @@ class Engine:
                 score = max(score, event.centroid.cosine(vector))
         return score
 
-    def _decay(self, story: _Story, when: datetime | None) -> float:
+    @staticmethod
+    def _gap_days(story: _Story, when: datetime | None) -> float | None:
         if when is None or story.last_at is None:
-            return 1.0
+            return None
         if when > story.last_at:
-            gap = when - story.last_at
-        elif story.first_at is not None and when < story.first_at:
-            gap = story.first_at - when
-        else:
-            return 1.0
-        floor = self.config.decay_floor
-        return floor + (1.0 - floor) * 0.5 ** (gap / self.config.decay_half_life)
+            return (when - story.last_at).total_seconds() / 86400.0
+        if story.first_at is not None and when < story.first_at:
+            return (story.first_at - when).total_seconds() / 86400.0
+        return 0.0
 
     def _new_story(self, story_id: Hashable, vector: _Packed) -> _Story:
         story = _Story(story_id, vector, next(self._tiebreak))
@@ -537,19 +753,27 @@ class Engine:
         query: SparseVector | None = None,
         event_id: Hashable | None = None,
         fresh: bool = False,
+        numbers: frozenset[str] = frozenset(),
+        dense: np.ndarray | None = None,
     ) -> tuple[Hashable, float, bool]:
         """Put ``doc`` in ``story`` (and an event); returns (event id, event score, new event).
 
         ``query`` is the same vector as a dict, when the caller has it (faster to compare).
+        ``dense`` is the stored float16 sentence vector when the article is moving between
+        stories (it is read from ``doc.vector`` otherwise).
         """
         cfg = self.config
         when = doc.published_at
+        if dense is None:
+            dense = _half(doc.vector)
         if not fresh:
             story.centroid.add(vector, cfg.centroid_terms)
         event_score = 0.0
         event: _Event | None = None
         if event_id is None:
-            event, event_score = self._best_event(story, query if query is not None else vector, when)
+            event, event_score = self._best_event(
+                story, query if query is not None else vector, when, _unit_or_none(dense)
+            )
         else:
             event = story.events.get(event_id)
         new_event = event is None
@@ -562,20 +786,31 @@ class Engine:
             if when is not None:
                 event.first_at = when if event.first_at is None else min(event.first_at, when)
                 event.last_at = when if event.last_at is None else max(event.last_at, when)
-        story.members[doc.id] = _Member(doc, vector, event.id)
+        event.dense.add(dense)
+        member = _Member(doc, vector, event.id, dense, numbers)
+        story.members[doc.id] = member
+        story.dense.add(dense)
+        story.languages[doc.language] += 1
+        story.numbers.update(numbers)
         self._article_story[doc.id] = story.id
         story.touch(when)
         if not story.dormant:
             self._reindex(story)
             if story.last_at is not None:
                 heapq.heappush(self._quiet_heap, (story.last_at, next(self._tiebreak), story.id))
+        else:
+            self._reindex(story)
         return event.id, event_score, new_event
 
     def _best_event(
-        self, story: _Story, vector: SparseVector | _Packed, when: datetime | None
+        self,
+        story: _Story,
+        vector: SparseVector | _Packed,
+        when: datetime | None,
+        dense: np.ndarray | None = None,
     ) -> tuple[_Event | None, float]:
         cfg = self.config
-        best, best_score = None, cfg.event_threshold
+        best, best_score = None, 0.0
         for event in itertools.islice(reversed(story.events.values()), cfg.linked_events * 4):
             # Dated on both sides: only events the article falls in or within a window of.
             if when is not None and event.last_at is not None:
@@ -583,7 +818,17 @@ class Engine:
                 if not start <= when <= event.last_at + cfg.event_window:
                     continue
             score = event.centroid.cosine(vector)
-            if score >= best_score:
+            joins = score >= cfg.event_threshold
+            if dense is not None:
+                mean = event.dense.unit()
+                if mean is not None:
+                    similar = float(mean @ dense)
+                    # The same happening told in another language shares no words: its
+                    # sentence vector is the evidence, on a scale of its own.
+                    if similar >= cfg.event_dense_threshold:
+                        joins = True
+                        score = max(score, cfg.event_threshold + (similar - cfg.event_dense_threshold))
+            if joins and score >= best_score:
                 best, best_score = event, score
         return best, (best_score if best is not None else 0.0)
 
@@ -591,6 +836,7 @@ class Engine:
 
     def _reindex(self, story: _Story) -> None:
         index = self._dormant_index if story.dormant else self._active_index
+        (self._dormant_dense if story.dormant else self._active_dense).set(story.id, story.dense.unit())
         new = tuple(story.centroid.top_terms(self.config.index_terms))
         old = story.indexed
         if new == old:
@@ -611,6 +857,7 @@ class Engine:
 
     def _unindex(self, story: _Story) -> None:
         index = self._dormant_index if story.dormant else self._active_index
+        (self._dormant_dense if story.dormant else self._active_dense).remove(story.id)
         for term in story.indexed:
             posting = index.get(term)
             if posting is not None:
@@ -695,6 +942,9 @@ class Engine:
         for member in source.members.values():
             target.centroid.add(member.vector, cfg.centroid_terms)
             target.members[member.id] = member
+            target.dense.add(member.dense)
+            target.languages[member.language] += 1
+            target.numbers.update(member.numbers)
             self._article_story[member.id] = target.id
         for event in source.events.values():
             target.events[event.id] = event
@@ -739,8 +989,7 @@ class Engine:
         if self._article_story.get(article_id) != story_id:
             return None
         member = self._detach(article_id)
-        doc = ArticleDoc(member.id, member.title, "", member.language, member.published_at, member.source)
-        return self._place(doc, member.vector, decided_by="exclude")
+        return self._place(member.doc(), member.vector, decided_by="exclude", numbers=member.numbers)
 
     def lock(self, story_id: Hashable) -> None:
         self.constraints.locked.add(self.constraints.resolve(story_id))
@@ -769,9 +1018,8 @@ class Engine:
         self._reattach(target, member)
 
     def _reattach(self, story: _Story, member: _Member, *, fresh: bool = False) -> None:
-        doc = ArticleDoc(member.id, member.title, "", member.language, member.published_at, member.source)
         revived = story.dormant
-        self._add(story, doc, member.vector, fresh=fresh)
+        self._add(story, member.doc(), member.vector, fresh=fresh, numbers=member.numbers, dense=member.dense)
         if revived:
             self._wake(story)
 
@@ -784,6 +1032,11 @@ class Engine:
             del story.events[event.id]
         else:
             event.centroid.remove(member.vector, self.config.centroid_terms)
+            event.dense.remove(member.dense)
+        story.dense.remove(member.dense)
+        story.languages[member.language] -= 1
+        story.numbers.subtract(member.numbers)
+        story.numbers += Counter()  # drop the numbers no member has any more
         if not story.members:
             self._unindex(story)
             del self._stories[story.id]
@@ -808,3 +1061,21 @@ def shorten(title: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:-\u2013\u2014\u060c") + "\u2026"
+
+
+_NEAR = FEATURES.index("dense_near")
+_LEX = FEATURES.index("lex")
+
+
+def _half(vector: np.ndarray | None) -> np.ndarray | None:
+    """A sentence vector as stored per member: float16, a quarter of a float64 array."""
+    if vector is None:
+        return None
+    vector = np.asarray(vector)
+    return vector.astype(np.float16) if vector.any() else None
+
+
+def _unit_or_none(vector: np.ndarray | None) -> np.ndarray | None:
+    if vector is None:
+        return None
+    return unit(np.asarray(vector, dtype=np.float32))

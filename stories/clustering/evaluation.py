@@ -6,7 +6,7 @@ numbers in reports and the regression floors in tests come from the same code.
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import json
 import math
 import time
@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from articles import embedding
 
 from .baseline import SinglePassBaseline
 from .engine import Engine, EngineConfig
@@ -32,8 +34,19 @@ class EvalRun:
         return len(self.predictions) / self.seconds if self.seconds else 0.0
 
 
-def read_articles(path: Path | str) -> tuple[list[ArticleDoc], dict[object, object]]:
-    """The file's articles in file order, and the gold story of each labelled one."""
+def with_vectors(docs: list[ArticleDoc], batch: int = 64) -> list[ArticleDoc]:
+    """``docs`` with their sentence vectors, encoded as ingest encodes them (title and lead)."""
+    texts = [embedding.embedding_text(doc.title, doc.text) for doc in docs]
+    out: list[ArticleDoc] = []
+    for start in range(0, len(docs), batch):
+        vectors = embedding.encode(texts[start : start + batch])
+        for doc, vector in zip(docs[start : start + batch], vectors, strict=True):
+            out.append(dataclasses.replace(doc, vector=vector if vector.any() else None))
+    return out
+
+
+def read_articles(path: Path | str, *, vectors: bool = True) -> tuple[list[ArticleDoc], dict[object, object]]:
+    """The file's articles in file order (with sentence vectors), and the gold story of each labelled one."""
     docs: list[ArticleDoc] = []
     gold: dict[object, object] = {}
     with open(path, encoding="utf-8") as lines:
@@ -54,7 +67,26 @@ def read_articles(path: Path | str) -> tuple[list[ArticleDoc], dict[object, obje
             )
             if row.get("story") is not None:
                 gold[row["id"]] = row["story"]
-    return docs, gold
+    return (with_vectors(docs) if vectors else docs), gold
+
+
+def read_pairs(
+    path: Path | str, languages: tuple[str, str] | None = None
+) -> list[tuple[ArticleDoc, ArticleDoc, float]]:
+    """SemEval-2022 pairs as (article, article, overall), with sentence vectors."""
+    firsts: list[ArticleDoc] = []
+    seconds: list[ArticleDoc] = []
+    overall: list[float] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            row = json.loads(line)
+            if languages is not None and (row["lang1"], row["lang2"]) != languages:
+                continue
+            firsts.append(ArticleDoc(f"{number}a", "", row["text1"], row["lang1"]))
+            seconds.append(ArticleDoc(f"{number}b", "", row["text2"], row["lang2"]))
+            overall.append(float(row["overall"]))
+    encoded = with_vectors(firsts + seconds)
+    return list(zip(encoded[: len(firsts)], encoded[len(firsts) :], overall, strict=True))
 
 
 def evaluate(
@@ -64,27 +96,11 @@ def evaluate(
     *,
     config: EngineConfig | None = None,
 ) -> EvalRun:
-    """Cluster ``docs`` in order and score against ``gold``.
-
-    Without ``engine``, each language gets its own engine, as ``stories.services`` runs one per
-    language partition (ids come from one shared counter, as from the database sequences), so
-    an Arabic and an English article of one gold story end up in two predicted stories. With
-    ``engine``, every article goes through that one engine.
-    """
+    """Cluster ``docs`` in order through one engine for every language, as production does,
+    and score against ``gold``."""
+    engine = engine if engine is not None else Engine(config)  # an empty Engine is falsy (len 0)
     started = time.perf_counter()
-    if engine is not None:
-        predictions = {doc.id: engine.assign(doc).story_id for doc in docs}
-    else:
-        story_ids, event_ids = itertools.count(1), itertools.count(1)
-        engines: dict[str | None, Engine] = {}
-        predictions = {}
-        for doc in docs:
-            partition = engines.get(doc.language)
-            if partition is None:
-                partition = engines[doc.language] = Engine(
-                    config, story_ids=lambda: next(story_ids), event_ids=lambda: next(event_ids)
-                )
-            predictions[doc.id] = partition.assign(doc).story_id
+    predictions = {doc.id: engine.assign(doc).story_id for doc in docs}
     seconds = time.perf_counter() - started
     score = bcubed(predictions, gold) if gold else None
     return EvalRun(predictions, score, seconds)
@@ -114,20 +130,26 @@ def pair_correlation(
     The engine first observes every text of the selected pairs (unsupervised: document
     frequencies only), as it would have seen the surrounding news in production.
     """
+    return pairs_correlation(read_pairs(path, (lang1, lang2)), engine)
+
+
+def pairs_correlation(
+    pairs: list[tuple[ArticleDoc, ArticleDoc, float]], engine: Engine | None = None
+) -> float:
     engine = engine if engine is not None else Engine()  # an empty Engine is falsy (len 0)
-    pairs: list[tuple[ArticleDoc, ArticleDoc, float]] = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            row = json.loads(line)
-            if (row["lang1"], row["lang2"]) != (lang1, lang2):
-                continue
-            a = ArticleDoc(f"{number}a", "", row["text1"], lang1)
-            b = ArticleDoc(f"{number}b", "", row["text2"], lang2)
-            pairs.append((a, b, -float(row["overall"])))
     for a, b, _ in pairs:
         engine.observe(a)
         engine.observe(b)
-    return pearson([engine.similarity(a, b) for a, b, _ in pairs], [gold for _, _, gold in pairs])
+    return pearson([engine.similarity(a, b) for a, b, _ in pairs], [-overall for _, _, overall in pairs])
+
+
+def baseline_pairs_correlation(pairs: list[tuple[ArticleDoc, ArticleDoc, float]]) -> float:
+    """The same correlation for the single-pass baseline's TF-IDF cosine."""
+    baseline = SinglePassBaseline()
+    for a, b, _ in pairs:
+        baseline.observe(a)
+        baseline.observe(b)
+    return pearson([baseline.similarity(a, b) for a, b, _ in pairs], [-overall for _, _, overall in pairs])
 
 
 def pearson(xs: list[float], ys: list[float]) -> float:

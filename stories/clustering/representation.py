@@ -26,7 +26,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from articles.text import display_forms, normalize, stem_tokens, stopwords, tokenize
 
@@ -43,6 +43,9 @@ class ArticleDoc:
     language: str | None = None
     published_at: datetime | None = None
     source: str | None = None
+    # The multilingual sentence vector (unit length, ``articles.embedding``), or None when the
+    # article could not be encoded: it is then placed on its words alone.
+    vector: Any = None
 
 
 @runtime_checkable
@@ -123,6 +126,11 @@ class TfidfRepresentation:
         for term in self._terms(doc.title, doc.language):
             counts[term] = counts.get(term, 0.0) + 1.0
         return self._weigh(counts, self._average_length())
+
+    def numbers(self, doc: ArticleDoc) -> frozenset[str]:
+        """The number terms of ``doc`` (digits normalised across scripts): evidence in any language."""
+        counts, _, _ = self._analysed(doc)
+        return frozenset(t for t in counts if _NUMBER.search(t) and not t.startswith("~"))
 
     def surface(self, term: str) -> str:
         forms = self._surfaces.get(term)

@@ -1,8 +1,10 @@
 """Feeding the clustering engine from the database and writing its decisions back.
 
-Partitions: one engine per language ("und" when unknown). Assignments in one partition are
-serialised by a PostgreSQL advisory lock held for the batch's transaction, so two workers never
-decide the same partition at once and can never create two stories for one event.
+Partition: one engine for every language, so an Arabic rewrite and the English report it comes
+from meet in one story (``docs/operations.md`` says what would split it at a larger scale).
+Assignments are serialised by a PostgreSQL advisory lock on the partition, held for the
+batch's transaction, so two workers never decide at once and can never create two stories
+for one event.
 
 Each worker process keeps its engines in memory. Before a batch it brings its engine up to
 date with the database: a full rebuild when an editor (or another worker's merge pass) changed
@@ -45,6 +47,9 @@ from .locks import hold_editors_lock, share_editors_lock, try_partition_lock
 logger = logging.getLogger(__name__)
 
 UNKNOWN_LANGUAGE = "und"
+# The one partition: every language in one engine. The name keys its advisory lock and this
+# process's engine; a deployment that outgrows one engine would split by region or desk here.
+ALL = "all"
 BATCH_SIZE = 500
 # Stories quiet for longer than this are not loaded into a rebuilt engine at all.
 REBUILD_HORIZON = timedelta(days=365)
@@ -74,12 +79,8 @@ def reset_engines() -> None:
     _holders.clear()
 
 
-def partition_of(language: str | None) -> str:
-    return language or UNKNOWN_LANGUAGE
-
-
 def _partition_filter(partition: str) -> Q:
-    return Q(language="") if partition == UNKNOWN_LANGUAGE else Q(language=partition)
+    return Q()  # one partition holds every article (see ALL)
 
 
 def _doc(article: Article) -> ArticleDoc:
@@ -90,6 +91,7 @@ def _doc(article: Article) -> ArticleDoc:
         language=article.language or None,
         published_at=article.published_at,
         source=str(article.source_id),
+        vector=article.embedding_vector,
     )
 
 
@@ -207,12 +209,7 @@ def engine_for(partition: str) -> Engine:
 def cluster_pending(*, limit: int = BATCH_SIZE) -> ClusterSummary:
     """Assign every ready, unclustered article, partition by partition, in arrival order."""
     result = ClusterSummary()
-    partitions = sorted(
-        {
-            partition_of(lang)
-            for lang in Article.objects.unclustered().values_list("language", flat=True).distinct()
-        }
-    )
+    partitions = [ALL] if Article.objects.unclustered().exists() else []
     for partition in partitions:
         while True:
             done = cluster_partition(partition=partition, limit=limit)
@@ -286,7 +283,7 @@ def _write_assignments(
                 title=title[:300],
                 titles=view.titles,
                 keyphrases=view.keyphrases,
-                language=view.language or partition,
+                language=view.language or "",
             )
         )
     Story.objects.bulk_create(stories)
@@ -382,13 +379,14 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
         Story.objects.filter(pk__in=set(loaded) - dormant, status=Story.Status.DORMANT).update(
             status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
-    refreshed = refresh_story_texts(partition=partition)
+    refreshed = refresh_story_texts()
     return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
 
 
 def maintain_stories() -> dict[str, dict[str, int] | None]:
-    partitions = {partition_of(lang) for lang in Story.objects.values_list("language", flat=True).distinct()}
-    return {partition: maintain_partition(partition=partition) for partition in sorted(partitions)}
+    if not Story.objects.exists():
+        return {}
+    return {ALL: maintain_partition(partition=ALL)}
 
 
 def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) -> None:
@@ -429,15 +427,13 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
     )
 
 
-def refresh_story_texts(*, partition: str | None = None, story_ids: Iterable[int] | None = None) -> int:
+def refresh_story_texts(*, story_ids: Iterable[int] | None = None) -> int:
     """Recompute summaries and key moments of stories whose articles changed since last time."""
     stories = Story.objects.filter(merged_into__isnull=True)
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
         stories = stories.exclude(summarized_article_count=F("article_count"))
-    if partition is not None:
-        stories = stories.filter(language=partition if partition != UNKNOWN_LANGUAGE else "")
     count = 0
     for story in stories.order_by("-last_activity_at")[:500]:
         refresh_story_text(story=story)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from io import StringIO
@@ -9,8 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from conftest import REPO_ROOT, eval_path
-from stories.clustering import ArticleDoc, Engine, EngineConfig, bcubed
+from stories.clustering import ArticleDoc, Engine, bcubed
 from stories.clustering.evaluation import evaluate, pair_correlation, per_language_gold, read_articles
+from stories.clustering.linker import shipped
 
 # Regression floors a little under the measured figures (ECB+ 0.863, chains 0.986, Arabic
 # pairs 0.425, demo per-language 0.963 with precision 1.0): they catch a broken engine, not
@@ -84,7 +86,7 @@ def test_each_language_gets_its_own_engine_and_ids_stay_unique() -> None:
 
 def test_evaluate_uses_the_engine_it_is_given_even_when_empty() -> None:
     # An Engine with no stories has len() 0; it must still be the one used.
-    engine = Engine(EngineConfig(story_threshold=0.99))
+    engine = Engine(linker=dataclasses.replace(shipped(), threshold=1.1))
     docs, _ = read_articles(DEMO)
     run = evaluate(docs[:5], {}, engine)
     assert len(engine) == len(set(run.predictions.values())) == 5

@@ -94,7 +94,7 @@ def test_a_restarted_worker_rebuilds_its_engine_and_adds_to_the_existing_story()
 def test_a_second_worker_catches_up_with_what_the_first_one_wrote():
     _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
     clustering.cluster_pending()  # this process's engine now knows one story
-    first_engine = clustering.engine_for("en")
+    first_engine = clustering.engine_for(clustering.ALL)
     # Another worker assigns an article this engine has not seen.
     other_worker_article = _article("Turkey earthquake: Elazig search goes on", QUAKE_FOLLOW_UP, hours=5)
     saved = dict(clustering._holders)
@@ -102,7 +102,7 @@ def test_a_second_worker_catches_up_with_what_the_first_one_wrote():
     clustering.cluster_pending()
     clustering._holders.update(saved)
 
-    assert clustering.engine_for("en") is first_engine
+    assert clustering.engine_for(clustering.ALL) is first_engine
     assert first_engine.story_of(other_worker_article.pk) == other_worker_article.membership.story_id
 
 
@@ -114,7 +114,7 @@ def test_a_partition_held_by_another_worker_is_skipped():
 
     def other_worker():
         with transaction.atomic():
-            assert locks.try_partition_lock("en")
+            assert locks.try_partition_lock(clustering.ALL)
             held.set()
             release.wait(10)
         connections.close_all()
@@ -123,12 +123,12 @@ def test_a_partition_held_by_another_worker_is_skipped():
     thread.start()
     try:
         assert held.wait(10)
-        assert clustering.cluster_partition(partition="en") is None
+        assert clustering.cluster_partition(partition=clustering.ALL) is None
         assert Membership.objects.count() == 0
     finally:
         release.set()
         thread.join()
-    assert clustering.cluster_partition(partition="en") == (1, 1)
+    assert clustering.cluster_partition(partition=clustering.ALL) == (1, 1)
 
 
 @pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_an_engine_merge_moves_the_rows_is_audited_and_rebuilds_other_engines():
     quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
     summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
     clustering.cluster_pending()
-    stale_engine = clustering.engine_for("en")
+    stale_engine = clustering.engine_for(clustering.ALL)
     source, target = quake.membership.story, Membership.objects.get(article=summit).story
 
     clustering._persist_engine_merge(source_id=source.pk, target_id=target.pk, similarity=0.7)
@@ -251,7 +251,7 @@ def test_an_engine_merge_moves_the_rows_is_audited_and_rebuilds_other_engines():
     assert [m["article"] for m in entry.before["memberships"]] == [quake.pk]
     assert entry.before["stories"] == {str(source.pk): {"status": "active"}}
     # Another process's engine sees the audit trail move and rebuilds with the merge in it.
-    rebuilt = clustering.engine_for("en")
+    rebuilt = clustering.engine_for(clustering.ALL)
     assert rebuilt is not stale_engine
     assert rebuilt.story_of(quake.pk) == target.pk
 
@@ -271,7 +271,7 @@ def test_undoing_an_engine_merge_splits_and_locks_the_stories():
     assert source.merged_into_id is None
     assert Membership.objects.get(article=quake).story_id == source.pk
     assert (source.is_locked, target.is_locked) == (True, True)
-    assert clustering.maintain_partition(partition="en")["merged"] == 0
+    assert clustering.maintain_partition(partition=clustering.ALL)["merged"] == 0
 
 
 @pytest.mark.django_db
@@ -317,8 +317,101 @@ def test_a_failed_batch_leaves_no_engine_state_behind(monkeypatch):
     monkeypatch.setattr(clustering, "_write_assignments", fail)
     with pytest.raises(RuntimeError):
         clustering.cluster_pending()
-    assert "en" not in clustering._holders
+    assert clustering.ALL not in clustering._holders
     monkeypatch.undo()
 
     assert clustering.cluster_pending().assigned == 1
     assert Story.objects.count() == 1
+
+
+# --- One engine for every language --------------------------------------------------------
+
+AXIOS_EN = (
+    "Iran's Foreign Minister Abbas Araghchi sent text messages directly to US special envoy Steve "
+    "Witkoff last week, offering to open a direct channel between Tehran and Washington, according to "
+    "two sources briefed on the exchange, Axios reports. The messages came as protests spread across Iran."
+)
+AXIOS_AR = (
+    "كشف موقع أكسيوس أن وزير الخارجية الإيراني عباس عراقجي بعث برسائل نصية مباشرة إلى المبعوث الأمريكي "
+    "الخاص ستيف ويتكوف الأسبوع الماضي، عارضا فتح قناة اتصال مباشرة بين طهران وواشنطن، وفق مصدرين اطلعا "
+    "على المراسلات. المصدر: أكسيوس"
+)
+PROTESTS_AR = (
+    "خرج آلاف المتظاهرين إلى شوارع طهران ومدن إيرانية أخرى لليلة الخامسة على التوالي احتجاجا على انهيار "
+    "الريال وغلاء الأسعار، فيما أطلقت قوات الأمن الغاز المسيل للدموع. "
+    "ودانت واشنطن القمع، وقالت إن العالم يراقب."
+)
+
+
+@pytest.mark.django_db
+def test_an_arabic_rewrite_joins_the_english_report_it_cites_and_the_protests_stay_apart():
+    report = _article("Scoop: Iran's foreign minister texted Trump envoy Witkoff", AXIOS_EN, language="en")
+    rewrite = _article(
+        "أكسيوس: عراقجي راسل ويتكوف مباشرة لفتح قناة اتصال بين طهران وواشنطن",
+        AXIOS_AR,
+        hours=5,
+        language="ar",
+    )
+    protests = _article(
+        "احتجاجات إيران تتسع لليلة الخامسة وواشنطن تدين القمع", PROTESTS_AR, hours=6, language="ar"
+    )
+
+    clustering.cluster_pending()
+
+    story_of = dict(Membership.objects.values_list("article_id", "story_id"))
+    assert story_of[rewrite.pk] == story_of[report.pk]
+    assert story_of[protests.pk] != story_of[report.pk]
+    story = Story.objects.get(pk=story_of[report.pk])
+    assert set(story.titles) == {"ar", "en"}
+    assert story.titles["ar"].startswith("أكسيوس")
+    assert story.article_count == 2
+
+
+@pytest.mark.django_db
+def test_a_rebuild_reads_the_stored_vectors_and_never_encodes(monkeypatch):
+    report = _article("Scoop: Iran's foreign minister texted Trump envoy Witkoff", AXIOS_EN)
+    clustering.cluster_pending()
+    stored = bytes(Article.objects.get(pk=report.pk).embedding)
+    rewrite_vector = stored_rewrite_vector()
+    clustering.reset_engines()
+
+    def no_encoder():
+        raise AssertionError("a rebuild must not run the encoder")
+
+    monkeypatch.setattr("articles.embedding._encoder", no_encoder)
+    rewrite = _article(
+        "أكسيوس: عراقجي راسل ويتكوف مباشرة لفتح قناة اتصال بين طهران وواشنطن",
+        AXIOS_AR,
+        hours=5,
+        language="ar",
+        embedding=rewrite_vector,
+    )
+    clustering.cluster_pending()  # rebuilds this process's engine from the database
+
+    assert bytes(Article.objects.get(pk=report.pk).embedding) == stored
+    engine = clustering.engine_for(clustering.ALL)
+    assert engine.story_of(rewrite.pk) == engine.story_of(report.pk)
+
+
+def stored_rewrite_vector() -> bytes:
+    from articles.embedding import embedding_text, encode_one, to_bytes
+
+    return to_bytes(encode_one(embedding_text("أكسيوس: عراقجي راسل ويتكوف مباشرة لفتح قناة اتصال", AXIOS_AR)))
+
+
+@pytest.mark.django_db
+def test_an_article_the_encoder_failed_on_is_still_clustered_on_its_words():
+    first = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    unencoded = _article(
+        "Girl rescued alive from Elazig rubble after Turkey earthquake",
+        QUAKE_FOLLOW_UP,
+        hours=30,
+        embedding=None,
+        embedding_error="EncodingError: the encoder returned no usable vector",
+    )
+
+    assert clustering.cluster_pending().assigned == 2
+
+    assert unencoded.membership.story_id == first.membership.story_id
+    unencoded.refresh_from_db()
+    assert unencoded.embedding_error.startswith("EncodingError")

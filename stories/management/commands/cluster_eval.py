@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stories.clustering.evaluation import evaluate, evaluate_baseline, per_language_gold, read_articles
-from stories.clustering.metrics import BCubed, bcubed
+from stories.clustering.evaluation import (
+    baseline_pairs_correlation,
+    evaluate,
+    evaluate_baseline,
+    pairs_correlation,
+    read_articles,
+    read_pairs,
+)
+from stories.clustering.metrics import BCubed
 
 
 class Command(BaseCommand):
     # In memory only: no database or URL checks needed, so it runs on a half-configured checkout.
     requires_system_checks: list[str] = []
     help = (
-        "Cluster a JSONL file of articles in file order, one engine per language as in production; "
-        "print B-cubed scores when it has gold stories."
+        "Cluster a JSONL file of articles in file order through one engine for every language, as in "
+        "production; print B-cubed scores when it has gold stories. --pairs prints SemEval Pearson."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="JSONL: id, title, text, lang, published_at[, story]")
+        parser.add_argument(
+            "file", type=Path, nargs="?", help="JSONL: id, title, text, lang, published_at[, story]"
+        )
         parser.add_argument(
             "--predictions", type=Path, help='write one {"id", "story"} line per article here'
         )
@@ -30,18 +40,42 @@ class Command(BaseCommand):
             metavar="THRESHOLD",
             help="also score the single-pass TF-IDF baseline at this threshold (e.g. 0.2) on the same stream",
         )
+        parser.add_argument(
+            "--languages", help="only the articles in these languages, comma-separated (e.g. ar,en)"
+        )
+        parser.add_argument(
+            "--pairs",
+            type=Path,
+            help="SemEval-2022 pairs JSONL: Pearson of the similarity with -overall per language pair",
+        )
 
     def handle(
         self,
         *args: object,
-        file: Path,
+        file: Path | None,
         predictions: Path | None,
         baseline: float | None = None,
+        languages: str | None = None,
+        pairs: Path | None = None,
         **options: object,
+    ) -> None:
+        if file is None and pairs is None:
+            raise CommandError("give a JSONL file of articles, --pairs FILE, or both")
+        if file is not None:
+            self._cluster(file, predictions, baseline, languages)
+        if pairs is not None:
+            self._pairs(pairs)
+
+    def _cluster(
+        self, file: Path, predictions: Path | None, baseline: float | None, languages: str | None
     ) -> None:
         if not file.exists():
             raise CommandError(f"{file} does not exist")
         docs, gold = read_articles(file)
+        if languages:
+            wanted = {code.strip() for code in languages.split(",")}
+            docs = [doc for doc in docs if doc.language in wanted]
+            gold = {doc.id: gold[doc.id] for doc in docs if doc.id in gold}
         run = evaluate(docs, gold)
         if predictions is not None:
             with predictions.open("w", encoding="utf-8") as out:
@@ -51,22 +85,22 @@ class Command(BaseCommand):
         if run.score is None:
             self.stdout.write(f"stories: {len(set(run.predictions.values()))} (no gold labels to score)")
             return
-        s = run.score
-        self.stdout.write(
-            f"B3 precision: {s.precision:.4f}  recall: {s.recall:.4f}  F1: {s.f1:.4f}\n"
-            f"stories predicted: {s.predicted_clusters}  gold: {s.gold_clusters}"
-        )
-        bilingual = len({doc.language for doc in docs}) > 1
-        if bilingual:
-            # A gold story told in two languages can only come out as two stories (one engine
-            # per language), so also score against gold stories split by language.
-            self._score_line("per-language gold", bcubed(run.predictions, per_language_gold(docs, gold)))
+        self._score_line("engine", run.score)
         if baseline is not None:
             reference = evaluate_baseline(docs, gold, baseline)
-            self._score_line(f"baseline {baseline:g}", bcubed(reference.predictions, gold))
-            if bilingual:
-                split = bcubed(reference.predictions, per_language_gold(docs, gold))
-                self._score_line(f"baseline {baseline:g}, per-language gold", split)
+            self._score_line(f"baseline {baseline:g}", reference.score)
+
+    def _pairs(self, path: Path) -> None:
+        if not path.exists():
+            raise CommandError(f"{path} does not exist")
+        by_languages = defaultdict(list)
+        for a, b, overall in read_pairs(path):
+            by_languages[(a.language, b.language)].append((a, b, overall))
+        self.stdout.write(f"{'pair':<8} {'n':>5} {'engine r':>9} {'baseline r':>11}")
+        for (first, second), rows in sorted(by_languages.items()):
+            engine_r = pairs_correlation(rows)
+            baseline_r = baseline_pairs_correlation(rows)
+            self.stdout.write(f"{first}-{second:<5} {len(rows):>5} {engine_r:>9.3f} {baseline_r:>11.3f}")
 
     def _score_line(self, label: str, score: BCubed) -> None:
         self.stdout.write(

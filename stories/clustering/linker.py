@@ -1,0 +1,103 @@
+"""The linking decision: does an article belong to a candidate story, and to which one.
+
+For each candidate story the engine computes a few features (``FEATURES``): how close the
+article is to the story in the multilingual sentence space and in the same-language word
+space, how far apart in time, how large the story is, whether they share numbers, whether the
+story is told in the article's language. A logistic model turns them into a probability; the
+best candidate joins when its probability clears ``threshold``, otherwise the article starts a
+new story (a ranker plus a "new story" threshold, as in Miranda et al., EMNLP 2018).
+
+The weights are learned from labelled streams by ``manage.py train_linker``
+(``stories.clustering.training``) and shipped as ``linker.json`` beside this module, with
+their provenance. Loading them needs nothing but that file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["FEATURES", "RELATIVE", "SHIPPED", "Linker"]
+
+FEATURES: tuple[str, ...] = (
+    "dense",  # cosine of the article's sentence vector with the story's mean vector
+    "dense_near",  # the best cosine with one of the story's recent members
+    "dense_x_other_lang",  # "dense" when the story is mostly in another language (cross-lingual scale)
+    "lex",  # same-language BM25 cosine with the story centroid or a recent event
+    "lex_sq",  # its square: word overlap matters more once it is substantial
+    "same_lang",  # share of the story's articles written in the article's language
+    "numbers",  # numbers (counts, scores, sums) the article shares with the story, capped at 3, / 3
+    "size",  # log(1 + articles in the story)
+    "gap",  # log(1 + days between the article and the story's nearest activity), 0 when undated
+    "dated",  # 1 when both sides have dates
+    "headline_only",  # 1 when the article has no body (headline streams score on one line)
+    "no_vector",  # 1 when either side has no sentence vector (dense features are then 0)
+    "dense_x_headline",  # "dense" for a headline-only article (one line sits on another scale)
+    "lex_x_headline",  # "lex" for a headline-only article
+    "dense_margin",  # "dense_near" minus the best "dense_near" of the other candidates (a ranker's view)
+    "lex_margin",  # "lex" minus the best "lex" of the other candidates
+)
+# Features that compare a candidate with the other candidates of the same article; the engine
+# appends them once every candidate's own features are known (``engine._with_margins``).
+RELATIVE = ("dense_margin", "lex_margin")
+
+SHIPPED = Path(__file__).with_name("linker.json")
+
+
+@dataclass(frozen=True)
+class Linker:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float = 0.5  # probability the best candidate needs to join
+    revive_threshold: float = 0.8  # probability a dormant story needs to wake up
+    provenance: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(FEATURES):
+            raise ValueError(f"the linker has {len(self.weights)} weights for {len(FEATURES)} features")
+
+    def probability(self, features: list[float] | tuple[float, ...]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        if z < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+    # -- files ---------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path | str = SHIPPED) -> Linker:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was trained on other features: retrain with manage.py train_linker")
+        weights = tuple(float(data["weights"][name]) for name in FEATURES)
+        return cls(
+            weights=weights,
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+            revive_threshold=float(data.get("revive_threshold", 0.8)),
+            provenance=data.get("provenance", {}),
+        )
+
+    def dump(self, path: Path | str) -> None:
+        data = {
+            "features": list(FEATURES),
+            "weights": {name: round(w, 6) for name, w in zip(FEATURES, self.weights, strict=True)},
+            "bias": round(self.bias, 6),
+            "threshold": round(self.threshold, 4),
+            "revive_threshold": round(self.revive_threshold, 4),
+            "provenance": self.provenance,
+        }
+        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_shipped: Linker | None = None
+
+
+def shipped() -> Linker:
+    """The linker shipped with the code, read once per process."""
+    global _shipped
+    if _shipped is None:
+        _shipped = Linker.load(SHIPPED)
+    return _shipped
