@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -193,18 +193,26 @@ def _event_date():
     return Coalesce("editor_occurred_at", "occurred_at")
 
 
-def timeline_events(story: Story, *, oldest_first: bool, offset: int, limit: int) -> list[Event]:
+def timeline_events(
+    story: Story, *, oldest_first: bool, offset: int, limit: int, language: str = ""
+) -> list[Event]:
     """One page of a story's events with what the timeline shows, in one query.
 
     Sorted by the date readers see (an editor's date wins), so the index on occurred_at
     is not used; a story has far fewer events than articles, so the sort stays cheap.
+    With `language`, only the events reported in it (by at least one of their articles).
     """
     when = _event_date()
     order = [when.asc(), "pk"] if oldest_first else [when.desc(), "-pk"]
     article = "representative_article"
     excerpt_source = Coalesce(NullIf(f"{article}__summary", Value("")), f"{article}__text")
+    events = story.events.all()
+    if language:
+        events = events.filter(
+            Exists(Membership.objects.filter(event=OuterRef("pk"), article__language=language))
+        )
     return list(
-        story.events.select_related(f"{article}__source")
+        events.select_related(f"{article}__source")
         .only(
             "story_id",
             "occurred_at",
@@ -265,11 +273,21 @@ def attach_sources(events: list[Event], *, default_language: str) -> None:
 
 
 def _timeline_page(
-    story: Story, *, oldest_first: bool, page: int, after: date | None, per_page: int = EVENTS_PER_PAGE
+    story: Story,
+    *,
+    oldest_first: bool,
+    page: int,
+    after: date | None,
+    per_page: int = EVENTS_PER_PAGE,
+    language: str = "",
 ) -> TimelinePage:
     # One extra row tells whether there is a next page without a COUNT query.
     events = timeline_events(
-        story, oldest_first=oldest_first, offset=(page - 1) * per_page, limit=per_page + 1
+        story,
+        oldest_first=oldest_first,
+        offset=(page - 1) * per_page,
+        limit=per_page + 1,
+        language=language,
     )
     has_next = len(events) > per_page
     events = events[:per_page]
@@ -444,10 +462,18 @@ def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
     oldest_first = request.GET.get("order") == "oldest"
     page = _int_param(request, "page")
     after = _date_param(request, "after") if _is_fragment_request(request) else None
-    timeline = _timeline_page(story, oldest_first=oldest_first, page=page, after=after)
+    languages = _languages_by_coverage(story)
+    # "Only the events reported in Arabic": a story told in several languages can be read in one.
+    shown_language = request.GET.get("lang", "")
+    shown_language = shown_language if shown_language in languages and len(languages) > 1 else ""
+    timeline = _timeline_page(
+        story, oldest_first=oldest_first, page=page, after=after, language=shown_language
+    )
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
     title, title_language = reader_title(story, reader_language)
     return {
+        "shown_language": shown_language,
+        "lang_query": f"&lang={shown_language}" if shown_language else "",
         "story": story,
         "title": title,
         "title_language": title_language,

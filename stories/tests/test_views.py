@@ -386,3 +386,40 @@ def test_the_story_page_serves_while_the_cache_is_down(client, settings):
     response = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert story.display_title in _html(response)
+
+
+def _bilingual_story() -> Story:
+    """Three events: one told in Arabic only, one in English only, one in both."""
+    story = build_story(events=2, language="ar", sources_per_event=1, headline="حدث عربي {n}")
+    story.language_counts = {"ar": 3, "en": 2}
+    story.save(update_fields=["language_counts"])
+    english_only = EventFactory(
+        story=story, occurred_at=BASE_TIME + timedelta(days=9), headline="English event"
+    )
+    english = MembershipFactory(event=english_only, article__language="en", article__title="English event")
+    english_only.representative_article = english.article
+    english_only.save(update_fields=["representative_article"])
+    both = story.events.get(headline="حدث عربي 1")
+    MembershipFactory(event=both, article__language="en", article__title="English report of the same")
+    return story
+
+
+@pytest.mark.parametrize("extra", [0, 5])
+def test_a_story_in_two_languages_filters_its_timeline_by_language(client, django_assert_num_queries, extra):
+    story = _bilingual_story()
+    for n in range(extra):
+        MembershipFactory(event=EventFactory(story=story), article__language="en", article__title=f"More {n}")
+    with django_assert_num_queries(6):
+        arabic = _html(client.get(story.get_absolute_url() + "?lang=ar"))
+    assert "حدث عربي 0" in arabic and "حدث عربي 1" in arabic
+    assert "English event" not in arabic
+    assert 'href="?order=newest&amp;lang=ar"' in arabic  # the order toggle keeps the filter
+    english = _html(client.get(story.get_absolute_url() + "?lang=en", HTTP_HX_REQUEST="true"))
+    assert "English event" in english
+    assert "حدث عربي 1" in english  # reported in both languages
+    assert "حدث عربي 0" not in english
+    everything = _html(client.get(story.get_absolute_url()))
+    assert "English event" in everything and "حدث عربي 0" in everything
+    assert "All languages" in everything or "كل اللغات" in everything
+    # A language the story is not told in is no filter at all.
+    assert "حدث عربي 0" in _html(client.get(story.get_absolute_url() + "?lang=fr"))
