@@ -69,7 +69,8 @@ class EngineConfig:
     merge_threshold: float = 0.6  # centroid cosine at which merge_pass() merges stories
     event_window: timedelta = timedelta(days=2)  # an event's articles are this close in time
     dormant_after: timedelta = timedelta(days=30)  # stream-time quiet period before a story sleeps
-    dense_candidates: int = 10  # stories found by sentence-vector search, beside the word index
+    dense_candidates: int = 10  # stories found by sentence-vector search, beside the word index...
+    dense_recent: int = 8192  # ...among this many most recently touched stories (dense.py says why)
     near_members: int = 8  # recent members compared one by one ("dense_near")
     centroid_terms: int = 150  # strongest terms kept per story centroid (memory and speed bound)
     index_terms: int = 16  # strongest centroid terms a story is findable by
@@ -285,7 +286,12 @@ class _Member:
 
 
 class _DenseSum:
-    """A running sum of sentence vectors (None until a member has one)."""
+    """A running sum of sentence vectors (None until a member has one).
+
+    While it holds one vector it keeps that member's float16 array itself, not a float32
+    copy: most stories and events have one article, and at 100,000 stories the copies would
+    cost 400 MB.
+    """
 
     __slots__ = ("count", "total")
 
@@ -297,7 +303,9 @@ class _DenseSum:
         if dense is None:
             return
         if self.total is None:
-            self.total = dense.astype(np.float32)
+            self.total = dense
+        elif self.count == 1:
+            self.total = self.total.astype(np.float32) + dense
         else:
             self.total += dense
         self.count += 1
@@ -309,10 +317,12 @@ class _DenseSum:
         if self.count <= 0:
             self.total, self.count = None, 0
         else:
-            self.total -= dense
+            self.total = self.total - dense  # a new array: the one-vector case may share it
 
     def unit(self) -> np.ndarray | None:
-        return None if self.total is None else unit(self.total)
+        if self.total is None:
+            return None
+        return unit(self.total.astype(np.float32, copy=False))
 
 
 class _Event:
@@ -388,8 +398,10 @@ class Engine:
         self._article_story: dict[object, Hashable] = {}
         self._active_index: dict[str, set[Hashable]] = {}
         self._dormant_index: dict[str, set[Hashable]] = {}
-        self._active_dense = DenseIndex()
-        self._dormant_dense = DenseIndex()
+        self._dense_scale = _StreamScale(mean=0.45, spread=0.15)
+        self._lex_scale = _StreamScale(mean=0.15, spread=0.1)
+        self._active_dense = DenseIndex(capacity=self.config.dense_recent)
+        self._dormant_dense = DenseIndex(capacity=self.config.dense_recent)
         self._quiet_heap: list[tuple[datetime, int, Hashable]] = []
         self._tiebreak = itertools.count()
         self.stream_time: datetime | None = None
@@ -490,7 +502,7 @@ class Engine:
         story.touch(doc_a.published_at)
         b = self.representation.vectorize(doc_b)
         row = self._features(story, doc_b, b, _unit_or_none(doc_b.vector), self.representation.numbers(doc_b))
-        return self._with_margins([row])[0]
+        return self._with_margins([row], learn=False)[0]
 
     def teach(self, doc: ArticleDoc, story_id: Hashable) -> list[tuple[Hashable, list[float], bool]]:
         """Learn ``doc``, return the candidates the engine would weigh for it, then put it in
@@ -708,11 +720,30 @@ class Engine:
             0.0 if doc.text else lex,
         ]
 
-    @staticmethod
-    def _with_margins(rows: list[list[float]]) -> list[list[float]]:
-        """Append each candidate's lead over the best of the others (``linker.RELATIVE``)."""
-        if not rows:
-            return rows
+    def _with_margins(self, rows: list[list[float]], *, learn: bool = True) -> list[list[float]]:
+        """Append the features that compare a candidate with others (``linker.RELATIVE``): its
+        lead over the best other candidate, and how unusual its closeness is for this stream.
+
+        The second is a z-score against the running mean and spread of each arriving article's
+        best candidate (``_StreamScale``): one line of headline about the Olympics sits closer to
+        every other Olympics headline than a full report sits to an unrelated report, so an
+        absolute cosine means different things in different streams. ``learn`` adds this
+        article's best candidate to the running figures (every arrival does, once).
+        """
+        for column in (_NEAR, _LEX):
+            values = [row[column] for row in rows]
+            if not values:
+                break
+            top = max(values)
+            second = sorted(values)[-2] if len(values) > 1 else 0.0
+            for row, value in zip(rows, values, strict=True):
+                row.append(value - (second if value == top else top))
+        for column, scale in ((_NEAR, self._dense_scale), (_LEX, self._lex_scale)):
+            for row in rows:
+                row.append(scale.z(row[column]))
+            if learn and rows:
+                scale.add(max(row[column] for row in rows))
+        return rows
         for column in (_NEAR, _LEX):
             values = [row[column] for row in rows]
             top = max(values)
@@ -1061,6 +1092,30 @@ def shorten(title: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:-\u2013\u2014\u060c") + "\u2026"
+
+
+class _StreamScale:
+    """Running mean and spread (Welford) of one score over a stream, with a prior of
+    ``PRIOR`` pseudo-observations so the first articles of a stream are judged sensibly."""
+
+    PRIOR = 20
+
+    __slots__ = ("m2", "mean", "n")
+
+    def __init__(self, mean: float, spread: float) -> None:
+        self.n = self.PRIOR
+        self.mean = mean
+        self.m2 = spread * spread * self.PRIOR
+
+    def add(self, value: float) -> None:
+        self.n += 1
+        delta = value - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (value - self.mean)
+
+    def z(self, value: float) -> float:
+        spread = math.sqrt(self.m2 / self.n) or 1.0
+        return max(-5.0, min(5.0, (value - self.mean) / spread))
 
 
 _NEAR = FEATURES.index("dense_near")

@@ -38,10 +38,12 @@ FEATURES: tuple[str, ...] = (
     "lex_x_headline",  # "lex" for a headline-only article
     "dense_margin",  # "dense_near" minus the best "dense_near" of the other candidates (a ranker's view)
     "lex_margin",  # "lex" minus the best "lex" of the other candidates
+    "dense_z",  # "dense_near" against this stream's usual best candidate (z-score)
+    "lex_z",  # "lex" against this stream's usual best candidate (z-score)
 )
 # Features that compare a candidate with the other candidates of the same article; the engine
 # appends them once every candidate's own features are known (``engine._with_margins``).
-RELATIVE = ("dense_margin", "lex_margin")
+RELATIVE = ("dense_margin", "lex_margin", "dense_z", "lex_z")
 
 SHIPPED = Path(__file__).with_name("linker.json")
 
