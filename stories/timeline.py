@@ -56,9 +56,9 @@ _RECAP_WORDS = (
     "suite", "dal", "dalla", "dopo", "منذ", "بعد", "عقب", "اثر", "إثر",
 )  # fmt: skip
 _RECAP_BEFORE = re.compile(
-    r"(?<![^\W\d_])(?:" + "|".join(_RECAP_WORDS) + r")(?![^\W\d_])(?:\W+\w+){0,3}\W*$", re.IGNORECASE
+    r"(?<![^\W\d_])(?:" + "|".join(_RECAP_WORDS) + r")(?![^\W\d_])(?:\W+\w+){0,6}\W*$", re.IGNORECASE
 )
-_RECAP_WINDOW = 40
+_RECAP_WINDOW = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +236,10 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _is_recap(text: str, mention: DateMention) -> bool:
-    return bool(_RECAP_BEFORE.search(text, max(0, mention.start - _RECAP_WINDOW), mention.start))
+def _is_recap(text: str, mention: DateMention, sentence_start: int) -> bool:
+    """A "since/after" word in the few words before the date, within its sentence."""
+    window_start = max(sentence_start, mention.start - _RECAP_WINDOW)
+    return bool(_RECAP_BEFORE.search(text, window_start, mention.start))
 
 
 def _candidates(
@@ -271,7 +273,7 @@ def _candidates(
                 continue  # not wanted, or a plan rather than a report
             if lag <= REPORTING_LAG_DAYS:
                 add(day, article, start, end, 0)
-            elif not any(_is_recap(article.text, m) for m in inside):
+            elif not any(_is_recap(article.text, m, start) for m in inside):
                 add(day, article, start, end, 1)
         # A lead reports its own day or the day before; a lead naming a day is handled above.
         for reported in (article.day, article.day - timedelta(days=1)):

@@ -14,7 +14,7 @@ from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, locks
-from stories.tests.factories import StoryFactory
+from stories.tests.factories import MembershipFactory, StoryFactory
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
 
@@ -322,3 +322,30 @@ def test_a_failed_batch_leaves_no_engine_state_behind(monkeypatch):
 
     assert clustering.cluster_pending().assigned == 1
     assert Story.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_key_moments_never_repeat_the_story_summary():
+    # A small Arabic story: the summary takes the central lead sentences, which are also the
+    # obvious key-moment sentences; the reader must not read them twice.
+    story = StoryFactory(language="ar")
+    texts = [
+        "أعلنت وزارة الصحة أمس ارتفاع عدد ضحايا الزلزال الذي ضرب ولاية ألازيغ شرق تركيا إلى 31 قتيلا. "
+        "وتواصل فرق الإنقاذ البحث عن ناجين تحت الأنقاض في المدينة.",
+        "قالت السلطات التركية أمس إن الزلزال الذي ضرب ولاية ألازيغ شرق تركيا أدى إلى انهيار عشرات المباني. "
+        "وأرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة.",
+        "أنقذت فرق الإنقاذ اليوم طفلة من تحت أنقاض مبنى منهار في ولاية ألازيغ بعد ثلاثين ساعة على الزلزال. "
+        "وقال الهلال الأحمر إن آلاف الأسر باتت ليلتها في العراء.",
+    ]
+    for hours, text in zip((0, 5, 30), texts, strict=True):
+        article = _article(text.split(".")[0], text, hours=hours, language="ar")
+        MembershipFactory(event__story=story, story=story, article=article)
+
+    clustering.refresh_story_text(story=story)
+
+    story.refresh_from_db()
+    moments = list(KeyMoment.objects.filter(story=story))
+    assert story.summary and moments
+    summary = [s.strip() for s in story.summary.split(". ")]
+    for moment in moments:
+        assert not any(moment.text.rstrip(".") == sentence.rstrip(".") for sentence in summary)
