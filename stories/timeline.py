@@ -260,17 +260,17 @@ def _candidates(
 
     for article in articles:
         own = mentions[article.id]
-        by_sentence: dict[tuple[int, int], list[DateMention]] = defaultdict(list)
-        for mention in own:
-            by_sentence[_sentence_around(article.text, mention.start)].append(mention)
-        for (start, end), inside in by_sentence.items():
+        # Only sentences naming a wanted day are looked at, with every mention they hold.
+        sentences = sorted({_sentence_around(article.text, m.start) for m in own if m.date in days})
+        for start, end in sentences:
+            inside = [m for m in own if start <= m.start < end]
             named = {m.date for m in inside}
             if len(named) != 1:
                 continue  # two days in one sentence: a recap or a chronology, not one day's report
             day = next(iter(named))
             lag = (article.day - day).days
-            if day not in days or lag < 0:
-                continue  # not wanted, or a plan rather than a report
+            if lag < 0:
+                continue  # a plan, not a report
             if lag <= REPORTING_LAG_DAYS:
                 add(day, article, start, end, 0)
             elif not any(_is_recap(article.text, m, start) for m in inside):
