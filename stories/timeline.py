@@ -33,10 +33,14 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from articles.text import terms
 from stories.dates import DateMention, find_dates
 from stories.timeline_ranker import REPORTING_LAG_DAYS, Ranker, candidate_features, load_ranker
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A chosen day damps the others by `damping` (the ranker's, chosen by leave-one-topic-out
 # validation) * exp(-distance / reach), the reach being SPREAD of the mean gap between entries
@@ -114,7 +118,9 @@ def main_language(articles: Sequence[StoryArticle]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def story_features(articles: Sequence[StoryArticle], mentions: dict[Hashable, list[DateMention]]):
+def story_features(
+    articles: Sequence[StoryArticle], mentions: dict[Hashable, list[DateMention]]
+) -> tuple[list[date], np.ndarray]:
     """Candidate days and their ranker features (see stories.timeline_ranker.candidate_features)."""
     titles = {a.id: find_dates(a.title, a.day, a.language) for a in articles if a.title}
     lead_ends = {}

@@ -158,7 +158,7 @@ def candidate_features(
     return days, np.array(rows, dtype=float)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class Ranker:
     """A fitted logistic regression over a subset of FEATURES, plus the picking settings."""
 
