@@ -495,7 +495,7 @@ class ExclusionAdmin(admin.ModelAdmin):
 
 @admin.register(KeyMoment)
 class KeyMomentAdmin(admin.ModelAdmin):
-    list_display = ["date", "story", "text", "decided_by"]
+    list_display = ["date", "story", "text", "language", "decided_by"]
     list_filter = ["decided_by"]
     list_select_related = ["story"]
     raw_id_fields = ["story", "article"]

@@ -23,6 +23,13 @@ Resolution rules, chosen for news usage:
   month/day readings are valid the one nearer the publication day wins, since numeric dates
   in articles are mostly datelines.
 - Month-only or year-only expressions are not days and are not reported.
+- Arabic relative days: "أمس", "أول أمس", "اليوم", "غدا", "بعد غد", "الأحد الماضي", and counted
+  ones, "قبل يومين", "منذ ثلاثة أيام", "قبل 4 أيام", "بعد يومين", up to ten days, all from the
+  publication day.
+- Hijri dates ("15 رمضان 1432 هـ", "٣ محرم ١٤٣٣") are converted with the Umm al-Qura calendar
+  (the ``hijridate`` package; it covers 1343 to 1500 AH, 1924 to 2077 CE). Without a year, the Hijri
+  year that puts the day nearest the publication day, as for Gregorian dates. "صفر" is also
+  "zero", so Safar needs its year.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+
+from hijridate import Gregorian, Hijri
 
 # One-to-one so offsets in the folded copy are offsets in the original text.
 _FOLD = str.maketrans(
@@ -92,8 +101,23 @@ _RELATIVE: dict[str, dict[str, int]] = {
            "après-demain": 2},
     "it": {"ieri": -1, "l'altro ieri": -2, "l\u2019altro ieri": -2, "altroieri": -2, "oggi": 0, "domani": 1,
            "dopodomani": 2},
-    "ar": {"امس": -1, "البارحه": -1, "اول امس": -2, "اول من امس": -2, "اليوم": 0, "غدا": 1},
+    "ar": {"امس": -1, "البارحه": -1, "اول امس": -2, "اول من امس": -2, "امس الاول": -2, "اليوم": 0,
+           "غدا": 1, "غداً": 1, "بعد غد": 2},
 }  # fmt: skip
+
+# Hijri months after folding. Two spellings for the second half of the double names.
+_HIJRI_MONTHS: dict[str, int] = {
+    "محرم": 1, "صفر": 2, "ربيع الاول": 3, "ربيع الثاني": 4, "ربيع الاخر": 4, "جمادي الاولي": 5,
+    "جمادي الاول": 5, "جمادي الثانيه": 6, "جمادي الاخره": 6, "جمادي الثاني": 6, "جمادي الاخر": 6,
+    "رجب": 7, "شعبان": 8, "رمضان": 9, "شوال": 10, "ذو القعده": 11, "ذي القعده": 11, "ذو الحجه": 12,
+    "ذي الحجه": 12,
+}  # fmt: skip
+# Arabic counted days: "قبل يومين" (two days ago), "منذ ثلاثة أيام", "بعد 4 أيام".
+_AR_NUMBERS = {
+    "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6, "سبع": 7,
+    "سبعه": 7, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+}  # fmt: skip
+_AR_COUNTED_MAX = 10
 
 _PAST = ("last", "pasado", "pasada", "dernier", "scorso", "passato", "الماضي", "المنصرم", "الفائت")
 _NEXT = ("next", "próximo", "proximo", "prochain", "prossimo", "المقبل", "القادم")
@@ -148,6 +172,14 @@ _MODIFIERS = _alternation((*_PAST, *_NEXT, *_THIS))
 _MODIFIER_BEFORE = re.compile(rf"{_LETTER_BEFORE}(?:(?P<pre>{_MODIFIERS})|{_alternation(_AR_DAY_WORDS)})\s+$")
 _MODIFIER_AFTER = re.compile(rf"\s+(?P<post>{_alternation((*_PAST, *_NEXT))}){_NO_LETTER_AFTER}")
 _MORNING_BEFORE = re.compile(rf"{_LETTER_BEFORE}(?:la|esta|una|cada|toda)\s+$")  # "la mañana" is the morning
+_HIJRI = re.compile(
+    rf"(?P<d>{_DAY})\s*(?:من\s+)?(?P<m>{_alternation(list(_HIJRI_MONTHS))}){_NO_LETTER_AFTER}"
+    rf"(?:\s*(?:عام|سنه)?\s*(?P<y>1[34]\d\d)(?!\d)(?:\s*(?:هـ|ه{_NO_LETTER_AFTER}))?)?"  # noqa: RUF001
+)
+_AR_COUNTED = re.compile(
+    rf"{_LETTER_BEFORE}(?P<dir>قبل|منذ|بعد)\s+(?:(?P<two>يومين)|(?P<one>يوم)(?:\s+واحد)?"
+    rf"|(?:(?P<n>\d+)|(?P<word>{_alternation(list(_AR_NUMBERS))}))\s+(?:ايام|يوما)){_NO_LETTER_AFTER}"
+)
 _NEEDS_FOLD = re.compile(r"[\u0622-\u0629\u0649\u0660-\u0669\u06f0-\u06f9]")
 _WINDOW = 24
 
@@ -185,6 +217,30 @@ def _make(year: int | None, month: int, day: int, published: date) -> date | Non
         return None
 
 
+def _hijri(year: int | None, month: int, day: int, published: date) -> date | None:
+    """The Gregorian day of a Hijri date (Umm al-Qura); None outside the calendar's range."""
+
+    def convert(y: int) -> date | None:
+        try:
+            return date(*Hijri(y, month, day).to_gregorian().datetuple())
+        except (ValueError, OverflowError):
+            return None
+
+    if year is not None:
+        return convert(year)
+    try:
+        current = Gregorian(published.year, published.month, published.day).to_hijri().year
+    except (ValueError, OverflowError):
+        return None
+    best: tuple[int, date] | None = None
+    for candidate in filter(None, (convert(y) for y in (current - 1, current, current + 1))):
+        delta = (candidate - published).days
+        cost = 2 * delta if delta > 0 else -delta
+        if best is None or cost < best[0]:
+            best = (cost, candidate)
+    return best[1] if best else None
+
+
 def _weekday_date(weekday: int, published: date, direction: str) -> date:
     if direction == "next":
         return published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
@@ -218,6 +274,10 @@ def _day_at(low: str, pos: int, published: date) -> tuple[int, int, date | None,
     """A full date whose digits start at `pos`, as (start, end, day, kind)."""
     if match := _NUMERIC.match(low, pos):
         return match.start(), match.end(), _numeric(match, published), "numeric"
+    if (match := _HIJRI.match(low, pos)) and (match["y"] or match["m"] != "صفر"):
+        month = _HIJRI_MONTHS[re.sub(r"\s+", " ", match["m"])]
+        year = int(match["y"]) if match["y"] else None
+        return match.start(), match.end(), _hijri(year, month, int(match["d"]), published), "absolute"
     if match := _DAY_MONTH.match(low, pos):
         month = _MONTH_OF[re.sub(r"\s+", " ", match["m"])]
         year = int(match["y"]) if match["y"] else None
@@ -263,7 +323,8 @@ def find_dates(text: str, published: date, language: str | None = None) -> list[
     found: list[DateMention] = []
     last_end = 0
     words: list[re.Match[str]] = []
-    for match in _scanner(_languages(language)).finditer(low):
+    languages = _languages(language)
+    for match in _scanner(languages).finditer(low):
         if match["word"] is not None:
             words.append(match)
             continue
@@ -277,7 +338,25 @@ def find_dates(text: str, published: date, language: str | None = None) -> list[
             start = lead.start()
         found.append(DateMention(start, end, day, kind))
         last_end = end
+    if "ar" in languages and ("قبل" in low or "منذ" in low or "بعد" in low):
+        for match in _AR_COUNTED.finditer(low):
+            if match["two"]:
+                count = 2
+            elif match["one"]:
+                count = 1
+            else:
+                count = int(match["n"]) if match["n"] else _AR_NUMBERS[match["word"]]
+            if not 1 <= count <= _AR_COUNTED_MAX or any(
+                match.start() < m.end and m.start < match.end() for m in found
+            ):
+                continue
+            sign = 1 if match["dir"] == "بعد" else -1
+            found.append(
+                DateMention(match.start(), match.end(), published + timedelta(days=sign * count), "relative")
+            )
     for match in words:
+        if any(match.start() < m.end and m.start < match.end() for m in found):
+            continue  # "يوم" of a counted day, or a word inside a date already read
         name = match["word"]
         if name in _WEEKDAY_OF:
             hit = _weekday_at(low, match, published)

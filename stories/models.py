@@ -177,15 +177,37 @@ class Exclusion(models.Model):
         return f"{self.article_id} ✗ {self.story_id}"
 
 
+class KeyMomentQuerySet(models.QuerySet["KeyMoment"]):
+    def for_reader(self, language: str) -> list[KeyMoment]:
+        """The entries, oldest first, each in `language` when the day was told in it (one query).
+
+        A day's entry in another language than the original is kept as an alternative of it;
+        the reader sees it instead of the original when it is in their language.
+        """
+        rows = list(self.select_related("article").order_by("date", "pk"))
+        in_language = {
+            row.alternative_of_id: row for row in rows if row.alternative_of_id and row.language == language
+        }
+        return [in_language.get(row.pk, row) for row in rows if row.alternative_of_id is None]
+
+
 class KeyMoment(models.Model):
     """A dated entry of a story's key-moments box: computed, or written by an editor."""
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="key_moments")
     date = models.DateField(_("date"))
     text = models.TextField(_("what happened"))
+    # The language of `text`; blank when unknown (an editor's entry is in the story's language).
+    language = models.CharField(_("language"), max_length=16, blank=True, default="")
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The same day told in another of the story's languages, shown to readers of that language.
+    alternative_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="alternatives"
+    )
     decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = KeyMomentQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "pk"]

@@ -504,11 +504,9 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page_body = _cache_get(body_key)
     if page_body is None:
         context = _detail_context(request, story)
-        context["key_moments"] = list(
-            story.key_moments.select_related("article").only(
-                "story_id", "date", "text", "article__url", "article__language"
-            )
-        )
+        context["key_moments"] = story.key_moments.only(
+            "story_id", "date", "text", "language", "alternative_of_id", "article__url", "article__language"
+        ).for_reader(translation.get_language() or settings.LANGUAGE_CODE)
         context["chart"] = _activity_chart(story)
         page_body = render_to_string("stories/detail.html#page-body", context, request=request)
         _cache_set(body_key, str(page_body), STORY_BODY_CACHE_SECONDS)

@@ -453,7 +453,7 @@ def refresh_story_text(*, story: Story) -> None:
         language=story.language,
     )
     fixed = [
-        timeline.KeyMoment(date=m.date, text=m.text, article_id=m.article_id)
+        timeline.KeyMoment(date=m.date, text=m.text, article_id=m.article_id, language=m.language or None)
         for m in story.key_moments.filter(decided_by=Decider.EDITOR)
     ]
     count = min(KEY_MOMENTS, max(len(fixed), _days_spanned(articles) // 2 + 1))
@@ -472,17 +472,42 @@ def refresh_story_text(*, story: Story) -> None:
         count,
         fixed=fixed,
         language=story.language or None,
+        # A key moment that repeats the summary above it tells the reader nothing new.
+        avoid=[
+            *sentences,
+            *(story.editor_summary[a:b] for a, b in timeline.sentence_spans(story.editor_summary)),
+        ],
     )
     with transaction.atomic():
         KeyMoment.objects.filter(story=story, decided_by=Decider.ENGINE).delete()
         fixed_days = {m.date for m in fixed}
+        computed = [m for m in moments if m.date not in fixed_days]
+        originals = KeyMoment.objects.bulk_create(
+            [
+                KeyMoment(
+                    story=story,
+                    date=m.date,
+                    text=m.text,
+                    language=m.language or "",
+                    article_id=m.article_id,
+                    decided_by=Decider.ENGINE,
+                )
+                for m in computed
+            ]
+        )
         KeyMoment.objects.bulk_create(
             [
                 KeyMoment(
-                    story=story, date=m.date, text=m.text, article_id=m.article_id, decided_by=Decider.ENGINE
+                    story=story,
+                    date=other.date,
+                    text=other.text,
+                    language=other.language or "",
+                    article_id=other.article_id,
+                    alternative_of=row,
+                    decided_by=Decider.ENGINE,
                 )
-                for m in moments
-                if m.date not in fixed_days
+                for m, row in zip(computed, originals, strict=True)
+                for other in m.alternatives
             ]
         )
         Story.objects.filter(pk=story.pk).update(

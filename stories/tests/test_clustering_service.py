@@ -14,7 +14,7 @@ from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, locks
-from stories.tests.factories import StoryFactory
+from stories.tests.factories import MembershipFactory, StoryFactory
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
 
@@ -415,3 +415,61 @@ def test_an_article_the_encoder_failed_on_is_still_clustered_on_its_words():
     assert unencoded.membership.story_id == first.membership.story_id
     unencoded.refresh_from_db()
     assert unencoded.embedding_error.startswith("EncodingError")
+
+
+@pytest.mark.django_db
+def test_key_moments_never_repeat_the_story_summary():
+    # A small Arabic story: the summary takes the central lead sentences, which are also the
+    # obvious key-moment sentences; the reader must not read them twice.
+    story = StoryFactory(language="ar")
+    texts = [
+        "أعلنت وزارة الصحة أمس ارتفاع عدد ضحايا الزلزال الذي ضرب ولاية ألازيغ شرق تركيا إلى 31 قتيلا. "
+        "وتواصل فرق الإنقاذ البحث عن ناجين تحت الأنقاض في المدينة.",
+        "قالت السلطات التركية أمس إن الزلزال الذي ضرب ولاية ألازيغ شرق تركيا أدى إلى انهيار عشرات المباني. "
+        "وأرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة.",
+        "أنقذت فرق الإنقاذ اليوم طفلة من تحت أنقاض مبنى منهار في ولاية ألازيغ بعد ثلاثين ساعة على الزلزال. "
+        "وقال الهلال الأحمر إن آلاف الأسر باتت ليلتها في العراء.",
+    ]
+    for hours, text in zip((0, 5, 30), texts, strict=True):
+        article = _article(text.split(".")[0], text, hours=hours, language="ar")
+        MembershipFactory(event__story=story, story=story, article=article)
+
+    clustering.refresh_story_text(story=story)
+
+    story.refresh_from_db()
+    moments = list(KeyMoment.objects.filter(story=story))
+    assert story.summary and moments
+    summary = [s.strip() for s in story.summary.split(". ")]
+    for moment in moments:
+        assert not any(moment.text.rstrip(".") == sentence.rstrip(".") for sentence in summary)
+
+
+@pytest.mark.django_db
+def test_a_two_language_story_stores_each_day_in_both_languages():
+    story = StoryFactory(language="en")
+    # More English sentences than the three the summary takes, so some remain for key moments.
+    reports = [
+        ("en", 0, "A magnitude 6.3 earthquake struck Elazig province in eastern Turkey yesterday, "
+                  "collapsing dozens of buildings. Thousands of residents spent the night outside."),
+        ("en", 2, "Rescue teams searched the rubble of Elazig yesterday as the death toll from the "
+                  "earthquake in eastern Turkey rose to 31. Hospitals in Malatya took in the injured."),
+        ("en", 4, "The Turkish government sent tents and blankets to villages around Elazig after "
+                  "yesterday's earthquake. Aftershocks kept families from returning to their homes."),
+        ("ar", 3, "ضرب زلزال بقوة 6.3 درجات ولاية ألازيغ شرق تركيا أمس وأدى إلى انهيار عشرات "
+                  "المباني في المدينة."),
+    ]  # fmt: skip
+    for language, hours, text in reports:
+        article = _article(text.split(",")[0], text, hours=hours, language=language)
+        MembershipFactory(event__story=story, story=story, article=article)
+
+    clustering.refresh_story_text(story=story)
+
+    quake_day = (BASE_TIME - timedelta(days=1)).date()
+    original = KeyMoment.objects.get(story=story, date=quake_day, alternative_of=None)
+    assert original.language == "en"
+    assert original.article.language == "en"
+    (arabic,) = original.alternatives.all()
+    assert (arabic.language, arabic.date, arabic.article.language) == ("ar", quake_day, "ar")
+    assert arabic.text in arabic.article.text
+    assert [m.language for m in story.key_moments.for_reader("ar") if m.date == quake_day] == ["ar"]
+    assert [m.language for m in story.key_moments.for_reader("fr") if m.date == quake_day] == ["en"]

@@ -139,3 +139,52 @@ def test_an_unknown_language_looks_for_every_language_words():
     assert [day for _, day in resolved("ayer y hier", language=None)] == [date(2011, 1, 26)] * 2
     # A known language looks only for its own words.
     assert [day for _, day in resolved("ayer y hier", language="es")] == [date(2011, 1, 26)]
+
+
+# Thursday 18 August 2011 (18 Ramadan 1432).
+RAMADAN = date(2011, 8, 18)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("وقال مسؤول أمني أمس إن القوات انسحبت من وسط المدينة.", [("أمس", date(2011, 8, 17))]),
+        ("وكانت قوات الأمن قد اقتحمت الحي أول من أمس بالدبابات.", [("أول من أمس", date(2011, 8, 16))]),
+        ("قتل 12 شخصا في قصف استهدف حمص الأحد الماضي، بحسب ناشطين.", [("الأحد الماضي", date(2011, 8, 14))]),
+        ("وأعلنت الوزارة قبل يومين عن خطة لإعادة الإعمار.", [("قبل يومين", date(2011, 8, 16))]),
+        ("وتتواصل الاشتباكات منذ ثلاثة أيام في ضواحي العاصمة.", [("منذ ثلاثة أيام", date(2011, 8, 15))]),
+        ("وكان الجيش قد أعلن قبل ٤ أيام وقف إطلاق النار.", [("قبل ٤ أيام", date(2011, 8, 14))]),
+        ("ويعقد مجلس الأمن اليوم جلسة طارئة لبحث الأوضاع.", [("اليوم", date(2011, 8, 18))]),
+        ("ومن المقرر أن يصل المبعوث الأممي غدا إلى دمشق.", [("غدا", date(2011, 8, 19))]),
+        ("وتبدأ المحادثات بعد غد في جنيف.", [("بعد غد", date(2011, 8, 20))]),
+        ("وتنتهي المهلة بعد يومين من الآن.", [("بعد يومين", date(2011, 8, 20))]),
+    ],
+)
+def test_it_resolves_arabic_relative_days_against_the_publication_day(text, expected):
+    assert resolved(text, RAMADAN, "ar") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Umm al-Qura: 1 Ramadan 1432 was 1 August 2011, 1 Dhu al-Hijjah 1432 was 28 October 2011.
+        ("خرج المتظاهرون بعد صلاة التراويح في 15 رمضان 1432 هـ.", [("15 رمضان 1432 هـ", date(2011, 8, 15))]),
+        ("بيان صادر يوم ١٥ رمضان ١٤٣٢هـ عن المجلس الوطني.", [("١٥ رمضان ١٤٣٢هـ", date(2011, 8, 15))]),  # noqa: RUF001
+        ("يبدأ الحجاج الوقوف بعرفة في 9 ذو الحجة 1432.", [("9 ذو الحجة 1432", date(2011, 11, 5))]),
+        # No year: the Hijri year that puts the day nearest publication.
+        ("وكانت المظاهرات قد بدأت في 10 رمضان في ساحة الساعة.", [("10 رمضان", date(2011, 8, 10))]),
+        ("أعلنت الوزارة في 3 صفر 1433 نتائج التحقيق.", [("3 صفر 1433", date(2011, 12, 28))]),
+    ],
+)
+def test_it_converts_written_hijri_dates(text, expected):
+    assert resolved(text, RAMADAN, "ar") == expected
+
+
+def test_it_leaves_safar_without_a_year_and_impossible_hijri_days_alone():
+    # "صفر" is also "zero"; 30 Ramadan 1432 did not exist (the month had 29 days).
+    assert resolved("النتيجة 15 صفر في المباراة", RAMADAN, "ar") == []
+    assert resolved("في 30 رمضان 1432", RAMADAN, "ar") == []
+
+
+def test_a_counted_day_beyond_ten_is_a_period_not_a_day():
+    assert resolved("منذ 40 يوما والحصار مستمر", RAMADAN, "ar") == []

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from stories.timeline import KeyMoment, StoryArticle, busiest_days, date_scores, key_moments, pick_dates
+from stories.timeline import (
+    KeyMoment,
+    StoryArticle,
+    article_mentions,
+    busiest_days,
+    key_moments,
+    pick_dates,
+)
 from stories.timeline_metrics import tokens
 
 
@@ -134,16 +141,16 @@ def test_it_never_quotes_near_duplicate_sentences():
     assert len(first & second) / len(first | second) < 0.5
 
 
-def test_days_with_stronger_votes_score_higher_and_adjacent_days_are_damped():
-    scores = date_scores(STORY)
-    assert scores[date(2011, 2, 11)] > scores[date(2011, 2, 2)]
-    assert scores[date(2011, 1, 25)] > scores[date(2011, 2, 2)]
+def test_adjacent_days_are_damped_when_picking():
     # The runner-up next to the winner loses the second place to a slightly weaker day far away.
     scores = {date(2011, 3, 1): 10.0, date(2011, 3, 2): 8.5, date(2011, 3, 20): 8.0}
-    assert pick_dates(scores, 2) == [date(2011, 3, 1), date(2011, 3, 20)]
+    assert pick_dates(scores, 2, damping=0.3) == [date(2011, 3, 1), date(2011, 3, 20)]
     # Damping is mild: a clearly weaker far day does not displace it.
     scores[date(2011, 3, 20)] = 7.0
-    assert pick_dates(scores, 2) == [date(2011, 3, 1), date(2011, 3, 2)]
+    assert pick_dates(scores, 2, damping=0.3) == [date(2011, 3, 1), date(2011, 3, 2)]
+    # Without damping, the plain ranking.
+    scores[date(2011, 3, 20)] = 8.0
+    assert pick_dates(scores, 2, damping=0.0) == [date(2011, 3, 1), date(2011, 3, 2)]
 
 
 def test_the_busiest_days_baseline_takes_the_first_lead_of_the_busiest_days():
@@ -155,3 +162,132 @@ def test_the_busiest_days_baseline_takes_the_first_lead_of_the_busiest_days():
 
 def test_an_empty_story_has_no_moments():
     assert key_moments([], 5) == []
+
+
+# The Paris attacks of Friday 13 November 2015, reported the next day, then recalled on
+# 22 November in an article about Brussels.
+PARIS = [
+    article(
+        "p1",
+        "2015-11-14",
+        "Gunmen and suicide bombers attacked a concert hall, restaurants and the national stadium in Paris "
+        "on Friday night, killing at least 129 people. President Hollande declared a state of emergency.",
+        "wire",
+    ),
+    article(
+        "p2",
+        "2015-11-14",
+        "At least 129 people were killed in coordinated attacks across Paris yesterday, the prosecutor said. "
+        "Hospitals across the city called in staff to treat hundreds of wounded people.",
+        "daily",
+    ),
+    article(
+        "p3",
+        "2015-11-18",
+        "Police killed the suspected organiser of the attacks in a raid on a flat in Saint-Denis on "
+        "Wednesday. Officers fired thousands of rounds during the seven-hour siege north of Paris.",
+        "weekly",
+    ),
+    article(
+        "p4",
+        "2015-11-22",
+        "Brussels stayed in lockdown on Sunday as police hunted a suspect in the Paris plot. "
+        "Since the attacks in Paris on 13 November killed at least 129 people in the city, police "
+        "across Europe have arrested more than twenty people.",
+        "magazine",
+    ),
+]
+RECAP = "Since the attacks in Paris on 13 November killed at least 129 people"
+
+
+def test_a_day_is_told_by_a_report_of_it_not_by_a_later_recap():
+    moments = {m.date: m for m in key_moments(PARIS, 3)}
+    attacks = moments[date(2015, 11, 13)]
+    assert not attacks.text.startswith(RECAP)
+    # The link leads to the article the sentence comes from, written the day after the attacks.
+    assert attacks.article_id in {"p1", "p2"}
+    source = next(a for a in PARIS if a.id == attacks.article_id)
+    assert source.text[attacks.start : attacks.end].strip() == attacks.text
+
+
+def test_a_recap_sentence_is_never_chosen_even_when_it_is_the_only_one_naming_the_day():
+    recalled_only = [a for a in PARIS if a.id in {"p3", "p4"}]
+    for n in (1, 2, 3, 4):
+        moments = key_moments(recalled_only, n)
+        assert not any(m.text.startswith(RECAP) for m in moments)
+        # Nor is 13 November linked to the 22 November article that merely recalls it.
+        assert not any(m.date == date(2015, 11, 13) and m.article_id == "p4" for m in moments)
+
+
+def test_every_sentence_reports_its_day_or_comes_from_an_article_of_that_day_or_the_next():
+    for story in (STORY, PARIS):
+        by_id = {a.id: a for a in story}
+        for moment in key_moments(story, 5):
+            source = by_id[moment.article_id]
+            named = {m.date for m in article_mentions(source) if moment.start <= m.start < moment.end}
+            if named:
+                assert named == {moment.date}
+            else:
+                assert 0 <= (source.day - moment.date).days <= 1
+
+
+def test_no_key_moment_repeats_a_summary_sentence():
+    plain = key_moments(STORY, 3)
+    summary = [m.text for m in plain]  # as if the summary had picked the very same sentences
+    moments = key_moments(STORY, 3, avoid=summary)
+    for moment in moments:
+        own = set(tokens(moment.text))
+        assert all(len(own & set(tokens(s))) / len(own | set(tokens(s))) < 0.5 for s in summary)
+
+
+def test_a_two_language_story_tells_each_day_in_both_languages_and_links_each_to_its_article():
+    arabic = [
+        article(
+            "ar2",
+            "2011-02-12",
+            "وأعلن نائب الرئيس عمر سليمان مساء أمس تخلي الرئيس حسني مبارك عن منصبه وتكليف المجلس العسكري.",
+            "arabic",
+            "ar",
+        ),
+        article(
+            "ar3",
+            "2011-01-26",
+            "خرج آلاف المتظاهرين أمس إلى ميدان التحرير في القاهرة للمطالبة برحيل الرئيس حسني مبارك.",
+            "arabic2",
+            "ar",
+        ),
+    ]
+    story = STORY + arabic
+    by_id = {a.id: a for a in story}
+    moments = key_moments(story, 2)
+    assert [m.date for m in moments] == [date(2011, 1, 25), date(2011, 2, 11)]
+    for moment in moments:
+        # English is the story's main language: the original is English, Arabic the alternative.
+        assert moment.language == "en"
+        assert by_id[moment.article_id].language == "en"
+        (other,) = moment.alternatives
+        assert other.language == "ar"
+        assert other.date == moment.date
+        assert by_id[other.article_id].text[other.start : other.end].strip() == other.text
+        assert moment.in_language("ar") is other
+        assert moment.in_language("en") is moment
+        assert moment.in_language("fr") is moment  # no French sentence: the original
+    assert moments[1].in_language("ar").article_id in {"ar1", "ar2"}
+
+
+def test_an_arabic_only_day_still_becomes_a_moment_in_arabic():
+    arabic_only = [
+        article(
+            f"x{i}",
+            "2011-02-12",
+            f"وأعلن نائب الرئيس عمر سليمان مساء أمس تخلي الرئيس حسني مبارك عن منصبه في بيان رقم {i} "
+            "للتلفزيون.",
+            f"arabic{i}",
+            "ar",
+        )
+        for i in range(3)
+    ]
+    moments = key_moments(STORY[:3] + arabic_only, 2)
+    resignation = next(m for m in moments if m.date == date(2011, 2, 11))
+    assert resignation.language == "ar"
+    assert resignation.alternatives == ()

@@ -202,9 +202,54 @@ def test_story_page_shows_key_moments_only_when_there_are_some(client):
     KeyMoment.objects.create(story=story, date=date(2026, 11, 19), text="إعلان الهدنة")
     story.save(update_fields=["updated_at"])  # a new version, as the services that write moments make
     html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
-    moments = re.findall(r'<span lang="ar" dir="auto">([^<]+)</span>', html)
+    box = html[
+        html.index('class="key-moments"') : html.index("</section>", html.index('class="key-moments"'))
+    ]
+    moments = re.findall(r'<span lang="ar" dir="rtl">([^<]+)</span>', box)
     assert moments == ["إعلان الهدنة", "بدء المفاوضات"]
     assert html.index("Key moments") < html.index('id="timeline"')
+
+
+def test_a_key_moment_is_shown_in_the_readers_language_when_the_day_was_told_in_it(client):
+    story = build_story(events=2)
+    english = ArticleFactory(language="en", url="https://wire.example/truce")
+    arabic = ArticleFactory(language="ar", url="https://daily.example/hudna")
+    truce = KeyMoment.objects.create(
+        story=story, date=date(2026, 11, 19), text="إعلان الهدنة بين الطرفين", language="ar", article=arabic
+    )
+    KeyMoment.objects.create(
+        story=story,
+        date=date(2026, 11, 19),
+        text="Both sides announced a truce.",
+        language="en",
+        article=english,
+        alternative_of=truce,
+    )
+    KeyMoment.objects.create(story=story, date=date(2026, 11, 20), text="بدء المفاوضات", language="ar")
+    story.save(update_fields=["updated_at"])
+
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    box = html[
+        html.index('class="key-moments"') : html.index("</section>", html.index('class="key-moments"'))
+    ]
+    # The English reader gets the English sentence and its article; the day with no English
+    # sentence keeps its Arabic original, marked as such.
+    assert re.findall(r'<span lang="(\w+)" dir="(\w+)">([^<]+)</span>', box) == [
+        ("en", "ltr", "Both sides announced a truce."),
+        ("ar", "rtl", "بدء المفاوضات"),
+    ]
+    assert "https://wire.example/truce" in box
+    assert "https://daily.example/hudna" not in box
+
+    html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar"))
+    box = html[
+        html.index('class="key-moments"') : html.index("</section>", html.index('class="key-moments"'))
+    ]
+    assert re.findall(r'<span lang="(\w+)" dir="\w+">([^<]+)</span>', box) == [
+        ("ar", "إعلان الهدنة بين الطرفين"),
+        ("ar", "بدء المفاوضات"),
+    ]
+    assert "https://daily.example/hudna" in box
 
 
 def test_story_page_draws_articles_per_day(client):

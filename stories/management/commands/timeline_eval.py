@@ -2,23 +2,34 @@
 
     manage.py timeline_eval ARTICLES.jsonl [--dates N] [--predictions OUT.jsonl] [--gold GOLD.jsonl]
     manage.py timeline_eval ../shared/eval/ml-crisis --baseline   # each X.articles.jsonl + X.timeline.jsonl
+    manage.py timeline_eval ../shared/eval/ml-crisis --loto --baseline
 
 Runs the production code (stories.timeline.key_moments) on plain records, no database. Without
 --dates the gold timeline's number of distinct dates is used, as in the timeline-summarisation
 evaluations. --baseline also scores the busiest-days baseline in the same run.
+
+By default the shipped date ranker is used: the right check on topics it was not trained on,
+in-sample on the ones it was. --loto scores each topic of a folder with a ranker whose setting
+was chosen, and whose weights were fitted, on the other topics only (nested leave-one-topic-out,
+see stories.timeline_training): the out-of-sample figure for the training topics themselves.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.timeline import KeyMoment, StoryArticle, busiest_days, key_moments
+from stories import timeline_training as training
+from stories.timeline import KeyMoment, busiest_days, key_moments
 from stories.timeline_metrics import concat_rouge1, date_prf
+from stories.timeline_training import load_articles, read_jsonl
+
+__all__ = ["load_articles", "read_jsonl"]  # bench_timeline reads stories through this module
 
 
 @dataclass(frozen=True)
@@ -27,33 +38,6 @@ class TopicScore:
     dates: int
     date_f1: float
     rouge1_f: float
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _published(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if len(value) <= 10:  # a bare date: noon, so no offset moves it to another day
-        parsed = datetime.combine(parsed.date(), time(12), tzinfo=UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def load_articles(path: Path) -> list[StoryArticle]:
-    return [
-        StoryArticle(
-            id=record["id"],
-            title=record.get("title") or "",
-            text=record.get("text") or "",
-            language=record.get("lang") or record.get("language") or "",
-            published_at=_published(record["published_at"]),
-            source=record.get("source"),
-        )
-        for record in read_jsonl(path)
-        if record.get("published_at")
-    ]
 
 
 def score(predicted: list[KeyMoment], gold: list[dict], topic: str) -> TopicScore:
@@ -72,6 +56,11 @@ class Command(BaseCommand):
         parser.add_argument("--predictions", type=Path, help="write the predicted timeline(s) here")
         parser.add_argument("--baseline", action="store_true", help="also score the busiest-days baseline")
         parser.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+        parser.add_argument(
+            "--loto",
+            action="store_true",
+            help="score each topic of a folder with a ranker chosen and trained on the other topics",
+        )
 
     def handle(self, *args, articles: Path, gold: Path | None, dates: int | None, **options):
         if articles.is_dir():
@@ -85,6 +74,15 @@ class Command(BaseCommand):
             topics = [(articles.stem, articles, gold)]
         else:
             raise CommandError(f"no such file: {articles}")
+
+        held_out = {}
+        if options["loto"]:
+            if not articles.is_dir():
+                raise CommandError("--loto needs a folder of topics with gold timelines")
+            labelled = training.topic_files(articles)
+            if len(labelled) < 3:
+                raise CommandError(f"--loto needs at least three topics with gold timelines in {articles}")
+            held_out = training.held_out_rankers([training.load_topic(*f) for f in labelled])
 
         methods = {"key_moments": key_moments}
         if options["baseline"]:
@@ -100,6 +98,10 @@ class Command(BaseCommand):
             if not n:
                 raise CommandError("give --dates or --gold")
             for name, method in methods.items():
+                if name == "key_moments" and topic in held_out:
+                    method = partial(key_moments, ranker=held_out[topic][0])
+                elif name == "key_moments" and options["loto"]:
+                    raise CommandError(f"--loto: {topic} has no gold timeline")
                 predicted = method(story, n)
                 if name == "key_moments":
                     for moment in predicted:
@@ -125,15 +127,19 @@ class Command(BaseCommand):
             }
             for name, rows in results.items()
         }
+        summary["key_moments"]["ranker"] = "nested leave-one-topic-out" if held_out else "shipped"
+        if held_out:
+            summary["key_moments"]["settings"] = {t: s.as_dict() for t, (_, s) in held_out.items()}
         if options["json"]:
             self.stdout.write(json.dumps(summary))
             return
-        self.stdout.write(f"{'method':<14}{'topic':<22}{'dates':>6}{'date F1':>9}{'ROUGE-1 F':>11}")
+        self.stdout.write(f"key_moments ranker: {summary['key_moments']['ranker']}")
+        self.stdout.write(f"{'method':<20}{'topic':<22}{'dates':>6}{'date F1':>9}{'ROUGE-1 F':>11}")
         for name, part in summary.items():
             for topic, row in part["topics"].items():
                 self.stdout.write(
-                    f"{name:<14}{topic:<22}{row['dates']:>6}{row['date_f1']:>9.3f}{row['rouge1_f']:>11.3f}"
+                    f"{name:<20}{topic:<22}{row['dates']:>6}{row['date_f1']:>9.3f}{row['rouge1_f']:>11.3f}"
                 )
             self.stdout.write(
-                f"{name:<14}{'mean':<22}{'':>6}{part['mean_date_f1']:>9.3f}{part['mean_rouge1_f']:>11.3f}"
+                f"{name:<20}{'mean':<22}{'':>6}{part['mean_date_f1']:>9.3f}{part['mean_rouge1_f']:>11.3f}"
             )
