@@ -35,6 +35,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from articles.models import RTL_LANGUAGES
 
+from . import params
 from . import search as story_search
 from .models import Event, Membership, Story
 
@@ -52,13 +53,6 @@ MAX_MERGE_HOPS = 10
 
 
 # --- Small request helpers ---------------------------------------------------------------
-
-
-def _int_param(request: HttpRequest, name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.GET.get(name, default)))
-    except (TypeError, ValueError):
-        return default
 
 
 def _language_param(request: HttpRequest) -> str:
@@ -346,13 +340,6 @@ def _activity_chart(story: Story, *, height: int = 48) -> ActivityChart | None:
     )
 
 
-def _date_param(request: HttpRequest, name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.GET.get(name, ""))
-    except ValueError:
-        return None
-
-
 # --- Views ----------------------------------------------------------------------------------
 
 
@@ -360,7 +347,7 @@ def _date_param(request: HttpRequest, name: str) -> date | None:
 def home(request: HttpRequest) -> HttpResponse:
     """Active stories, today's first and within a day the widest coverage first."""
     language = _language_param(request)
-    page = _int_param(request, "page")
+    page = params.page_number(request)
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
@@ -442,8 +429,8 @@ def _cache_set(key: str, value: str, timeout: int) -> None:
 
 def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
     oldest_first = request.GET.get("order") == "oldest"
-    page = _int_param(request, "page")
-    after = _date_param(request, "after") if _is_fragment_request(request) else None
+    page = params.page_number(request)
+    after = params.optional_date(request, "after") if _is_fragment_request(request) else None
     timeline = _timeline_page(story, oldest_first=oldest_first, page=page, after=after)
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
     title, title_language = reader_title(story, reader_language)
