@@ -4,7 +4,11 @@ A right-to-left override (U+202E) in "وكالة \u202egpj.exe" makes it display
 The browser test that shows the name on a story page is in stories/tests/test_layout_browser.py.
 """
 
+# Arabic letters are this module's subject, not look-alikes of Latin ones.
+# ruff: noqa: RUF001
 from __future__ import annotations
+
+import importlib
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +16,7 @@ from django.core.management import call_command
 from articles import services
 from articles.admin import SourceForm
 from articles.models import Article, Source
-from articles.tests.factories import SourceFactory
+from articles.tests.factories import ArticleFactory, SourceFactory
 from articles.tests.harbour import RSS
 from articles.tests.httpserver import Response, TestServer
 from articles.text import strip_bidi_controls
@@ -87,3 +91,19 @@ def test_a_source_named_in_the_admin_form_or_the_command_loses_its_controls():
     assert form.save().name == SHOWN
     call_command("add_source", "https://other.example/feed", "--name", SPOOFED)
     assert Source.objects.get(url="https://other.example/feed").name == SHOWN
+
+
+@pytest.mark.django_db
+def test_the_migration_strips_controls_from_rows_stored_before():
+    from django.apps import apps
+
+    migration = importlib.import_module("articles.migrations.0003_strip_bidi_controls")
+    source = SourceFactory(name=SPOOFED)
+    spoofed = ArticleFactory(source=source, title=SPOOFED, summary=f"a{CONTROLS}b", text=f"{RLO}text")
+    clean = ArticleFactory(source=source, title="Plain title")
+    migration.forwards(apps, None)
+    source.refresh_from_db()
+    spoofed.refresh_from_db()
+    assert source.name == SHOWN
+    assert (spoofed.title, spoofed.summary, spoofed.text) == (SHOWN, "ab", "text")
+    assert Article.objects.get(pk=clean.pk).title == "Plain title"
