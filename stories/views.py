@@ -494,11 +494,11 @@ def story_updates(request: HttpRequest, slug: str) -> HttpResponse:
     row = Story.objects.filter(slug=slug, is_published=True).values("article_count", "merged_into_id").first()
     if row is None or row["merged_into_id"]:
         return HttpResponse(status=286)
-    try:
-        since = int(request.GET.get("since", ""))
-    except ValueError:
+    since = request.GET.get("since", "")
+    if not (since.isascii() and since.isdigit()) or len(since) > 18:
+        # Not a count our page wrote: stop polling rather than show a made-up number.
         return HttpResponse(status=286)
-    new_count = row["article_count"] - since
+    new_count = row["article_count"] - int(since)
     if new_count <= 0:
         return HttpResponse(status=204)
     return render(

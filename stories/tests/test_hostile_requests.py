@@ -233,6 +233,13 @@ def test_a_page_number_out_of_bounds_is_a_404_and_a_non_number_a_400(client, wor
     assert client.get(path).status_code == status
 
 
+@pytest.mark.parametrize("since", ["-1000", "²", "abc", "9" * 40])
+def test_the_updates_poll_stops_on_a_count_our_page_never_wrote(client, world, since):
+    # A negative count would announce a thousand new articles that do not exist.
+    response = client.get(f"/stories/walk/updates/?since={since}", headers={"HX-Request": "true"})
+    assert response.status_code == 286
+
+
 def test_a_timeline_fragment_with_an_impossible_date_is_a_400(client, world):
     response = client.get("/stories/walk/?page=2&after=2026-02-30", headers={"HX-Request": "true"})
     assert response.status_code == 400
