@@ -706,7 +706,9 @@ def record_import_errors(*, source_name: str, file_name: str, errors: list[str])
     if not errors:
         return
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    Source.objects.filter(name=source_name, kind=Source.Kind.IMPORT).update(
+    # Named as _import_source stored it.
+    name = text.strip_bidi_controls(source_name).strip()
+    Source.objects.filter(name=name, kind=Source.Kind.IMPORT).update(
         last_error=f"import of {file_name}: {errors[0]}{more}"[:5000], last_error_at=timezone.now()
     )
 

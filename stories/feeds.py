@@ -10,7 +10,7 @@ passed through the same nh3 policy the pages use. Plain text (Atom `type="text"`
 correct for careful readers, but many feed readers render any summary as HTML whatever its
 type, and an article whose text is `<img src=x onerror=...>` would then run in them. Escaped
 HTML reads the same in both kinds of reader: as the text the outlet wrote. JSON Feed carries
-`content_text` only. docs/architecture.md ("Feeds") says the same.
+`content_text` only. docs/operations.md ("Security") says the same.
 """
 
 from __future__ import annotations
