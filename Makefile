@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/silsila
 TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install install-dev run test lint pytest bench chaos clean
+.PHONY: install install-dev run static test lint pytest bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -31,7 +31,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Migrate, load the sample corpus into an empty database, then start web + worker + beat.
-run: install
+run: install static
 	@mkdir -p var
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
@@ -39,6 +39,17 @@ run: install
 	@echo "  Silsila is starting on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo ""
 	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+# Static files. With DEBUG on, WhiteNoise serves static/ as it is. With DEBUG=0 (false/no/off)
+# pages name hashed files from a manifest, so they are collected into STATIC_ROOT
+# (var/staticfiles by default) first, and WhiteNoise serves them from there.
+static: install
+	@case "$$(echo "$${DEBUG:-1}" | tr '[:upper:]' '[:lower:]' | tr -d ' ')" in \
+	  0|false|no|off) \
+	    echo "DEBUG=0: collecting static files into $${STATIC_ROOT:-var/staticfiles} (WhiteNoise serves them from there)"; \
+	    DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0 ;; \
+	  *) echo "DEBUG on: static files are served from static/ as they are (no collectstatic)" ;; \
+	esac
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .models import Article, Source
+from .text import strip_bidi_controls
 
 # How many entries the test fetch shows: enough to judge a feed, short enough to read.
 PREVIEW_ENTRIES = 10
@@ -59,6 +60,10 @@ class SourceForm(forms.ModelForm):
         if language and not (language.isascii() and language.isalpha() and 2 <= len(language) <= 3):
             raise forms.ValidationError(_("Use a two- or three-letter ISO 639 code, such as ar or en."))
         return language
+
+    def clean_name(self) -> str:
+        # Bidi controls would reorder the name wherever it is shown (articles/text.py).
+        return strip_bidi_controls(self.cleaned_data["name"]).strip()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from .text import strip_bidi_controls
+
 ALLOWED_TAGS = frozenset(
     {
         "p",
@@ -70,6 +72,7 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     """
     if not html or not html.strip():
         return ""
+    html = strip_bidi_controls(html)
 
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         # Must never raise: nh3 reports callback errors through sys.unraisablehook.

@@ -374,8 +374,8 @@ def store_entries(*, source: Source, entries: Iterable[FeedEntry], now: datetime
             canonical_url=canonical[:4000],
             url_hash=key,
             # Empty when the feed has none (sitemaps): the page's title fills it in.
-            title=entry.title.strip(),
-            summary=entry.summary,
+            title=text.strip_bidi_controls(entry.title).strip(),
+            summary=text.strip_bidi_controls(entry.summary),
             # The parser sanitises too; sanitising at write time keeps that a guarantee of
             # the table rather than of whichever parser produced the entry.
             summary_html=sanitize_html(entry.summary_html, base_url=entry.url) if entry.summary_html else "",
@@ -527,8 +527,10 @@ def store_text(
     it under another address, is linked to it, and keeps its own key (nothing is dropped,
     and re-ingesting either address stays a no-op).
     """
-    article.title = title.strip()[:2000] or article.title
-    article.text = body.strip()
+    # Bidi controls go at ingest: every stored title, summary and text is free of them.
+    article.title = text.strip_bidi_controls(title).strip()[:2000] or article.title
+    article.text = text.strip_bidi_controls(body).strip()
+    article.summary = text.strip_bidi_controls(article.summary)
     hint = _language_code(language_hint) or None
     article.language = _language_code(text.detect_language(f"{article.title}\n{article.text}", hint=hint))
     if author is not None:
@@ -721,7 +723,9 @@ def record_import_errors(*, source_name: str, file_name: str, errors: list[str])
     if not errors:
         return
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    Source.objects.filter(name=source_name, kind=Source.Kind.IMPORT).update(
+    # Named as _import_source stored it.
+    name = text.strip_bidi_controls(source_name).strip()
+    Source.objects.filter(name=name, kind=Source.Kind.IMPORT).update(
         last_error=f"import of {file_name}: {errors[0]}{more}"[:5000], last_error_at=timezone.now()
     )
 
@@ -816,6 +820,7 @@ def _text_field(record: dict, name: str) -> str:
 
 def _import_source(name: str) -> Source:
     """The source named so: an existing one of any kind (first by id), else a new import source."""
+    name = text.strip_bidi_controls(name).strip() or "Import"
     source = Source.objects.filter(name=name).order_by("pk").first()
     if source is None:
         source = Source.objects.create(name=name[:200], kind=Source.Kind.IMPORT, url=None, enabled=False)

@@ -277,3 +277,16 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "it",
     ),
 }
+
+
+# Embedding and override controls (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI). In a name
+# they reorder what follows: "وكالة \u202egpj.exe" displays as "…exe.jpg". The pages already
+# isolate each field (`dir="auto"`, <bdi>), so a control can only mislead inside its own field;
+# stripping them at ingest keeps it from doing even that. The marks U+200E/U+200F (LRM, RLM)
+# stay: they change no order beyond their neighbours and Arabic text uses them legitimately.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(value: str) -> str:
+    """``value`` without Unicode bidi embedding, override and isolate controls."""
+    return value.translate(_BIDI_CONTROLS)

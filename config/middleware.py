@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 HEADER = "Content-Security-Policy"
 
@@ -68,3 +68,90 @@ class ContentSecurityPolicyMiddleware:
         frameable = getattr(response, "xframe_options_exempt", False)
         response[self.header] = self.frameable_policy if frameable else self.policy
         return response
+
+
+# --- Hostile requests --------------------------------------------------------------------------
+
+
+class RequestSizeLimitMiddleware:
+    """413 for a body declared larger than SILSILA_MAX_REQUEST_BYTES, before anything reads it.
+
+    DATA_UPLOAD_MAX_MEMORY_SIZE bounds form fields, but Django streams multipart file parts to
+    memory or disk whatever their size: 20 MB posted to /admin/login/ was read whole. No form
+    of ours takes a file, so one cap on the declared length covers every content type. (A WSGI
+    request without Content-Length has, for Django, an empty body.)
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty too
+        if length > settings.SILSILA_MAX_REQUEST_BYTES:
+            return HttpResponse(
+                "Request body too large.\n", status=413, content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
+
+
+# Date-hierarchy parts the admin turns into datetime(year, month, day): digits of a real date.
+_DATE_PART_DIGITS = {"__year": 4, "__month": 2, "__day": 2}
+
+
+def admin_parameter_problem(request: HttpRequest) -> str | None:
+    """Why an admin request's parameters would crash django.contrib.admin, or None.
+
+    The admin validates most of its parameters, but not these: `_to_field=` (empty) asks for
+    a model field named "" (FieldDoesNotExist), and `created_at__year=99999999999999999999`
+    overflows the date hierarchy (OverflowError). Both were 500s.
+    """
+    to_field = request.POST.get("_to_field") if request.method == "POST" else None
+    if to_field == "" or request.GET.get("_to_field") == "":
+        return "_to_field must name a field"
+    for name, value in request.GET.items():
+        for suffix, digits in _DATE_PART_DIGITS.items():
+            if (
+                name.endswith(suffix)
+                and value
+                and not (value.isascii() and value.isdigit() and len(value) <= digits)
+            ):
+                return f"{name} must be a number of at most {digits} digits"
+    return None
+
+
+class AdminParameterMiddleware:
+    """400 for the admin parameters Django itself parses without bounds (see above).
+
+    Checked in process_view, once the URL is resolved: only the admin's views are concerned,
+    wherever the admin is mounted.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict):
+        match = request.resolver_match
+        if match is None or "admin" not in match.namespaces:
+            return None
+        problem = admin_parameter_problem(request)
+        if problem:
+            return HttpResponseBadRequest(f"{problem}\n", content_type="text/plain; charset=utf-8")
+        return None
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes records for a failed login, cut to its column.
+
+    Django's admin login form does not enforce the username's max_length, and axes writes the
+    username into a 255-character column: a longer one made the failed login a 500.
+    """
+    username = (credentials or {}).get("username")
+    if username is None:
+        username = getattr(request, "POST", {}).get("username")
+    return username[:255] if isinstance(username, str) else username

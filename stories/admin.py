@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.models import Article
 
-from . import admin_views
+from . import admin_views, params
 from .models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from .services import editing
 from .services.editing import EditorError
@@ -113,7 +113,8 @@ class DeskAction:
 
 def _find_story(value: str) -> Story:
     value = value.strip()
-    story = Story.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    pk = params.parse_id(value)
+    story = Story.objects.filter(pk=pk).first() if pk else None
     story = story or Story.objects.filter(slug=value).first()
     if story is None:
         raise EditorError(f"no story “{value}” (give its number or its slug)")
@@ -121,14 +122,14 @@ def _find_story(value: str) -> Story:
 
 
 def _article(request: HttpRequest) -> Article:
-    value = request.POST.get("article", "")
-    if not value.isdigit():
+    pk = params.parse_id(request.POST.get("article", ""))
+    if pk is None:
         raise EditorError("no article chosen")
-    return get_object_or_404(Article, pk=int(value))
+    return get_object_or_404(Article, pk=pk)
 
 
 def _ids(request: HttpRequest, name: str) -> list[int]:
-    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+    return [pk for pk in map(params.parse_id, request.POST.getlist(name)) if pk is not None]
 
 
 def _rename(request: HttpRequest, story: Story) -> str:
@@ -202,8 +203,7 @@ def _accept(request: HttpRequest, story: Story) -> str:
 
 
 def _edit_event(request: HttpRequest, story: Story) -> str:
-    event_id = request.POST.get("event", "")
-    event = get_object_or_404(Event, pk=int(event_id) if event_id.isdigit() else 0, story=story)
+    event = get_object_or_404(Event, pk=params.parse_id(request.POST.get("event", "")) or 0, story=story)
     headline = request.POST.get(f"headline-{event.pk}")
     if headline is not None and headline.strip() == event.display_headline:
         headline = None
@@ -443,7 +443,7 @@ class StoryAdmin(admin.ModelAdmin):
             raise Http404
         if not request.user.has_perms(desk_action.permissions):
             raise PermissionDenied
-        story = get_object_or_404(Story, pk=unquote(object_id))
+        story = get_object_or_404(Story, pk=params.object_id(unquote(object_id)))
         desk = reverse("admin:stories_story_change", args=[story.pk])
         try:
             message = desk_action.run(request, story)
@@ -471,7 +471,7 @@ class EventAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
-        event = get_object_or_404(Event, pk=unquote(object_id))
+        event = get_object_or_404(Event, pk=params.object_id(unquote(object_id)))
         if not self.has_view_permission(request, event):
             raise PermissionDenied
         return HttpResponseRedirect(
@@ -583,7 +583,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
         if not request.user.has_perms(["stories.view_auditentry", *MOVE_ARTICLES]):
             raise PermissionDenied
         entry = get_object_or_404(
-            AuditEntry.objects.select_related("user", "story", "article"), pk=unquote(object_id)
+            AuditEntry.objects.select_related("user", "story", "article"),
+            pk=params.object_id(unquote(object_id)),
         )
         if request.method == "POST":
             try:

@@ -7,7 +7,7 @@ story desk's actions (stories/admin.py), so every change goes through the editin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import combinations
 
 from django.contrib.auth.decorators import permission_required
@@ -16,10 +16,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from articles import text
-from stories import quality
+from stories import params, quality
 from stories.clustering.linker import shipped as shipped_linker
 from stories.models import Decider, Membership, Story
 from stories.services import editing
@@ -147,14 +146,10 @@ def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
     return TemplateResponse(request, "admin/stories/review_queue.html", context)
 
 
-def parse_since(value: str | None) -> date | None:
-    return parse_date(value) if value else None
-
-
 @permission_required("stories.view_auditentry", raise_exception=True)
 def quality_report(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
     period = request.GET.get("period") if request.GET.get("period") in {"day", "week"} else "week"
-    since = parse_since(request.GET.get("since"))
+    since = params.optional_date(request, "since")
     start = timezone.make_aware(datetime.combine(since, datetime.min.time())) if since else None
     rows = editing.audit_rows(since=start)
     context = {

@@ -3,10 +3,19 @@
 An item is a timeline event: its link is the event's place on the story page (a stable
 anchor), and the text lists the outlets that carried it, so a feed reader sees the same
 dated timeline as the page.
+
+Every summary in the Atom and RSS feeds (entries, and the story's summary as subtitle or
+channel description) is HTML made from our plain text: escaped, split into paragraphs, then
+passed through the same nh3 policy the pages use. Plain text (Atom `type="text"`) would be
+correct for careful readers, but many feed readers render any summary as HTML whatever its
+type, and an article whose text is `<img src=x onerror=...>` would then run in them. Escaped
+HTML reads the same in both kinds of reader: as the text the outlet wrote. JSON Feed carries
+`content_text` only. docs/operations.md ("Security") says the same.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django.contrib.syndication.views import Feed
@@ -18,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_GET
+
+from articles.sanitize import sanitize_html
 
 from .models import Event, Story
 from .views import (
@@ -50,8 +61,30 @@ def _event_text(event: Event) -> str:
     return f"{excerpt}\n\n{sources}" if excerpt else sources
 
 
+def text_as_html(text: str) -> str:
+    """Plain text as inert HTML: escaped, one <p> per paragraph, then the pages' nh3 policy.
+
+    The sanitiser is a second lock: whatever the text holds, the result has no tag of its own
+    beyond <p> and <br>, no event handler and no script URL.
+    """
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    html = "".join(f"<p>{escape(part).replace(chr(10), '<br>')}</p>" for part in paragraphs)
+    return sanitize_html(html)
+
+
+class HtmlSubtitleAtomFeed(Atom1Feed):
+    """Atom whose <subtitle> is HTML like the entries' summaries (Django writes it as text)."""
+
+    def add_root_elements(self, handler) -> None:
+        subtitle, self.feed["subtitle"] = self.feed["subtitle"], None
+        super().add_root_elements(handler)
+        self.feed["subtitle"] = subtitle
+        if subtitle:
+            handler.addQuickElement("subtitle", subtitle, {"type": "html"})
+
+
 class StoryAtomFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = HtmlSubtitleAtomFeed
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         story = get_story_or_404(kwargs["slug"])
@@ -71,7 +104,7 @@ class StoryAtomFeed(Feed):
         return obj[0].get_absolute_url()
 
     def subtitle(self, obj: tuple[Story, list[Event]]) -> str:
-        return obj[0].display_summary
+        return text_as_html(obj[0].display_summary)
 
     description = subtitle
 
@@ -91,7 +124,8 @@ class StoryAtomFeed(Feed):
         return item.display_headline
 
     def item_description(self, item: Event) -> str:
-        return _event_text(item)
+        # Atom writes it as <summary type="html">, RSS as <description>: HTML in both.
+        return text_as_html(_event_text(item))
 
     def item_link(self, item: Event) -> str:
         return f"{reverse('stories:detail', kwargs={'slug': item.story_slug})}#event-{item.pk}"

@@ -35,6 +35,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from articles.models import RTL_LANGUAGES
 
+from . import params
 from . import search as story_search
 from .models import Event, Membership, Story
 
@@ -52,13 +53,6 @@ MAX_MERGE_HOPS = 10
 
 
 # --- Small request helpers ---------------------------------------------------------------
-
-
-def _int_param(request: HttpRequest, name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.GET.get(name, default)))
-    except (TypeError, ValueError):
-        return default
 
 
 def _language_param(request: HttpRequest) -> str:
@@ -364,13 +358,6 @@ def _activity_chart(story: Story, *, height: int = 48) -> ActivityChart | None:
     )
 
 
-def _date_param(request: HttpRequest, name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.GET.get(name, ""))
-    except ValueError:
-        return None
-
-
 # --- Views ----------------------------------------------------------------------------------
 
 
@@ -378,7 +365,7 @@ def _date_param(request: HttpRequest, name: str) -> date | None:
 def home(request: HttpRequest) -> HttpResponse:
     """Active stories, today's first and within a day the widest coverage first."""
     language = _language_param(request)
-    page = _int_param(request, "page")
+    page = params.page_number(request)
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
@@ -460,8 +447,8 @@ def _cache_set(key: str, value: str, timeout: int) -> None:
 
 def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
     oldest_first = request.GET.get("order") == "oldest"
-    page = _int_param(request, "page")
-    after = _date_param(request, "after") if _is_fragment_request(request) else None
+    page = params.page_number(request)
+    after = params.optional_date(request, "after") if _is_fragment_request(request) else None
     languages = _languages_by_coverage(story)
     # "Only the events reported in Arabic": a story told in several languages can be read in one.
     shown_language = request.GET.get("lang", "")
@@ -531,11 +518,11 @@ def story_updates(request: HttpRequest, slug: str) -> HttpResponse:
     row = Story.objects.filter(slug=slug, is_published=True).values("article_count", "merged_into_id").first()
     if row is None or row["merged_into_id"]:
         return HttpResponse(status=286)
-    try:
-        since = int(request.GET.get("since", ""))
-    except ValueError:
+    since = request.GET.get("since", "")
+    if not (since.isascii() and since.isdigit()) or len(since) > 18:
+        # Not a count our page wrote: stop polling rather than show a made-up number.
         return HttpResponse(status=286)
-    new_count = row["article_count"] - since
+    new_count = row["article_count"] - int(since)
     if new_count <= 0:
         return HttpResponse(status=204)
     return render(

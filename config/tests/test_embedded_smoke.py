@@ -52,8 +52,8 @@ def test_sqlite_default_migrates_and_serves_the_home_page(tmp_path):
         else:
             raise AssertionError("the embedded server did not start")
         health = json.loads(body)
-        assert health["database"] == {"ok": True, "vendor": "sqlite"}
-        assert health["broker"] == {"ok": True, "transport": "filesystem", "embedded": True}
+        assert health["database"] == {"status": "ok", "vendor": "sqlite"}
+        assert health["broker"] == {"status": "ok", "transport": "filesystem", "embedded": True}
         status, home = _get(f"{base}/")
         assert status == 200
         assert "Silsila" in home or "سلسلة" in home

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
+from django.db import OperationalError, connection
 
 
 @pytest.mark.django_db
@@ -10,9 +13,8 @@ def test_healthz_reports_the_database_and_broker_in_use(client, django_assert_ma
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["database"] == {"ok": True, "vendor": "postgresql"}
-    assert body["broker"]["ok"] is True
-    assert body["broker"]["transport"] == "memory"
+    assert body["database"] == {"status": "ok", "vendor": "postgresql"}
+    assert body["broker"] == {"status": "ok", "transport": "memory", "embedded": True}
 
 
 @pytest.mark.django_db
@@ -26,7 +28,43 @@ def test_healthz_checks_a_real_redis_broker(client, settings):
         body = client.get("/healthz").json()
     finally:
         app.conf.broker_url = "memory://"
-    assert body["broker"] == {"ok": True, "transport": "redis", "embedded": False}
+    assert body["broker"] == {"status": "ok", "transport": "redis", "embedded": False}
+
+
+@pytest.mark.django_db
+def test_healthz_says_failing_to_anonymous_callers_and_logs_the_detail(client, settings, caplog):
+    # Nothing listens on port 1: the error names the address, which must stay in the log.
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    settings.CELERY_BROKER_IS_EMBEDDED = False
+    from config.celery import app
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    try:
+        with caplog.at_level(logging.ERROR, logger="config.views"):
+            response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = "memory://"
+    assert response.status_code == 200  # reader pages do not need the broker
+    body = response.json()
+    assert body["broker"] == {"status": "failing", "transport": "redis", "embedded": False}
+    assert "127.0.0.1" not in response.content.decode()
+    assert "the broker is failing" in caplog.text
+    assert "127.0.0.1:1" in caplog.text or "Connection refused" in caplog.text
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_fails_without_saying_why(client, monkeypatch, caplog):
+    def refuse():
+        raise OperationalError('connection to server at "10.9.8.7", port 5432 failed')
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    with caplog.at_level(logging.ERROR, logger="config.views"):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "failing"
+    assert response.json()["database"] == {"status": "failing", "vendor": "postgresql"}
+    assert "10.9.8.7" not in response.content.decode()
+    assert "10.9.8.7" in caplog.text
 
 
 @pytest.mark.django_db

@@ -27,14 +27,16 @@ def test_atom_feed_lists_the_timeline_events_newest_first(client):
     feed = ElementTree.fromstring(response.content)
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
     assert feed.find(f"{ATOM}title").text == "الهدنة في غزة"
-    assert feed.find(f"{ATOM}subtitle").text == "ملخص"
+    assert feed.find(f"{ATOM}subtitle").get("type") == "html"
+    assert feed.find(f"{ATOM}subtitle").text == "<p>ملخص</p>"
     entries = feed.findall(f"{ATOM}entry")
     assert [entry.find(f"{ATOM}title").text for entry in entries] == ["حدث رقم 0", "حدث رقم 1", "حدث رقم 2"]
     first = entries[0]
     assert first.find(f"{ATOM}link").get("href").startswith(f"http://testserver/stories/{story.slug}/#event-")
     assert first.find(f"{ATOM}updated").text == "2026-11-28T09:00:00+00:00"
     # The reader's language (Arabic by default) labels the list of outlets.
-    assert first.find(f"{ATOM}summary").text.endswith("المصادر: Outlet 0، Outlet 1")
+    assert first.find(f"{ATOM}summary").get("type") == "html"
+    assert first.find(f"{ATOM}summary").text.endswith("<p>المصادر: Outlet 0، Outlet 1</p>")
     assert [category.get("term") for category in first.findall(f"{ATOM}category")] == ["Outlet 0", "Outlet 1"]
 
 

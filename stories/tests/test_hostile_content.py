@@ -14,6 +14,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from defusedxml import ElementTree
 from django.db import connections
 from django.urls import reverse
 
@@ -172,6 +173,30 @@ def test_search_results_and_the_echoed_query_are_text(client, hostile_story):
     assert_inert(response.content.decode(), must_show=[f"hostile {SCRIPT}"])
 
 
+def feed_summaries(xml: bytes) -> list[str]:
+    """Each entry's summary (Atom) or description (RSS), and the feed's own, as a reader gets them."""
+    root = ElementTree.fromstring(xml)
+    atom = "{http://www.w3.org/2005/Atom}"
+    elements = [*root.iter(f"{atom}summary"), *root.iter(f"{atom}subtitle"), *root.iter("description")]
+    return [element.text or "" for element in elements]
+
+
+@pytest.mark.parametrize("name", ["feed_atom", "feed_rss"])
+def test_feed_summaries_are_inert_html_showing_the_payload_as_text(client, hostile_story, name):
+    response = client.get(reverse(f"stories:{name}", kwargs={"slug": hostile_story.slug}))
+    summaries = feed_summaries(response.content)
+    assert len(summaries) == 2  # the story's summary and its one event's
+    for summary in summaries:
+        # Rendered as HTML (as most readers do, whatever the declared type), it is text.
+        assert_inert(summary, must_show=[])
+    assert_inert("".join(summaries), must_show=[IMG, SVG])
+    if name == "feed_atom":
+        types = {
+            e.get("type") for e in ElementTree.fromstring(response.content).iter() if e.text in summaries
+        }
+        assert types == {"html"}
+
+
 def test_the_story_feeds_escape_hostile_text(client, hostile_story):
     atom = client.get(reverse("stories:feed_atom", kwargs={"slug": hostile_story.slug})).content.decode()
     assert "<script>" not in atom
@@ -295,5 +320,45 @@ def test_no_payload_runs_in_a_real_browser(live_hostile_story, browser, live_ser
         if path.startswith("/admin/"):
             violations = [v for v in violations if not v.startswith("style-src")]
         assert violations == [], (path, violations)
+    assert dialogs == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_no_payload_runs_when_a_naive_reader_renders_the_feeds(live_hostile_story, browser, live_server):
+    """A feed reader that puts each summary into a page as HTML, with no sanitiser and no CSP.
+
+    The page is about:blank, not ours: our Content-Security-Policy would block an inline
+    handler and hide an unsafe feed.
+    """
+    story, _session_id = live_hostile_story
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("about:blank")
+    for name, selector in (("feed_atom", "entry > summary, feed > subtitle"), ("feed_rss", "description")):
+        xml = context.request.get(
+            live_server.url + reverse(f"stories:{name}", kwargs={"slug": story.slug})
+        ).text()
+        shown = page.evaluate(
+            """([xml, selector]) => {
+                const feed = new DOMParser().parseFromString(xml, "application/xml");
+                const summaries = [...feed.querySelectorAll(selector)];
+                for (const summary of summaries) {
+                    const box = document.createElement("div");
+                    box.innerHTML = summary.textContent;
+                    document.body.append(box);
+                }
+                return summaries.length;
+            }""",
+            [xml, selector],
+        )
+        assert shown == 2, name
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.querySelectorAll('img, svg, script').length") == 0, name
+        # The reader sees what the outlet wrote, character for character.
+        assert IMG in page.inner_text("body"), name
+        page.evaluate("document.body.replaceChildren()")
     assert dialogs == []
     context.close()
