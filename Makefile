@@ -47,6 +47,7 @@ lint: install-dev
 test: install-dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
+	scripts/ensure-axe.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
