@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
 
 def _database_status() -> dict[str, object]:
@@ -35,7 +35,7 @@ def _broker_status() -> dict[str, object]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with the state of the database and broker; 503 when the database is down.
 
@@ -45,3 +45,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     broker = _broker_status()
     body = {"status": "ok" if database["ok"] else "error", "database": database, "broker": broker}
     return JsonResponse(body, status=200 if database["ok"] else 503)
+
+
+_FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"
+
+
+@require_safe
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers, feed readers and crawlers ask for whatever the page says."""
+    return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")

@@ -202,7 +202,7 @@ def test_story_page_shows_key_moments_only_when_there_are_some(client):
     KeyMoment.objects.create(story=story, date=date(2026, 11, 19), text="إعلان الهدنة")
     story.save(update_fields=["updated_at"])  # a new version, as the services that write moments make
     html = _html(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
-    moments = re.findall(r'<span lang="ar" dir="auto">([^<]+)</span>', html)
+    moments = re.findall(r'<span class="moment-text" lang="ar" dir="auto">([^<]+)</span>', html)
     assert moments == ["إعلان الهدنة", "بدء المفاوضات"]
     assert html.index("Key moments") < html.index('id="timeline"')
 
