@@ -3,7 +3,7 @@
 // exact time stays in the element's datetime and title. A file, not inline: the CSP forbids those.
 (function () {
   "use strict";
-  var UNITS = [["day", 86400], ["hour", 3600], ["minute", 60]];
+  var UNITS = [["hour", 3600], ["minute", 60]];
   var RELATIVE_DAYS = 7;
   var EVERY_MS = 30000;
 
@@ -15,7 +15,16 @@
     }
   }
 
-  function wording(format, seconds) {
+  // Calendar days between two instants, in the reader's time zone: "yesterday" is a date.
+  function calendarDays(now, when) {
+    var a = new Date(now), b = new Date(when);
+    var day = function (d) { return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()); };
+    return Math.round((day(a) - day(b)) / 86400000);
+  }
+
+  function wording(format, now, when) {
+    var seconds = Math.max(0, (now - when) / 1000);
+    if (seconds >= 86400) return format.format(-calendarDays(now, when), "day");
     for (var i = 0; i < UNITS.length; i++) {
       if (seconds >= UNITS[i][1]) {
         return format.format(-Math.floor(seconds / UNITS[i][1]), UNITS[i][0]);
@@ -31,10 +40,9 @@
     document.querySelectorAll("time[data-relative]").forEach(function (element) {
       var when = Date.parse(element.getAttribute("datetime"));
       if (isNaN(when)) return;
-      var seconds = Math.max(0, (now - when) / 1000);
       // A week or older, the server wrote the date itself, which does not go stale.
-      if (seconds >= RELATIVE_DAYS * 86400) return;
-      var text = wording(format, seconds);
+      if ((now - when) / 1000 >= RELATIVE_DAYS * 86400) return;
+      var text = wording(format, now, when);
       if (element.textContent !== text) element.textContent = text;
     });
   }

@@ -59,7 +59,8 @@ def relative_time_text(value: datetime, now: datetime) -> str | None:
     if seconds < 86400:
         count = int(seconds // 3600)
         return ngettext("%(count)d hour ago", "%(count)d hours ago", count) % {"count": count}
-    count = int(seconds // 86400)
+    # Days count calendar days, so "yesterday" means the day before today, not 24-47 hours.
+    count = (timezone.localtime(now).date() - timezone.localtime(value).date()).days
     if count == 1:
         return gettext("yesterday")
     return ngettext("%(count)d day ago", "%(count)d days ago", count) % {"count": count}

@@ -30,6 +30,7 @@ SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
         (timedelta(hours=5), "5 hours ago", "قبل 5 ساعات"),
         (timedelta(hours=23), "23 hours ago", "قبل 23 ساعة"),
         (timedelta(days=1, hours=3), "yesterday", "أمس"),
+        (timedelta(hours=45), "2 days ago", "أول أمس"),  # two calendar days back
         (timedelta(days=3), "3 days ago", "قبل 3 أيام"),
     ],
 )
@@ -122,10 +123,15 @@ def test_an_english_key_moment_in_the_arabic_interface_starts_at_the_left(
     not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"
 )
 @pytest.mark.parametrize(
-    ("language", "first", "later"),
-    [("en", "1 minute ago", "2 hours ago"), ("ar", "قبل دقيقة واحدة", "قبل ساعتين")],
+    ("language", "first", "later", "days_later"),
+    [
+        ("en", "1 minute ago", "2 hours ago", "2 days ago"),
+        ("ar", "قبل دقيقة واحدة", "قبل ساعتين", "أول أمس"),
+    ],
 )
-def test_relative_times_refresh_without_a_reload(live_server, english_story, browser, language, first, later):
+def test_relative_times_refresh_without_a_reload(
+    live_server, english_story, browser, language, first, later, days_later
+):
     context = browser.new_context(locale=language, viewport={"width": 1000, "height": 800})
     page = context.new_page()
     blocked = []
@@ -144,6 +150,10 @@ def test_relative_times_refresh_without_a_reload(live_server, english_story, bro
     page.clock.run_for("02:00:00")
 
     assert updated.inner_text() == later
+    # Days are calendar days in the reader's time zone (UTC here): 09:00 on the 28th is
+    # "2 days ago" at 06:01 on the 30th, as the server words it.
+    page.clock.run_for("43:00:00")
+    assert updated.inner_text() == days_later
     assert page.evaluate("() => window.silsilaSamePage === true")  # no reload happened
     assert blocked == []
     context.close()

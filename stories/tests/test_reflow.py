@@ -68,6 +68,7 @@ def pages(transactional_db, monkeypatch):
         # The embed speaks its story's language, whatever the reader's browser asks for.
         "embed-ar": f"{arabic.get_absolute_url()}embed/",
         "embed-en": f"{english.get_absolute_url()}embed/",
+        "not-found": "/stories/no-such-story/",
     }
 
 
