@@ -149,3 +149,13 @@ def test_env_helpers_reject_malformed_values(monkeypatch):
 def test_env_list_splits_on_commas(monkeypatch):
     monkeypatch.setenv("SILSILA_HOSTS", "news.example, www.news.example ,")
     assert silsila_settings.env_list("SILSILA_HOSTS", []) == ["news.example", "www.news.example"]
+
+
+def test_the_docker_image_carries_no_local_key():
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "var" in ignored
+    # Every build step that loads the settings brings its own throwaway key, so none is generated.
+    dockerfile = (REPO / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if "manage.py" in line and not line.lstrip().startswith("#"):
+            assert "SECRET_KEY=" in line, line
