@@ -100,6 +100,13 @@ def test_the_readme_createsuperuser_line_works_on_a_fresh_clone_without_debug(tm
     assert created.returncode == 0, created.stderr
     assert "Superuser created successfully" in created.stdout
     assert (tmp_path / "silsila.sqlite3").exists()
+    # The README's other commands load the same settings: two of them, as written there.
+    assert "`manage.py add_source URL --language ar`" in readme
+    added = manage("add_source", "https://news.example.org/rss", "--language", "ar")
+    assert added.returncode == 0, added.stderr
+    assert "added source" in added.stdout.lower()
+    report = manage("cluster_report")
+    assert report.returncode == 0, report.stderr
 
 
 def test_production_refuses_the_published_development_key(tmp_path):

@@ -46,8 +46,9 @@ def test_head_answers_wherever_get_does(client, name):
     assert head.content == b""
 
 
-def test_the_favicon_is_served_at_the_root_and_linked_from_every_page(client):
-    response = client.get("/favicon.ico")
+def test_the_favicon_is_served_at_the_root_and_linked_from_every_page(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/favicon.ico")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
     assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
