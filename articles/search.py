@@ -39,6 +39,19 @@ _WORD = re.compile(r"\w+")
 ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "ولل", "لل", "ال", "و", "ف", "ب", "ل", "ك")
 _ARABIC_SUFFIXES = ("ات", "ين", "ون", "يه", "ه", "ي")  # noqa: RUF001
 _ENGLISH = Stemmer.Stemmer("english")
+# PostgreSQL's `english` configuration ignores these in a query (tsearch_data/english.stop);
+# SQLite searches skip them too, so "the strike" finds the same stories on both.
+ENGLISH_STOPWORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did doing
+    a an the and but if or because as until while of at by for with about against between into
+    through during before after above below to from up down in out on off over under again
+    further then once here there when where why how all any both each few more most other some
+    such no nor not only own same so than too very s t can will just don should now
+    """.split()  # noqa: SIM905 - the list as PostgreSQL ships it, one line per line
+)
 
 
 def normalise(text: str) -> str:

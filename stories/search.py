@@ -35,6 +35,7 @@ from django.db.models.expressions import RawSQL
 from articles.models import Article
 from articles.search import (
     ARABIC_CLITICS,
+    ENGLISH_STOPWORDS,
     arabic_core,
     fold_word,
     fold_words,
@@ -144,8 +145,14 @@ def search(query: str, *, language: str | None = None) -> list[StoryResult]:
 
 
 def query_terms(query: str) -> list[tuple[str, bool]]:
-    """Each query word folded as documents are, and whether it matches by prefix (Arabic)."""
-    return [(fold_word(word), is_arabic(word)) for word in _TERM.findall(normalise(query))[:MAX_TERMS]]
+    """Each query word folded as documents are, and whether it matches by prefix (Arabic).
+
+    English stopwords are left out, as PostgreSQL's `english` configuration leaves them out,
+    unless the query has nothing else.
+    """
+    words = _TERM.findall(normalise(query))[:MAX_TERMS]
+    kept = [word for word in words if word not in ENGLISH_STOPWORDS] or words
+    return [(fold_word(word), is_arabic(word)) for word in kept]
 
 
 def title_matches(terms: list[tuple[str, bool]], title: str) -> bool:

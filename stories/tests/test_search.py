@@ -191,6 +191,37 @@ def test_a_word_is_found_whole_never_inside_a_longer_word():
 
 
 @pytest.mark.django_db
+def test_english_stopwords_in_a_query_do_not_have_to_be_found():
+    _story_with(["Dock workers strike over pay"], language="en", slug="strike")
+    _story_with(["The harbour reopens"], language="en", slug="harbour")
+    assert _found("the strike") == ["strike"]
+    assert _found("strike over the pay") == ["strike"]
+    assert _found("the") == ["harbour"]  # nothing else to look for
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    django_settings.DATABASE_IS_POSTGRES, reason="SQLite only: runs in test_the_same_cases_pass_on_sqlite"
+)
+def test_the_sqlite_index_recovers_after_a_migration_rebuilds_a_table():
+    from django.db import connection
+
+    from articles.search import install_article_index
+
+    # Rebuilding a table (most SQLite schema changes) drops its triggers: writes go unindexed.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER articles_article_fts_insert")
+    _story_with(["Levee repairs begin"], language="en", slug="levee")
+    assert _found("levee") == []
+
+    install_article_index(using="default")  # what post_migrate runs after every migrate
+
+    assert _found("levee") == ["levee"]
+    _story_with(["Levee holds"], language="en", slug="holds")
+    assert sorted(_found("levee")) == ["holds", "levee"]
+
+
+@pytest.mark.django_db
 def test_title_matches_come_first_then_summaries_then_article_titles_then_article_text():
     # Created in the reverse of the expected order, so recency cannot produce it.
     text = StoryFactory(language="en", slug="text", title="Port news")
