@@ -166,3 +166,16 @@ def test_the_docker_image_carries_no_local_key():
     for line in dockerfile.splitlines():
         if "manage.py" in line and not line.lstrip().startswith("#"):
             assert "SECRET_KEY=" in line, line
+
+
+def test_the_readme_postgres_example_runs_without_a_key_when_debug_is_on(tmp_path):
+    # README: `DATABASE_URL=postgres://… make run`, and make run sets DEBUG=1.
+    result = _settings_in_subprocess(
+        {
+            "DEBUG": "1",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/silsila",
+            "SILSILA_VAR_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").exists()
