@@ -122,13 +122,14 @@ def search(query: str, *, language: str | None = None) -> list[StoryResult]:
     article hits belong to.
     """
     query = query.strip()
-    if not _TERM.search(query):
+    terms = query_terms(query)
+    # Nothing left once normalised (a lone tatweel or diacritic): no query to run.
+    if not terms:
         return []
     if settings.DATABASE_IS_POSTGRES:
         story_rows, article_rows = _postgres_rows(query, language)
     else:
         story_rows, article_rows = _sqlite_rows(query, language)
-    terms = query_terms(query)
     story_scores = {
         pk: (STORY_TITLE if title_matches(terms, f"{editor_title} {title}") else STORY_SUMMARY) + _unit(rank)
         for pk, title, editor_title, rank in story_rows

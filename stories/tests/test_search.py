@@ -191,6 +191,14 @@ def test_a_word_is_found_whole_never_inside_a_longer_word():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("query", ["ـ", "\u064e", "!!", "  "])
+def test_a_query_with_no_letters_left_after_normalising_finds_nothing(query, django_assert_num_queries):
+    _story_with(["هدنة غزة صامدة"], slug="truce")
+    with django_assert_num_queries(0):
+        assert search.search(query) == []
+
+
+@pytest.mark.django_db
 def test_english_stopwords_in_a_query_do_not_have_to_be_found():
     _story_with(["Dock workers strike over pay"], language="en", slug="strike")
     _story_with(["The harbour reopens"], language="en", slug="harbour")
