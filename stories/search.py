@@ -16,20 +16,23 @@ it missed plain matches. Articles are searched through their stored, GIN-indexed
 SQLite (the embedded default): FTS5 tables of the same folded words, kept by triggers
 (articles/search.py `install_sqlite_index`); an Arabic core matches by prefix there too.
 
-Ranking is the same on both: a story whose own title matches comes first, then one whose
-summary matches, then one found through an article's title, then through an article's text;
-the backend's relevance (PostgreSQL) or recency (SQLite) orders within each tier.
+Ranking is the same on both, so both backends list the same stories in the same order: a
+story whose own title matches comes first, then one whose summary matches, then one found
+through an article's title, then through an article's text; within each tier the story with
+the latest activity comes first (news readers look for what is new; a backend's own
+relevance score would make the order differ between backends, and between "ايران" and
+"إيران" on PostgreSQL, whose `english` half matches the raw spelling).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from articles.models import Article
@@ -54,7 +57,7 @@ MAX_ARTICLE_HITS = 200
 MAX_TERMS = 8
 
 _TERM = re.compile(r"\w+")
-# Score tiers: what matched decides the order; the backend's rank (below 1) only breaks ties.
+# Score tiers: what matched decides the order; recency orders within a tier.
 STORY_TITLE, STORY_SUMMARY, ARTICLE_TITLE, ARTICLE_TEXT = 3.0, 2.0, 1.0, 0.0
 
 STORY_INDEX = {
@@ -131,16 +134,16 @@ def search(query: str, *, language: str | None = None) -> list[StoryResult]:
     else:
         story_rows, article_rows = _sqlite_rows(query, language)
     story_scores = {
-        pk: (STORY_TITLE if title_matches(terms, f"{editor_title} {title}") else STORY_SUMMARY) + _unit(rank)
-        for pk, title, editor_title, rank in story_rows
+        pk: STORY_TITLE if title_matches(terms, f"{editor_title} {title}") else STORY_SUMMARY
+        for pk, title, editor_title in story_rows
     }
     hits = [
         (
             story_id,
-            (ARTICLE_TITLE if title_matches(terms, title) else ARTICLE_TEXT) + _unit(rank),
+            ARTICLE_TITLE if title_matches(terms, title) else ARTICLE_TEXT,
             ArticleHit(title, url, lang, source, published),
         )
-        for story_id, rank, title, url, lang, source, published in article_rows
+        for story_id, title, url, lang, source, published in article_rows
     ]
     return _group(story_scores, hits)
 
@@ -164,12 +167,8 @@ def title_matches(terms: list[tuple[str, bool]], title: str) -> bool:
     )
 
 
-def _unit(rank: float) -> float:
-    """A non-negative rank squeezed below 1, so it orders within a tier and never across."""
-    return rank / (1.0 + rank)
-
-
-_ARTICLE_FIELDS = ("membership__story_id", "rank", "title", "url", "language", "source__name", "published_at")
+_STORY_FIELDS = ("pk", "title", "editor_title")
+_ARTICLE_FIELDS = ("membership__story_id", "title", "url", "language", "source__name", "published_at")
 
 
 def _published_articles(language: str | None) -> QuerySet[Article]:
@@ -194,16 +193,14 @@ def _postgres_rows(query: str, language: str | None) -> tuple[list[tuple], list[
         _visible_stories(language)
         .annotate(vector=story_vector)
         .filter(vector=search_query)
-        .annotate(rank=SearchRank(F("vector"), search_query))
-        .order_by("-rank", "-last_activity_at")
-        .values_list("pk", "title", "editor_title", "rank")[:MAX_STORIES]
+        .order_by("-last_activity_at", "-pk")
+        .values_list(*_STORY_FIELDS)[:MAX_STORIES]
     )
     # Articles carry a stored, GIN-indexed document (title, summary and body).
     article_rows = list(
         _published_articles(language)
         .filter(search_document=search_query)
-        .annotate(rank=SearchRank(F("search_document"), search_query))
-        .order_by("-rank", "-published_at")
+        .order_by("-published_at", "-pk")
         .values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
     )
     return story_rows, article_rows
@@ -220,27 +217,26 @@ def fts_query(query: str) -> str:
 def _sqlite_rows(query: str, language: str | None) -> tuple[list[tuple], list[tuple]]:
     match = fts_query(query)
     story_ids = RawSQL("SELECT rowid FROM stories_story_fts WHERE stories_story_fts MATCH %s", [match])
-    story_rows = [
-        (pk, title, editor_title, 0.0)
-        for pk, title, editor_title in _visible_stories(language)
+    story_rows = list(
+        _visible_stories(language)
         .filter(pk__in=story_ids)
-        .order_by("-last_activity_at")
-        .values_list("pk", "title", "editor_title")[:MAX_STORIES]
-    ]
-    article_ids = RawSQL(
-        "SELECT rowid FROM articles_article_fts WHERE articles_article_fts MATCH %s", (match,)
+        .order_by("-last_activity_at", "-pk")
+        .values_list(*_STORY_FIELDS)[:MAX_STORIES]
     )
-    article_rows = [
-        (story_id, 0.0, *rest)
-        for story_id, *rest in _published_articles(language)
+    article_ids = RawSQL(
+        "SELECT rowid FROM articles_article_fts WHERE articles_article_fts MATCH %s", [match]
+    )
+    article_rows = list(
+        _published_articles(language)
         .filter(pk__in=article_ids)
-        .order_by("-published_at")
-        .values_list(*(name for name in _ARTICLE_FIELDS if name != "rank"))[:MAX_ARTICLE_HITS]
-    ]
+        .order_by("-published_at", "-pk")
+        .values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
+    )
     return story_rows, article_rows
 
 
 def _group(story_scores: dict[int, float], hits: list[tuple[int, float, ArticleHit]]) -> list[StoryResult]:
+    """Best tier first, then latest activity; a few article hits under each story."""
     scores = dict(story_scores)
     articles: dict[int, list[ArticleHit]] = {}
     for story_id, score, hit in hits:
@@ -248,10 +244,13 @@ def _group(story_scores: dict[int, float], hits: list[tuple[int, float, ArticleH
         bucket = articles.setdefault(story_id, [])
         if len(bucket) < ARTICLES_PER_STORY:
             bucket.append(hit)
-    best = sorted(scores, key=lambda pk: -scores[pk])[:MAX_STORIES]
-    stories = Story.objects.in_bulk(best)
-    return [
-        StoryResult(story=stories[pk], score=scores[pk], articles=articles.get(pk, []))
-        for pk in best
-        if pk in stories
-    ]
+    # Every candidate is read (at most MAX_STORIES + MAX_ARTICLE_HITS rows, one query) so
+    # that recency, not the order hits arrived in, decides within a tier.
+    stories = Story.objects.in_bulk(list(scores))
+    oldest = datetime.min.replace(tzinfo=UTC)
+
+    def order(pk: int) -> tuple[float, datetime, int]:
+        return (scores[pk], stories[pk].last_activity_at or oldest, pk)
+
+    best = sorted((pk for pk in scores if pk in stories), key=order, reverse=True)[:MAX_STORIES]
+    return [StoryResult(story=stories[pk], score=scores[pk], articles=articles.get(pk, [])) for pk in best]

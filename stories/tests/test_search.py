@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -246,6 +247,22 @@ def test_title_matches_come_first_then_summaries_then_article_titles_then_articl
     assert _found("levee") == ["title", "summary", "article-title", "text"]
     assert search.title_matches(search.query_terms("levees"), "Levee breach")
     assert not search.title_matches(search.query_terms("lev"), "Levee breach")
+
+
+@pytest.mark.django_db
+def test_within_a_tier_the_latest_story_comes_first_whichever_spelling_is_typed():
+    from articles.tests.factories import BASE_TIME
+
+    _story_with(["Works continue"], slug="older", title="إضراب عمال الموانئ", last_activity_at=BASE_TIME)
+    _story_with(
+        ["Works continue"],
+        slug="newer",
+        title="اضراب في بازار طهران",
+        last_activity_at=BASE_TIME + timedelta(days=1),
+    )
+    _story_with(["الإضراب يتسع"], slug="through-an-article", last_activity_at=BASE_TIME + timedelta(days=2))
+    expected = ["newer", "older", "through-an-article"]
+    assert _found("إضراب") == _found("اضراب") == _found("الاضراب") == expected
 
 
 @pytest.mark.django_db
