@@ -6,7 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 gettext 
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=1 python manage.py compilemessages --ignore=.venv \
+RUN DEBUG=1 SECRET_KEY=build-only-not-used-at-runtime python manage.py compilemessages --ignore=.venv \
  && DEBUG=0 SECRET_KEY=build-only-not-used-at-runtime python manage.py collectstatic --noinput
 RUN useradd --system --home /app silsila && chown -R silsila /app
 USER silsila

@@ -58,6 +58,7 @@ lint: install-dev
 test: install-dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
+	scripts/ensure-axe.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -81,5 +82,5 @@ chaos: install-dev
 # Benchmarks print numbers (docs/benchmarks.md); BENCH_ARGS=--quick for a 2-3 minute run.
 bench: install-dev
 	scripts/ensure-services.sh
-	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+	scripts/ensure-wrk.sh
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

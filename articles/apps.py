@@ -8,3 +8,13 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
     verbose_name = _("Sources and articles")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from .search import install_article_index, register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="silsila_sqlite_functions")
+        # SQLite drops a table's triggers when a migration rebuilds it: put them back.
+        post_migrate.connect(install_article_index, sender=self, dispatch_uid="silsila_article_index")

@@ -7,6 +7,7 @@ Set DATABASE_URL / CELERY_BROKER_URL / CACHE_URL to use PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -71,14 +72,52 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 _DEV_SECRET_KEY = "django-insecure-silsila-development-key-do-not-use-in-production"  # noqa: S105
+
+
+def _database_is_a_server(url: str) -> bool:
+    """True for a database reached over a socket (production-like), false for SQLite files."""
+    return not url.startswith("sqlite:")
+
+
+def _local_secret_key(path: Path) -> str:
+    """This machine's own random key, generated on first use and kept (mode 0600) under var/.
+
+    Several processes start at once in `make run`: each writes a private temporary file and
+    links it into place, so exactly one key wins and nobody reads a half-written file.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    import secrets
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # created 0600
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50) + "\n")
+        # Another process may have won the race: its key stands.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
+
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    # A database server or DEBUG off outside a laptop means production: a key generated on one
+    # machine would differ between web replicas and silently break sessions and signatures.
+    if _database_is_a_server(env_str("DATABASE_URL", "sqlite:")) and not (DEBUG or TESTING):
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Production (DEBUG off) refuses to start with a default "
-            "secret: set SECRET_KEY to a long random value, or DEBUG=1 for a local run."
+            "SECRET_KEY is not set. With a database server (DATABASE_URL) and DEBUG off this is "
+            "production, which refuses to start without a real key: set SECRET_KEY to a long "
+            "random value (python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
-    SECRET_KEY = _DEV_SECRET_KEY
+    # Embedded defaults (SQLite under var/): every manage.py command works as the README
+    # writes it, with a key that is random and private to this clone.
+    SECRET_KEY = _local_secret_key(VAR_DIR / "secret_key")
 elif SECRET_KEY == _DEV_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY is the published development key; set a private one.")
 

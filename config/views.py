@@ -6,9 +6,9 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _broker_status() -> dict[str, object]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with "ok"/"failing" for the database and the broker; 503 when the database fails.
 
@@ -56,3 +56,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     database_ok = database["status"] == OK
     body = {"status": OK if database_ok else FAILING, "database": database, "broker": broker}
     return JsonResponse(body, status=200 if database_ok else 503)
+
+
+_FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"
+
+
+@require_safe
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers, feed readers and crawlers ask for whatever the page says."""
+    return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")

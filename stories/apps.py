@@ -8,3 +8,11 @@ class StoriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "stories"
     verbose_name = _("Stories")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .search import install_story_index
+
+        # SQLite drops a table's triggers when a migration rebuilds it: put them back.
+        post_migrate.connect(install_story_index, sender=self, dispatch_uid="silsila_story_index")

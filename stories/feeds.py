@@ -15,18 +15,22 @@ HTML reads the same in both kinds of reader: as the text the outlet wrote. JSON 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from html import escape
 from typing import Any
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import condition, require_safe
 
 from articles.sanitize import sanitize_html
 
@@ -34,6 +38,7 @@ from .models import Event, Story
 from .views import (
     attach_sources,
     get_story_or_404,
+    names_a_language,
     redirect_to_survivor,
     story_etag,
     story_last_modified,
@@ -111,10 +116,15 @@ class StoryAtomFeed(Feed):
     def feed_url(self, obj: tuple[Story, list[Event]]) -> str:
         return reverse("stories:feed_atom", kwargs={"slug": obj[0].slug})
 
+    # Atom requires an author; the entries are Silsila's compilation, the outlets are credited in each.
+    def author_name(self, obj: tuple[Story, list[Event]]) -> str:
+        return _("Silsila")
+
     def get_feed(self, obj: tuple[Story, list[Event]], request: HttpRequest):
         feed = super().get_feed(obj, request)
         # Feed.language is a static attribute; a story's feed speaks the story's language.
         feed.feed["language"] = obj[0].language
+        feed.feed["author_link"] = request.build_absolute_uri(reverse("stories:home"))
         return feed
 
     def items(self, obj: tuple[Story, list[Event]]) -> list[Event]:
@@ -155,13 +165,35 @@ class StoryRssFeed(StoryAtomFeed):
 _validators = condition(etag_func=story_etag, last_modified_func=story_last_modified)
 _feed_cache = cache_control(public=True, max_age=300)
 
-story_atom_feed = require_GET(_feed_cache(_validators(StoryAtomFeed())))
-story_rss_feed = require_GET(_feed_cache(_validators(StoryRssFeed())))
+
+def _in_the_storys_language_unless_asked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A feed speaks its story's language to a client that names none (most feed readers).
+
+    Inside `_validators`, which has read the story's language with its ETag.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = getattr(request, "silsila_story_language", None)
+        if names_a_language(request) or language not in dict(settings.LANGUAGES):
+            return view(request, *args, **kwargs)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = language
+        return response
+
+    return wrapped
 
 
-@require_GET
-@_feed_cache
-@_validators
+def _feed_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return require_safe(_feed_cache(_validators(_in_the_storys_language_unless_asked(view))))
+
+
+story_atom_feed = _feed_view(StoryAtomFeed())
+story_rss_feed = _feed_view(StoryRssFeed())
+
+
+@_feed_view
 def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per timeline event."""
     story = get_story_or_404(slug)

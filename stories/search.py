@@ -1,32 +1,52 @@
 """Search reads: stories and their articles matching a query, grouped by story.
 
+Both backends read a query the same way (articles/search.py): whole words, Arabic normalised
+(alef and hamza forms, alef maqsura, ta marbuta, no diacritics or tatweel) and matched with
+and without attached clitics (و ف ب ل ك ال …) and common suffixes, English stemmed ("talks"
+finds "talk", "dam" does not find "Rotterdam"). Every term is required.
+
 PostgreSQL: each row's text is indexed twice in one tsvector, once through the `english`
-configuration (stemming: "talks" finds "talk") and once through `simple` over Arabic-normalised
-text (alef and hamza forms, alef maqsura, ta marbuta, no diacritics or tatweel). An Arabic
-query term matches by prefix, with and without the attached clitics (و ف ب ل ك ال …), so
-"مفاوضات" finds "والمفاوضات" and "غزة" finds "بغزة". We tried the built-in `arabic`
-configuration first: its Snowball stemmer treats clitics inconsistently ("المفاوضات" →
-مفاوض but "والمفاوضات" → والمفاوضا, "فلسطين" → لسط), so it missed plain matches.
+configuration and once through `simple` over Arabic-normalised text. An Arabic query term
+matches by prefix of its core, with each clitic, so "مفاوضات" finds "والمفاوضات" and "غزة"
+finds "بغزة". We tried the built-in `arabic` configuration first: its Snowball stemmer treats
+clitics inconsistently ("المفاوضات" → مفاوض but "والمفاوضات" → والمفاوضا, "فلسطين" → لسط), so
+it missed plain matches. Articles are searched through their stored, GIN-indexed document
+(title, summary and body); stories, far fewer, through vectors computed per query.
 
-Articles are searched through their stored, GIN-indexed document (articles/search.py, written
-with the text: title, summary and body); stories, far fewer, through vectors of their titles
-and summaries computed per query.
+SQLite (the embedded default): FTS5 tables of the same folded words, kept by triggers
+(articles/search.py `install_sqlite_index`); an Arabic core matches by prefix there too.
 
-SQLite: `icontains` on every term, good enough for a laptop demo.
+Ranking is the same on both, so both backends list the same stories in the same order: a
+story whose own title matches comes first, then one whose summary matches, then one found
+through an article's title, then through an article's text; within each tier the story with
+the latest activity comes first (news readers look for what is new; a backend's own
+relevance score would make the order differ between backends, and between "ايران" and
+"إيران" on PostgreSQL, whose `english` half matches the raw spelling).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from articles.models import Article
-from articles.search import normalise, search_vector
+from articles.search import (
+    ARABIC_CLITICS,
+    ENGLISH_STOPWORDS,
+    arabic_core,
+    fold_word,
+    fold_words,
+    install_sqlite_index,
+    is_arabic,
+    normalise,
+    search_vector,
+)
 
 from .models import Story
 
@@ -36,11 +56,25 @@ ARTICLES_PER_STORY = 3
 MAX_ARTICLE_HITS = 200
 MAX_TERMS = 8
 
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 _TERM = re.compile(r"\w+")
-# Clitics written attached to the next word, longest first; each combination is tried.
-_CLITICS = ("وال", "بال", "فال", "كال", "ولل", "لل", "ال", "و", "ف", "ب", "ل", "ك")
-_SUFFIXES = ("ات", "ين", "ون", "يه", "ه", "ي")  # noqa: RUF001
+# Score tiers: what matched decides the order; recency orders within a tier.
+STORY_TITLE, STORY_SUMMARY, ARTICLE_TITLE, ARTICLE_TEXT = 3.0, 2.0, 1.0, 0.0
+
+STORY_INDEX = {
+    "table": "stories_story",
+    "title": "{row}editor_title || ' ' || {row}title",
+    "body": "{row}editor_summary || ' ' || {row}summary",
+    "watched": ("title", "editor_title", "summary", "editor_summary"),
+}
+
+
+def install_story_index(sender=None, *, using: str = "default", **kwargs) -> None:
+    """`post_migrate` receiver (and the migration's operation) for the stories' SQLite index."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite" and "stories_story" in connection.introspection.table_names():
+        install_sqlite_index(connection, **STORY_INDEX)
 
 
 @dataclass
@@ -59,32 +93,21 @@ class StoryResult:
     articles: list[ArticleHit] = field(default_factory=list)
 
 
-def _arabic_core(term: str) -> str:
-    """Strip one leading clitic and one suffix, keeping at least three letters."""
-    for clitic in _CLITICS:
-        if term.startswith(clitic) and len(term) - len(clitic) >= 3:
-            term = term[len(clitic) :]
-            break
-    for suffix in _SUFFIXES:
-        if term.endswith(suffix) and len(term) - len(suffix) >= 3:
-            term = term[: -len(suffix)]
-            break
-    return term
-
-
 def prefix_tsquery(query: str) -> str:
-    """A raw tsquery for the `simple` half of the vector: every term required, by prefix.
+    """A raw tsquery for the `simple` half of the vector: every term required, Arabic by prefix.
 
     Terms are \\w+ runs, so nothing in them can be tsquery syntax.
     """
     groups = []
     for term in _TERM.findall(normalise(query))[:MAX_TERMS]:
-        if _ARABIC_LETTER.search(term):
-            core = _arabic_core(term)
-            variants = [core, *(clitic + core for clitic in _CLITICS)]
+        if is_arabic(term):
+            core = arabic_core(term)
+            groups.append(
+                "(" + " | ".join(f"{v}:*" for v in [core, *(c + core for c in ARABIC_CLITICS)]) + ")"
+            )
         else:
-            variants = [term]
-        groups.append("(" + " | ".join(f"{variant}:*" for variant in variants) + ")")
+            # Whole words: "dam" must not find "damage" (the `english` half finds "dams").
+            groups.append(f"({term})")
     return " & ".join(groups)
 
 
@@ -102,18 +125,60 @@ def search(query: str, *, language: str | None = None) -> list[StoryResult]:
     article hits belong to.
     """
     query = query.strip()
-    if not _TERM.search(query):
+    terms = query_terms(query)
+    # Nothing left once normalised (a lone tatweel or diacritic): no query to run.
+    if not terms:
         return []
     if settings.DATABASE_IS_POSTGRES:
-        story_scores, hits = _postgres_hits(query, language)
+        story_rows, article_rows = _postgres_rows(query, language)
     else:
-        story_scores, hits = _portable_hits(query, language)
+        story_rows, article_rows = _sqlite_rows(query, language)
+    story_scores = {
+        pk: STORY_TITLE if title_matches(terms, f"{editor_title} {title}") else STORY_SUMMARY
+        for pk, title, editor_title in story_rows
+    }
+    hits = [
+        (
+            story_id,
+            ARTICLE_TITLE if title_matches(terms, title) else ARTICLE_TEXT,
+            ArticleHit(title, url, lang, source, published),
+        )
+        for story_id, title, url, lang, source, published in article_rows
+    ]
     return _group(story_scores, hits)
 
 
-def _postgres_hits(
-    query: str, language: str | None
-) -> tuple[dict[int, float], list[tuple[int, float, ArticleHit]]]:
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """Each query word folded as documents are, and whether it matches by prefix (Arabic).
+
+    English stopwords are left out, as PostgreSQL's `english` configuration leaves them out,
+    unless the query has nothing else.
+    """
+    words = _TERM.findall(normalise(query))[:MAX_TERMS]
+    kept = [word for word in words if word not in ENGLISH_STOPWORDS] or words
+    return [(fold_word(word), is_arabic(word)) for word in kept]
+
+
+def title_matches(terms: list[tuple[str, bool]], title: str) -> bool:
+    """Whether every term is among the title's words, read as the search index reads them."""
+    words = fold_words(title)
+    return all(
+        any(word.startswith(term) if prefix else word == term for word in words) for term, prefix in terms
+    )
+
+
+_STORY_FIELDS = ("pk", "title", "editor_title")
+_ARTICLE_FIELDS = ("membership__story_id", "title", "url", "language", "source__name", "published_at")
+
+
+def _published_articles(language: str | None) -> QuerySet[Article]:
+    articles = Article.objects.filter(
+        membership__story__is_published=True, membership__story__merged_into__isnull=True
+    )
+    return articles.filter(language=language) if language else articles
+
+
+def _postgres_rows(query: str, language: str | None) -> tuple[list[tuple], list[tuple]]:
     search_query = SearchQuery(query, config="english", search_type="websearch")
     raw = prefix_tsquery(query)
     if raw:
@@ -124,85 +189,68 @@ def _postgres_hits(
         ("editor_summary", "B"),
         ("summary", "B"),
     )
-    story_rows = (
+    story_rows = list(
         _visible_stories(language)
         .annotate(vector=story_vector)
         .filter(vector=search_query)
-        .annotate(rank=SearchRank(F("vector"), search_query))
-        .order_by("-rank", "-last_activity_at")
-        .values_list("pk", "rank")[:MAX_STORIES]
+        .order_by("-last_activity_at", "-pk")
+        .values_list(*_STORY_FIELDS)[:MAX_STORIES]
     )
-    # Stories found by their own title or summary outrank those found through one article.
-    story_scores = {pk: 2 * rank for pk, rank in story_rows}
-
-    articles = Article.objects.filter(
-        membership__story__is_published=True, membership__story__merged_into__isnull=True
-    )
-    if language:
-        articles = articles.filter(language=language)
     # Articles carry a stored, GIN-indexed document (title, summary and body).
-    article_rows = (
-        articles.filter(search_document=search_query)
-        .annotate(rank=SearchRank(F("search_document"), search_query))
-        .order_by("-rank", "-published_at")
-        .values_list(
-            "membership__story_id", "rank", "title", "url", "language", "source__name", "published_at"
-        )[:MAX_ARTICLE_HITS]
+    article_rows = list(
+        _published_articles(language)
+        .filter(search_document=search_query)
+        .order_by("-published_at", "-pk")
+        .values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
     )
-    hits = [
-        (story_id, rank, ArticleHit(title, url, lang, source, published))
-        for story_id, rank, title, url, lang, source, published in article_rows
-    ]
-    return story_scores, hits
+    return story_rows, article_rows
 
 
-def _terms_filter(fields: tuple[str, ...], terms: list[str]) -> Q:
-    condition = Q()
-    for term in terms:
-        any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__icontains": term})
-        condition &= any_field
-    return condition
+def fts_query(query: str) -> str:
+    """An FTS5 query over the folded words: every term required, an Arabic core by prefix.
+
+    Folded terms are \\w+ runs, quoted, so nothing in them can be FTS5 syntax.
+    """
+    return " AND ".join(f'"{term}"*' if prefix else f'"{term}"' for term, prefix in query_terms(query))
 
 
-def _portable_hits(
-    query: str, language: str | None
-) -> tuple[dict[int, float], list[tuple[int, float, ArticleHit]]]:
-    terms = _TERM.findall(query)[:MAX_TERMS]
-    story_ids = (
+def _sqlite_rows(query: str, language: str | None) -> tuple[list[tuple], list[tuple]]:
+    match = fts_query(query)
+    story_ids = RawSQL("SELECT rowid FROM stories_story_fts WHERE stories_story_fts MATCH %s", [match])
+    story_rows = list(
         _visible_stories(language)
-        .filter(_terms_filter(("title", "editor_title", "summary", "editor_summary"), terms))
-        .values_list("pk", flat=True)[:MAX_STORIES]
+        .filter(pk__in=story_ids)
+        .order_by("-last_activity_at", "-pk")
+        .values_list(*_STORY_FIELDS)[:MAX_STORIES]
     )
-    story_scores = {pk: 2.0 for pk in story_ids}
-    articles = Article.objects.filter(
-        membership__story__is_published=True, membership__story__merged_into__isnull=True
-    ).filter(_terms_filter(("title", "summary"), terms))
-    if language:
-        articles = articles.filter(language=language)
-    rows = articles.order_by("-published_at").values_list(
-        "membership__story_id", "title", "url", "language", "source__name", "published_at"
-    )[:MAX_ARTICLE_HITS]
-    hits = [
-        (story_id, 1.0, ArticleHit(title, url, lang, source, published))
-        for story_id, title, url, lang, source, published in rows
-    ]
-    return story_scores, hits
+    article_ids = RawSQL(
+        "SELECT rowid FROM articles_article_fts WHERE articles_article_fts MATCH %s", [match]
+    )
+    article_rows = list(
+        _published_articles(language)
+        .filter(pk__in=article_ids)
+        .order_by("-published_at", "-pk")
+        .values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
+    )
+    return story_rows, article_rows
 
 
 def _group(story_scores: dict[int, float], hits: list[tuple[int, float, ArticleHit]]) -> list[StoryResult]:
+    """Best tier first, then latest activity; a few article hits under each story."""
     scores = dict(story_scores)
     articles: dict[int, list[ArticleHit]] = {}
-    for story_id, rank, hit in hits:
-        scores[story_id] = max(scores.get(story_id, 0.0), rank)
+    for story_id, score, hit in hits:
+        scores[story_id] = max(scores.get(story_id, 0.0), score)
         bucket = articles.setdefault(story_id, [])
         if len(bucket) < ARTICLES_PER_STORY:
             bucket.append(hit)
-    best = sorted(scores, key=lambda pk: -scores[pk])[:MAX_STORIES]
-    stories = Story.objects.in_bulk(best)
-    return [
-        StoryResult(story=stories[pk], score=scores[pk], articles=articles.get(pk, []))
-        for pk in best
-        if pk in stories
-    ]
+    # Every candidate is read (at most MAX_STORIES + MAX_ARTICLE_HITS rows, one query) so
+    # that recency, not the order hits arrived in, decides within a tier.
+    stories = Story.objects.in_bulk(list(scores))
+    oldest = datetime.min.replace(tzinfo=UTC)
+
+    def order(pk: int) -> tuple[float, datetime, int]:
+        return (scores[pk], stories[pk].last_activity_at or oldest, pk)
+
+    best = sorted((pk for pk in scores if pk in stories), key=order, reverse=True)[:MAX_STORIES]
+    return [StoryResult(story=stories[pk], score=scores[pk], articles=articles.get(pk, [])) for pk in best]

@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from articles.models import RTL_LANGUAGES
@@ -112,18 +112,23 @@ def _languages_by_coverage(story: Story) -> list[str]:
     return [code for code, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
+def names_a_language(request: HttpRequest) -> bool:
+    """Whether the client chose a language (header or cookie); feed readers often send none."""
+    return bool(request.headers.get("Accept-Language")) or settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+
+
 def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] | None:
     cache_key = "_silsila_story_validators"
     if not hasattr(request, cache_key):
         row = (
             Story.objects.filter(slug=slug, is_published=True)
-            .values_list("updated_at", "last_activity_at")
+            .values_list("updated_at", "last_activity_at", "language")
             .order_by()
             .first()
         )
         validators = None
         if row is not None:
-            updated_at, last_activity_at = row
+            updated_at, last_activity_at, request.silsila_story_language = row
             modified = max(filter(None, (updated_at, last_activity_at)))
             # The body also depends on the reader's language, the query string and whether
             # htmx asked for a fragment: all of them go into the ETag.
@@ -134,6 +139,7 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
                     updated_at.isoformat(),
                     last_activity_at.isoformat() if last_activity_at else "",
                     translation.get_language() or "",
+                    "asked" if names_a_language(request) else "",
                     request.META.get("QUERY_STRING", ""),
                     request.headers.get("HX-Request", ""),
                     request.headers.get("HX-History-Restore-Request", ""),
@@ -361,7 +367,7 @@ def _activity_chart(story: Story, *, height: int = 48) -> ActivityChart | None:
 # --- Views ----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Active stories, today's first and within a day the widest coverage first."""
     language = _language_param(request)
@@ -471,7 +477,7 @@ def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=story_etag, last_modified_func=story_last_modified)
@@ -507,7 +513,7 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def story_updates(request: HttpRequest, slug: str) -> HttpResponse:
     """Polled by the story page: how many articles joined since it was rendered.
@@ -532,7 +538,7 @@ def story_updates(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 @vary_on_headers("HX-Request")
 @condition(etag_func=story_etag, last_modified_func=story_last_modified)
@@ -565,7 +571,7 @@ def story_embed(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     language = _language_param(request)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 
@@ -12,9 +13,15 @@ from config import settings as silsila_settings
 REPO = silsila_settings.BASE_DIR
 
 
+def _clean_environment() -> dict[str, str]:
+    """This environment without the variables a newcomer would not have set."""
+    unset = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"}
+    return {k: v for k, v in os.environ.items() if k not in unset}
+
+
 def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Import the settings module in a fresh interpreter (not under pytest) with `env`."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    clean = _clean_environment()
     code = "import config.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -27,9 +34,79 @@ def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess[
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    result = _settings_in_subprocess({"DEBUG": "0", "SILSILA_VAR_DIR": str(tmp_path)})
+    result = _settings_in_subprocess(
+        {
+            "DEBUG": "0",
+            "DATABASE_URL": "postgres://silsila:silsila@postgres:5432/silsila",
+            "SILSILA_VAR_DIR": str(tmp_path),
+        }
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_docker_compose_still_demands_a_secret_key():
+    compose = (REPO / "docker-compose.yml").read_text()
+    assert "SECRET_KEY: ${SECRET_KEY:?set SECRET_KEY}" in compose
+    assert "DATABASE_URL: postgres://" in compose
+
+
+def test_embedded_defaults_generate_a_private_key_once_without_debug(tmp_path):
+    first = _settings_in_subprocess({"SILSILA_VAR_DIR": str(tmp_path)})
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) >= 50
+    assert key != silsila_settings._DEV_SECRET_KEY
+
+    code = "import config.settings as s; print(s.SECRET_KEY)"
+    again = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**_clean_environment(), "SILSILA_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.stdout.strip() == key
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".secret_key")) == []
+
+
+def test_the_readme_createsuperuser_line_works_on_a_fresh_clone_without_debug(tmp_path):
+    readme = (REPO / "README.md").read_text()
+    assert "`.venv/bin/python manage.py createsuperuser`" in readme
+    environment = {
+        **_clean_environment(),
+        "SILSILA_VAR_DIR": str(tmp_path),
+        "DJANGO_SUPERUSER_PASSWORD": "a long enough passphrase 42",
+    }
+
+    def manage(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    migrated = manage("migrate", "--noinput", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    # The README's line is interactive; --noinput runs the same command without a terminal.
+    created = manage("createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org")
+    assert created.returncode == 0, created.stderr
+    assert "Superuser created successfully" in created.stdout
+    assert (tmp_path / "silsila.sqlite3").exists()
+    # The README's other commands load the same settings: two of them, as written there.
+    assert "`manage.py add_source URL --language ar`" in readme
+    added = manage("add_source", "https://news.example.org/rss", "--language", "ar")
+    assert added.returncode == 0, added.stderr
+    assert "added source" in added.stdout.lower()
+    report = manage("cluster_report")
+    assert report.returncode == 0, report.stderr
 
 
 def test_production_refuses_the_published_development_key(tmp_path):
@@ -79,3 +156,26 @@ def test_env_helpers_reject_malformed_values(monkeypatch):
 def test_env_list_splits_on_commas(monkeypatch):
     monkeypatch.setenv("SILSILA_HOSTS", "news.example, www.news.example ,")
     assert silsila_settings.env_list("SILSILA_HOSTS", []) == ["news.example", "www.news.example"]
+
+
+def test_the_docker_image_carries_no_local_key():
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "var" in ignored
+    # Every build step that loads the settings brings its own throwaway key, so none is generated.
+    dockerfile = (REPO / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if "manage.py" in line and not line.lstrip().startswith("#"):
+            assert "SECRET_KEY=" in line, line
+
+
+def test_the_readme_postgres_example_runs_without_a_key_when_debug_is_on(tmp_path):
+    # README: `DATABASE_URL=postgres://… make run`, and make run sets DEBUG=1.
+    result = _settings_in_subprocess(
+        {
+            "DEBUG": "1",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/silsila",
+            "SILSILA_VAR_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").exists()

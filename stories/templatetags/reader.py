@@ -1,9 +1,14 @@
-"""Filters for the reader pages: language names and text direction."""
+"""Filters and tags for the reader pages: language names, text direction, relative times."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
-from django.utils.translation import get_language_info
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import get_language_info, gettext, ngettext, pgettext
 
 from articles.models import RTL_LANGUAGES
 
@@ -34,3 +39,46 @@ def phrase_text(phrase: object) -> str:
     if isinstance(phrase, dict):
         return str(phrase.get("text") or phrase.get("phrase") or "")
     return ""
+
+
+# Older than this, a date says more than "12 days ago"; static/js/relative-time.js agrees.
+RELATIVE_DAYS = 7
+
+
+def relative_time_text(value: datetime, now: datetime) -> str | None:
+    """ "2 hours ago" in the active language, worded as the browser's Intl.RelativeTimeFormat
+    words it (the script that refreshes it), or None when `value` is a week old or more."""
+    seconds = (now - value).total_seconds()
+    if seconds >= RELATIVE_DAYS * 86400:
+        return None
+    if seconds < 60:
+        return pgettext("relative time", "now")
+    if seconds < 3600:
+        count = int(seconds // 60)
+        return ngettext("%(count)d minute ago", "%(count)d minutes ago", count) % {"count": count}
+    if seconds < 86400:
+        count = int(seconds // 3600)
+        return ngettext("%(count)d hour ago", "%(count)d hours ago", count) % {"count": count}
+    # Days count calendar days, so "yesterday" means the day before today, not 24-47 hours.
+    count = (timezone.localtime(now).date() - timezone.localtime(value).date()).days
+    if count == 1:
+        return gettext("yesterday")
+    return ngettext("%(count)d day ago", "%(count)d days ago", count) % {"count": count}
+
+
+@register.simple_tag
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """A <time> that reads "2 hours ago", with the exact time as its title and datetime.
+
+    static/js/relative-time.js rewrites the text as time passes, without a reload.
+    """
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    text = relative_time_text(value, now or timezone.now()) or date_format(local, "DATE_FORMAT")
+    return format_html(
+        '<time datetime="{}" title="{}" data-relative>{}</time>',
+        local.isoformat(),
+        date_format(local, "DATETIME_FORMAT"),
+        text,
+    )

@@ -205,7 +205,7 @@ def test_story_page_shows_key_moments_only_when_there_are_some(client):
     box = html[
         html.index('class="key-moments"') : html.index("</section>", html.index('class="key-moments"'))
     ]
-    moments = re.findall(r'<span lang="ar" dir="rtl">([^<]+)</span>', box)
+    moments = re.findall(r'<span class="moment-text" lang="ar" dir="rtl">([^<]+)</span>', box)
     assert moments == ["إعلان الهدنة", "بدء المفاوضات"]
     assert html.index("Key moments") < html.index('id="timeline"')
 
