@@ -27,10 +27,12 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from articles.models import Article
+from stories import labels as labels_module
 from stories import summary as summary_module
 from stories import timeline
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
+from stories.labels import LabelArticle
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
 from .editing import (
@@ -490,7 +492,14 @@ def refresh_story_text(*, story: Story) -> None:
             ]
         )
         Story.objects.filter(pk=story.pk).update(
-            summary=" ".join(sentences), summarized_article_count=len(articles), updated_at=timezone.now()
+            summary=" ".join(sentences),
+            summarized_article_count=len(articles),
+            # Recomputed as the story grows; editors' labels live apart (editor_labels).
+            labels=labels_module.story_labels(
+                [LabelArticle(a.title, a.text or a.summary, a.language, a.published_at) for a in articles],
+                keyphrases=story.keyphrases,
+            ),
+            updated_at=timezone.now(),
         )
 
 
