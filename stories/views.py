@@ -473,7 +473,7 @@ def attach_story_cards(stories: list[Story], *, language: str) -> None:
         )
         for story_id, url, width, height, title, article_language in (
             Membership.objects.filter(story_id__in=ids)
-            .exclude(article__image_url="")
+            .filter(article__image_url__startswith="https://")
             .annotate(rank=image_rank)
             .filter(rank=1)
             .values_list(
