@@ -161,7 +161,8 @@ def _clean_names(names: dict[str, str] | str) -> dict[str, str]:
 
 def _file(stories: Iterable[Story], dossier: Dossier | None) -> set[int]:
     """Put `stories` in `dossier` (None: in no dossier) as an editor's decision; returns touched dossiers."""
-    stories = list(stories)
+    # Read afresh: the callers' rows may predate other edits of the same request.
+    stories = list(Story.objects.filter(pk__in=[s.pk for s in stories]).only("pk", "dossier_id"))
     touched = {s.dossier_id for s in stories if s.dossier_id}
     Story.objects.filter(pk__in=[s.pk for s in stories]).update(
         dossier=dossier, dossier_decided_by=Decider.EDITOR, updated_at=timezone.now()
@@ -195,6 +196,7 @@ def create_dossier(
         before=before,
         after={"created": dossier.pk, "stories": sorted(s.pk for s in stories)},
     )
+    dossier.refresh_from_db()
     return dossier
 
 
@@ -263,6 +265,7 @@ def merge_dossiers(*, target: Dossier, others: Iterable[Dossier], user: User | N
         before=before,
         after={"into": target.pk, "dossiers": sorted(d.pk for d in others), "stories": len(stories)},
     )
+    target.refresh_from_db()
     return target
 
 
@@ -271,7 +274,7 @@ def split_dossier(
     *, dossier: Dossier, stories: Iterable[Story], user: User | None, names: dict[str, str] | str
 ) -> Dossier:
     """Move chosen stories of `dossier` into a new dossier named by the editor."""
-    stories = [s for s in stories if s.dossier_id == dossier.pk]
+    stories = list(Story.objects.filter(pk__in=[s.pk for s in stories], dossier=dossier))
     if not stories:
         raise EditorError("choose stories of this dossier to move")
     cleaned = _clean_names(names)
@@ -289,6 +292,7 @@ def split_dossier(
         before=before,
         after={"created": new.pk, "stories": sorted(s.pk for s in stories)},
     )
+    new.refresh_from_db()
     return new
 
 
