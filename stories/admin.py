@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.models import Article
 
-from . import admin_views
+from . import admin_dossiers, admin_views  # noqa: F401 (admin_dossiers registers DossierAdmin)
 from .models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from .services import editing
 from .services.editing import EditorError

@@ -329,3 +329,32 @@ def test_a_picture_that_is_not_https_is_not_shown(client):
         membership.article.image_url = "http://img.example/summit.jpg"
         membership.article.save()
     assert "<img" not in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytestmark_db
+def test_editors_create_rename_and_merge_dossiers_in_the_admin_through_the_audited_service(admin_client):
+    story = _story_with(["Cup final set", "Cup final tonight"])
+    response = admin_client.post(
+        reverse("admin:stories_dossier_add"),
+        {"name_ar": "كأس العرب", "name_en": "Arab Cup", "add_stories": story.slug},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dossier = Dossier.objects.get()
+    assert dossier.name_in("en") == "Arab Cup" and dossier.story_count == 1
+    response = admin_client.post(
+        reverse("admin:stories_dossier_change", args=[dossier.pk]),
+        {"name_ar": "كأس العرب", "name_en": "U23 Arab Cup", "add_stories": "", "split_name": ""},
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.name_in("en") == "U23 Arab Cup"
+    other = dossier_service.create_dossier(names="Other", stories=[_story_with(["A b", "A c"])], user=None)
+    admin_client.post(
+        reverse("admin:stories_dossier_changelist"),
+        {"action": "merge_selected", "_selected_action": [dossier.pk, other.pk]},
+    )
+    other.refresh_from_db()
+    assert other.merged_into_id == dossier.pk
+    assert list(
+        AuditEntry.objects.filter(dossier__isnull=False).order_by("pk").values_list("action", flat=True)
+    ) == ["dossier_create", "dossier_rename", "dossier_create", "dossier_merge"]
