@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Dossier, Story
 from .services import dossiers as dossier_service
+from .services import editing
 from .services.editing import EditorError
 
 
@@ -165,3 +166,46 @@ class DossierAdmin(admin.ModelAdmin):
             )
             % {"n": len(dossiers) - 1, "name": dossiers[0]},
         )
+
+
+# --- On the story desk (stories/admin.py): the story's label and its dossier -------------------
+
+
+def desk_context(story: Story) -> dict:
+    """What the desk's label and dossier forms show (templates/admin/stories/story/_desk_labels.html)."""
+    languages = sorted(
+        (set(story.language_counts) | set(story.labels) | set(story.editor_labels) | {"ar", "en"}) - {"und"}
+    )
+    choices = list(
+        Dossier.objects.filter(merged_into__isnull=True, is_published=True).order_by(
+            "-last_activity_at", "pk"
+        )[:200]
+    )
+    if story.dossier_id and story.dossier_id not in {d.pk for d in choices}:
+        choices.insert(0, story.dossier)
+    return {
+        "label_fields": [
+            (language, story.editor_labels.get(language, ""), story.labels.get(language, ""))
+            for language in languages
+        ],
+        "dossier_choices": choices,
+    }
+
+
+def label_desk_action(request: HttpRequest, story: Story) -> str:
+    labels = {
+        key.removeprefix("label_"): value for key, value in request.POST.items() if key.startswith("label_")
+    }
+    editing.set_labels(story=story, user=request.user, labels=labels)
+    return gettext("Labels saved.")
+
+
+def dossier_desk_action(request: HttpRequest, story: Story) -> str:
+    value = request.POST.get("dossier", "")
+    dossier = Dossier.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if value and dossier is None:
+        raise EditorError(gettext("No such dossier."))
+    dossier_service.move_story(story=story, dossier=dossier, user=request.user)
+    if dossier is None:
+        return gettext("Taken out of its dossier; the engine will not file it again.")
+    return gettext("Filed in “%(name)s”.") % {"name": dossier}

@@ -358,3 +358,27 @@ def test_editors_create_rename_and_merge_dossiers_in_the_admin_through_the_audit
     assert list(
         AuditEntry.objects.filter(dossier__isnull=False).order_by("pk").values_list("action", flat=True)
     ) == ["dossier_create", "dossier_rename", "dossier_create", "dossier_merge"]
+
+
+@pytestmark_db
+def test_editors_set_a_label_and_file_a_story_from_its_desk(admin_client):
+    story = _story_with(["Cup final set", "Cup final tonight"])
+    cup = dossier_service.create_dossier(names={"en": "Arab Cup"}, user=None)
+    desk = admin_client.get(reverse("admin:stories_story_change", args=[story.pk])).content.decode()
+    assert 'name="label_en"' in desk and f'<option value="{cup.pk}"' in desk
+
+    do = "admin:stories_story_do"
+    admin_client.post(reverse(do, args=[story.pk, "label"]), {"label_en": "The Cup final", "label_ar": ""})
+    admin_client.post(reverse(do, args=[story.pk, "dossier"]), {"dossier": str(cup.pk)})
+    story.refresh_from_db()
+    assert story.label_in("en") == ("The Cup final", "en")
+    assert story.dossier_id == cup.pk and story.dossier_decided_by == Decider.EDITOR
+
+    admin_client.post(reverse(do, args=[story.pk, "dossier"]), {"dossier": ""})
+    story.refresh_from_db()
+    assert story.dossier_id is None and story.dossier_decided_by == Decider.EDITOR
+    assert list(AuditEntry.objects.filter(story=story).order_by("pk").values_list("action", flat=True)) == [
+        "label",
+        "dossier_move",
+        "dossier_move",
+    ]
