@@ -61,25 +61,27 @@ class Dossier(models.Model):
         return reverse("stories:dossier", kwargs={"slug": self.slug})
 
     def name_in(self, language: str) -> str:
-        """The name for a reader of `language`: the editor's first, then any language's."""
-        for names in (self.editor_names, self.names):
-            if names.get(language):
-                return names[language]
-        for names in (self.editor_names, self.names):
-            for _language, name in sorted(names.items()):
-                if name:
-                    return name
-        return ""
+        return self._name(language)[0]
 
     def name_language(self, language: str) -> str:
-        """The language `name_in(language)` is written in."""
-        if self.editor_names.get(language) or self.names.get(language):
-            return language
+        """The language `name_in(language)` is written in ("" for a name given for all languages)."""
+        return self._name(language)[1]
+
+    def _name(self, language: str) -> tuple[str, str]:
+        """An editor's name first (for this language, then one for all), then the engine's,
+        then a name in any other language."""
+        for names, code in (
+            (self.editor_names, language),
+            (self.editor_names, ""),
+            (self.names, language),
+        ):
+            if names.get(code):
+                return names[code], code
         for names in (self.editor_names, self.names):
             for code, name in sorted(names.items()):
                 if name:
-                    return code
-        return language
+                    return name, code
+        return "", language
 
 
 class StoryQuerySet(models.QuerySet["Story"]):

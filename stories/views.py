@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -429,9 +429,13 @@ def _group_by_dossier(stories: list[Story]) -> list[StoryGroup]:
 
 
 def dossier_strip(language: str) -> list[Dossier]:
-    """The "Stories" strip: the most recently active dossiers with their article counts (one query)."""
+    """The "Stories" strip: the most recently active dossiers with their article counts (one query).
+
+    Active: holding at least one story readers see on the home page (not dormant).
+    """
     dossiers = list(
         Dossier.objects.visible()
+        .filter(Exists(Story.objects.active().filter(dossier=OuterRef("pk"))))
         .only("slug", "names", "editor_names", "article_count", "last_activity_at")
         .order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:DOSSIERS_IN_STRIP]
     )
@@ -442,8 +446,11 @@ def dossier_strip(language: str) -> list[Dossier]:
 
 def _set_reader_name(dossier: Dossier, language: str) -> None:
     dossier.reader_name = dossier.name_in(language)
-    dossier.reader_name_language = dossier.name_language(language) or language
-    dossier.reader_name_direction = _direction(dossier.reader_name_language)
+    # A name an editor gave for every language has no language of its own ("").
+    dossier.reader_name_language = dossier.name_language(language)
+    dossier.reader_name_direction = (
+        _direction(dossier.reader_name_language) if dossier.reader_name_language else "auto"
+    )
 
 
 def attach_story_cards(stories: list[Story], *, language: str) -> None:

@@ -382,3 +382,36 @@ def test_editors_set_a_label_and_file_a_story_from_its_desk(admin_client):
         "dossier_move",
         "dossier_move",
     ]
+
+
+def test_an_editors_name_wins_over_the_engines_in_every_language():
+    dossier = Dossier(names={"en": "Iran", "ar": "إيرانية"}, editor_names={"": "الملف الإيراني"})
+    assert (dossier.name_in("en"), dossier.name_language("en")) == ("الملف الإيراني", "")
+    dossier.editor_names["en"] = "The Iran file"
+    assert (dossier.name_in("en"), dossier.name_language("en")) == ("The Iran file", "en")
+    assert dossier.name_in("ar") == "الملف الإيراني"
+    assert (
+        Dossier(names={"ar": "إيران"}).name_in("en"),
+        Dossier(names={"ar": "إيران"}).name_language("en"),
+    ) == (
+        "إيران",
+        "ar",
+    )
+
+
+@pytestmark_db
+def test_the_strip_lists_dossiers_with_a_live_story_and_reads_a_name_for_all_languages_in_its_own_direction(
+    client,
+):
+    live = dossier_service.create_dossier(
+        names="الملف الإيراني", stories=[_story_with(["Iran talks", "Iran deal"])], user=None
+    )
+    quiet_story = _story_with(["Old quake", "Old quake again"], status=Story.Status.DORMANT)
+    dossier_service.create_dossier(names={"en": "Quiet file"}, stories=[quiet_story], user=None)
+
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    strip = html[
+        html.index('class="dossier-strip"') : html.index("</nav>", html.index('class="dossier-strip"'))
+    ]
+    assert f'<a href="{live.get_absolute_url()}"><span lang="" dir="auto">الملف الإيراني</span>' in strip
+    assert "Quiet file" not in strip
