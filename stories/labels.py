@@ -8,18 +8,23 @@ translation: it is words the story's writers used):
 1. Every headline word gets a weight: the share of the story's articles (in that language)
    that carry its stem in the headline, plus a third as much for carrying it in the lead
    (the first paragraphs). A word every article repeats weighs 1; a one-off weighs little.
-   The story's keyphrases (the engine's strongest terms) add a small bonus, so that between
-   two equally frequent words the one that distinguishes the story from others wins.
+   The story's keyphrases (the engine's strongest terms) and names (a capitalised word that
+   does not open its headline, an acronym) add a small bonus, so that between two equally
+   frequent words the one that names the story wins.
 2. Candidates are runs of words inside one headline clause (clauses end at ":", "—", ",",
    quotes…): 1 to `max_words` words, not starting or ending with a stopword, with no more than
-   one stopword in a row. A run is scored by the weight of its distinct content words, minus
-   a cost per word (`WORD_COST`): a word has to be carried by more than that share of the
-   story to lengthen the label. Runs that recur across headlines get a bonus for the share
-   of headlines they recur in, which favours a phrase the writers settled on ("Lisbon
-   climate summit") over an accidental sequence.
-3. The best run wins; ties go to the shorter, then to the newer headline. A one-word run is
-   completed by the strongest other recurring word so labels have at least two words
-   (ordered as the story's headlines order them).
+   one stopword in a row. A run is scored by the weight of its distinct content words minus
+   a rising cost: the k-th content word costs k × `WORD_COST`, so each further word must be
+   carried by more of the story than the one before, which keeps labels short. Runs that
+   recur across headlines get a bonus for the share of headlines they recur in, which
+   favours a phrase the writers settled on ("Lisbon summit") over an accidental sequence.
+3. The best run of two or more words wins (one word is a topic, not a name; a one-word
+   run only when no headline has two words); ties go to the shorter, then to the newer
+   headline.
+
+The costs and bonuses are round numbers chosen by reading labels, not fitted to any data
+set; the tests check the shape (2–6 words, per language, moving with the story), and
+editors override any label (Story.editor_labels).
 
 Pure: plain data in, plain data out; no Django.
 """
@@ -43,6 +48,8 @@ WORD_COST = 0.25
 # Worth of a run recurring in every headline, scaled by the share it recurs in.
 RECURRENCE_BONUS = 0.5
 KEYPHRASE_BONUS = 0.15
+# Names (a capitalised word not opening its headline, an acronym) are what a label is for.
+NAME_BONUS = 0.15
 LEAD_CHARS = 600
 
 # Clause boundaries inside a headline: a label never spans them.
@@ -121,9 +128,17 @@ def label_for_language(
     special = set()
     for phrase in keyphrases:
         special |= _stems(phrase, language)
+    names = {
+        word.stem
+        for title_clauses in clauses
+        for clause in title_clauses
+        for word in clause
+        if word.stem and word.surface[:1].isupper() and word is not title_clauses[0][0]
+    }
     weight = {
         stem: (title_df[stem] + lead_df[stem] / 3) / (total * 4 / 3)
         + (KEYPHRASE_BONUS if stem in special else 0.0)
+        + (NAME_BONUS if stem in names else 0.0)
         for stem in title_df
     }
 
