@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -389,11 +389,19 @@ def importance(*, sources: int, recent_share: float, hours_since: float) -> floa
 
 def ranked_stories(stories, *, now: datetime) -> list[Story]:
     """`stories` (a queryset of multi-article stories) ordered by importance, best first."""
-    recent = Count("memberships", filter=Q(memberships__article__published_at__gte=now - GROWTH_WINDOW))
+    # A correlated subquery, not a join + GROUP BY: it is evaluated only for the candidates the
+    # index on last activity yields, not for every active story.
+    recent = (
+        Membership.objects.filter(story=OuterRef("pk"), article__published_at__gte=now - GROWTH_WINDOW)
+        .order_by()
+        .values("story")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     candidates = list(
-        stories.annotate(recent_articles=recent).order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[
-            :RANKING_CANDIDATES
-        ]
+        stories.annotate(
+            recent_articles=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0))
+        ).order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:RANKING_CANDIDATES]
     )
     for story in candidates:
         last = story.last_activity_at or story.created_at

@@ -415,3 +415,18 @@ def test_the_strip_lists_dossiers_with_a_live_story_and_reads_a_name_for_all_lan
     ]
     assert f'<a href="{live.get_absolute_url()}"><span lang="" dir="auto">الملف الإيراني</span>' in strip
     assert "Quiet file" not in strip
+
+
+@pytestmark_db
+def test_a_story_growing_now_outranks_an_equal_one_that_grew_earlier(client):
+    from django.utils import timezone
+
+    now = timezone.now()
+    # Same outlets, same last report; one got its articles in the last day. The growing one is
+    # created first, so that on a tie the other (newer row) would come first.
+    growing = _story_with(["Growing story one", "Growing story two"], start=now - timedelta(hours=5))
+    steady = _story_with(["Steady story one", "Steady story two"], start=now - timedelta(days=3))
+    Story.objects.filter(pk__in=[steady.pk, growing.pk]).update(last_activity_at=now - timedelta(hours=1))
+
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html.index(growing.get_absolute_url()) < html.index(steady.get_absolute_url())
