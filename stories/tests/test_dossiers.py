@@ -430,3 +430,18 @@ def test_a_story_growing_now_outranks_an_equal_one_that_grew_earlier(client):
 
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert html.index(growing.get_absolute_url()) < html.index(steady.get_absolute_url())
+
+
+def test_importance_grows_with_sources_and_growth_and_halves_every_day_of_silence():
+    from stories.views import importance
+
+    assert importance(sources=0, recent_share=0, hours_since=0) == 1
+    assert importance(sources=9, recent_share=0, hours_since=0) > importance(
+        sources=2, recent_share=0, hours_since=0
+    )
+    assert importance(sources=2, recent_share=1, hours_since=0) == 2 * importance(
+        sources=2, recent_share=0, hours_since=0
+    )
+    assert importance(sources=2, recent_share=0, hours_since=24) == pytest.approx(
+        importance(sources=2, recent_share=0, hours_since=0) / 2
+    )
