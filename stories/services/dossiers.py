@@ -28,9 +28,12 @@ from stories.labels import LEAD_CHARS, LabelArticle
 from stories.models import AuditEntry, Decider, Dossier, Story
 
 from .editing import EditorError, User, _audit
+from .locks import hold_editors_lock
 
 # Stories quiet for longer than this no longer shape proposals (their filing stays).
 DOSSIER_WINDOW = timedelta(days=180)
+# Hops followed through merged_into before giving up on a loop.
+MAX_MERGE_HOPS = 10
 # Articles read per story for its features: the newest, since a story's core moves with it.
 ARTICLES_PER_STORY = 40
 
@@ -86,23 +89,29 @@ def _features(stories: list[Story]) -> list[engine.DossierStory]:
     ]
 
 
-@transaction.atomic
 def propose_dossiers() -> dict[str, int]:
-    """File the engine-decided stories of the last DOSSIER_WINDOW into proposed dossiers."""
+    """File the engine-decided stories of the last DOSSIER_WINDOW into proposed dossiers.
+
+    The proposals are computed from a plain read; only writing them back holds the editors'
+    lock, briefly, so an editor's filing made meanwhile is seen and kept.
+    """
     since = timezone.now() - DOSSIER_WINDOW
-    stories = list(
-        Story.objects.visible()
-        .filter(last_activity_at__gte=since)
-        .only("pk", "labels", "editor_labels", "dossier_id", "dossier_decided_by")
-    )
+    story_ids = list(Story.objects.visible().filter(last_activity_at__gte=since).values_list("pk", flat=True))
+    stories = list(Story.objects.filter(pk__in=story_ids).only("pk", "labels", "editor_labels"))
     proposals = engine.propose(_features(stories))
+    with transaction.atomic():
+        hold_editors_lock()
+        return _file_proposals(proposals, story_ids)
+
+
+def _file_proposals(proposals: list[engine.ProposedDossier], story_ids: list[int]) -> dict[str, int]:
     by_key = {d.key: d for d in Dossier.objects.exclude(key="")}
     wanted: dict[int, int | None] = {}
     created = 0
     for proposal in proposals:
         dossier = by_key.get(proposal.key)
         hops = 0
-        while dossier is not None and dossier.merged_into_id and hops < 10:
+        while dossier is not None and dossier.merged_into_id and hops < MAX_MERGE_HOPS:
             dossier = Dossier.objects.filter(pk=dossier.merged_into_id).first()
             hops += 1
         if dossier is None:
@@ -115,13 +124,12 @@ def propose_dossiers() -> dict[str, int]:
         for story_id in proposal.story_ids:
             wanted[story_id] = dossier.pk
     moved = []
-    touched: set[int] = set()
-    for story in stories:
-        if story.dossier_decided_by == Decider.EDITOR:
-            continue
+    # Read again under the lock: an editor may have filed one of these since the proposals.
+    for story in Story.objects.filter(pk__in=story_ids, dossier_decided_by=Decider.ENGINE).only(
+        "pk", "dossier_id"
+    ):
         target = wanted.get(story.pk)
         if story.dossier_id != target:
-            touched |= {pk for pk in (story.dossier_id, target) if pk}
             story.dossier_id = target
             moved.append(story)
     Story.objects.bulk_update(moved, ["dossier"])
@@ -177,6 +185,7 @@ def create_dossier(
     *, names: dict[str, str] | str, user: User | None, stories: Iterable[Story] = ()
 ) -> Dossier:
     """A new dossier named by the editor (a name per language, or one for all), optionally with stories."""
+    hold_editors_lock()
     cleaned = _clean_names(names)
     if not cleaned:
         raise EditorError("give the dossier a name")
@@ -203,6 +212,7 @@ def create_dossier(
 @transaction.atomic
 def rename_dossier(*, dossier: Dossier, user: User | None, names: dict[str, str]) -> Dossier:
     """Set the editor's name per language; an empty text gives that language back to the engine."""
+    hold_editors_lock()
     before = _snapshot(dossier_ids=[dossier.pk], story_ids=[])
     merged = dict(dossier.editor_names)
     for language, text in names.items():
@@ -225,6 +235,7 @@ def rename_dossier(*, dossier: Dossier, user: User | None, names: dict[str, str]
 @transaction.atomic
 def move_story(*, story: Story, dossier: Dossier | None, user: User | None) -> Story:
     """File `story` in `dossier`, or take it out of any (None); the engine leaves it there."""
+    hold_editors_lock()
     if dossier is not None and dossier.merged_into_id:
         raise EditorError("that dossier has been merged into another one")
     before = _snapshot(dossier_ids=[], story_ids=[story.pk])
@@ -244,6 +255,7 @@ def move_story(*, story: Story, dossier: Dossier | None, user: User | None) -> S
 @transaction.atomic
 def merge_dossiers(*, target: Dossier, others: Iterable[Dossier], user: User | None) -> Dossier:
     """Move every story of `others` into `target`; the others redirect to it and leave the lists."""
+    hold_editors_lock()
     others = [d for d in others if d.pk != target.pk]
     if not others:
         raise EditorError("choose at least one other dossier to merge into this one")
@@ -274,6 +286,7 @@ def split_dossier(
     *, dossier: Dossier, stories: Iterable[Story], user: User | None, names: dict[str, str] | str
 ) -> Dossier:
     """Move chosen stories of `dossier` into a new dossier named by the editor."""
+    hold_editors_lock()
     stories = list(Story.objects.filter(pk__in=[s.pk for s in stories], dossier=dossier))
     if not stories:
         raise EditorError("choose stories of this dossier to move")

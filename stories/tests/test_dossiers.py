@@ -317,6 +317,8 @@ def test_a_story_card_shows_its_picture_lazily_with_its_size_and_no_referrer(cli
 
     page = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert 'class="event-image"' in page.content.decode()
+    embed = client.get(reverse("stories:embed", args=[story.slug])).content.decode()
+    assert 'class="event-image"' in embed and 'referrerpolicy="no-referrer"' in embed
     policy = page["Content-Security-Policy"]
     assert "img-src 'self' data: https:;" in policy
     assert "script-src 'self';" in policy
