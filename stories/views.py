@@ -747,7 +747,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = story_search.search(query, language=language or None) if query else []
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
     for result in results:
-        title, title_language = reader_title(result.story, reader_language)
+        title, title_language = result.story.label_in(reader_language)
         result.title = title
         result.title_language = title_language
         result.title_direction = _direction(title_language)

@@ -432,12 +432,15 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
 
 
 def refresh_story_texts(*, partition: str | None = None, story_ids: Iterable[int] | None = None) -> int:
-    """Recompute summaries and key moments of stories whose articles changed since last time."""
+    """Recompute summaries, labels and key moments of stories whose articles changed since last time."""
     stories = Story.objects.filter(merged_into__isnull=True)
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
-        stories = stories.exclude(summarized_article_count=F("article_count"))
+        # Also stories never labelled (labels came after them): they get one on the next pass.
+        stories = stories.filter(
+            ~Q(summarized_article_count=F("article_count")) | Q(labels={}, article_count__gt=0)
+        )
     if partition is not None:
         stories = stories.filter(language=partition if partition != UNKNOWN_LANGUAGE else "")
     count = 0

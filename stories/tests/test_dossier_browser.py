@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.db import connections
 
 from conftest import CHROMIUM, REPO_ROOT
-from stories.models import Dossier, Story
+from stories.models import Dossier, Event, Story
+from stories.views import EVENTS_PER_PAGE
 
 pytest.importorskip("playwright.sync_api")
 
@@ -32,14 +33,28 @@ pytestmark = [
 def demo(transactional_db, monkeypatch):
     monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
     call_command("load_demo", stdout=io.StringIO())
-    iran = Dossier.objects.get(slug="iran")
+    # The Iran file, whichever language names it (the engine may file stories of one language
+    # or stories spanning both): the dossier holding the story with the most Iran headlines.
+    iran = max(
+        Dossier.objects.visible(),
+        key=lambda d: sum(
+            "Iran" in a.title or "إيران" in a.title for s in d.stories.all() for a in _articles(s)
+        ),
+    )
     stories = list(Story.objects.filter(dossier=iran).order_by("pk"))
     return {
         "iran": iran,
+        "iran_name_ar": iran.name_in("ar"),
+        "iran_name_en": iran.name_in("en"),
+        "iran_events": Event.objects.filter(story__dossier=iran).count(),
         "iran_stories": stories,
         "iran_labels_en": {story.label_in("en")[0] for story in stories},
         "one_article_stories": Story.objects.visible().filter(article_count=1).count(),
     }
+
+
+def _articles(story: Story):
+    return [m.article for m in story.memberships.select_related("article")]
 
 
 def _shot(page, name: str, *, full_page: bool = False) -> None:
@@ -56,8 +71,9 @@ def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_
     assert page.locator("html").get_attribute("dir") == "rtl"
     strip = page.locator(".dossier-strip")
     assert strip.locator("li").count() >= 2
-    pill = strip.get_by_role("link", name="Iran")
-    assert "12" in pill.inner_text()
+    pill = strip.locator(f'a[href="{iran.get_absolute_url()}"]')
+    assert demo["iran_name_ar"] in pill.inner_text()
+    assert str(iran.article_count) in pill.inner_text()
     # The one-article stories are in "Latest", not in the main column.
     latest = page.locator(".latest .story-card-title").all_inner_texts()
     assert len(latest) == demo["one_article_stories"]
@@ -69,9 +85,9 @@ def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_
 
     pill.click()
     page.wait_for_url(f"**/dossiers/{iran.slug}/")
-    assert page.locator("h1").inner_text() == "Iran"
-    assert page.locator(".dossier-stories .story-card").count() == len(iran_stories) == 2
-    assert page.locator(".timeline .event").count() == iran.article_count
+    assert page.locator("h1").inner_text() == demo["iran_name_ar"]
+    assert page.locator(".dossier-stories .story-card").count() == len(iran_stories) >= 2
+    assert page.locator(".timeline .event").count() == min(demo["iran_events"], EVENTS_PER_PAGE)
     # Right to left: the timeline's day headings start at the right edge of the column.
     heading = page.locator(".day-heading").first.bounding_box()
     main = page.locator("main").bounding_box()
@@ -80,7 +96,7 @@ def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_
 
     page.locator(".dossier-stories .story-card-title a").first.click()
     page.wait_for_url("**/stories/**")
-    assert page.locator(".story-dossier a").inner_text() == "Iran"
+    assert page.locator(".story-dossier a").inner_text() == demo["iran_name_ar"]
     assert len(page.locator("h1").inner_text().split()) <= 6
     assert page.locator(".story-newest-headline").count() == 1
     assert page.locator(".dossier-strip").count() == 1
@@ -103,7 +119,7 @@ def test_an_english_reader_on_a_phone_sees_the_strip_wrap_and_the_dossier_list(l
 
     page.goto(f"{live_server.url}/dossiers/")
     names = page.locator(".dossier-card-title").all_inner_texts()
-    assert "Iran" in names
+    assert demo["iran_name_en"] in names
     _shot(page, "20-dossiers-en-phone", full_page=True)
 
     page.goto(f"{live_server.url}{iran.get_absolute_url()}")

@@ -350,6 +350,8 @@ def test_editors_create_rename_and_merge_dossiers_in_the_admin_through_the_audit
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.name_in("en") == "U23 Arab Cup"
+    found = admin_client.get(reverse("admin:stories_dossier_changelist"), {"q": "U23"}).content.decode()
+    assert "U23 Arab Cup" in found or "كأس العرب" in found
     other = dossier_service.create_dossier(names="Other", stories=[_story_with(["A b", "A c"])], user=None)
     admin_client.post(
         reverse("admin:stories_dossier_changelist"),
@@ -447,3 +449,13 @@ def test_importance_grows_with_sources_and_growth_and_halves_every_day_of_silenc
     assert importance(sources=2, recent_share=0, hours_since=24) == pytest.approx(
         importance(sources=2, recent_share=0, hours_since=0) / 2
     )
+
+
+@pytestmark_db
+def test_a_story_from_before_labels_existed_is_labelled_on_the_next_refresh():
+    story = _story_with(["Lisbon summit opens", "Lisbon summit ends"])
+    Story.objects.filter(pk=story.pk).update(summarized_article_count=2, labels={})
+    assert clustering.refresh_story_texts() == 1
+    story.refresh_from_db()
+    assert story.labels == {"en": "Lisbon summit"}
+    assert clustering.refresh_story_texts() == 0
