@@ -23,6 +23,7 @@ from .views import (
     EVENTS_PER_PAGE,
     MAX_MERGE_HOPS,
     TimelineDay,
+    _date_param,
     _direction,
     _event_date,
     _int_param,
@@ -163,6 +164,8 @@ def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
     has_next = len(events) > EVENTS_PER_PAGE
     events = events[:EVENTS_PER_PAGE]
     attach_sources(events, default_language=language)
+    # The day the previous page ended on: its heading is not repeated.
+    after = _date_param(request, "after") if _is_fragment_request(request) else None
     days: list[TimelineDay] = []
     for event in events:
         event.story_label, event.story_label_language = event.story.label_in(language)
@@ -170,12 +173,13 @@ def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if days and days[-1].day == day:
             days[-1].events.append(event)
         else:
-            days.append(TimelineDay(day=day, events=[event]))
+            days.append(TimelineDay(day=day, events=[event], continued=not days and day == after))
     context = {
         "dossier": dossier,
         "timeline_days": days,
         "page": page,
         "next_page": page + 1 if has_next else None,
+        "last_day": days[-1].day if days else None,
     }
     if _is_fragment_request(request) and page > 1:
         return render(request, "stories/dossier.html#dossier-timeline-page", context)

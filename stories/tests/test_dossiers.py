@@ -417,7 +417,7 @@ def test_the_strip_lists_dossiers_with_a_live_story_and_reads_a_name_for_all_lan
     strip = html[
         html.index('class="dossier-strip"') : html.index("</nav>", html.index('class="dossier-strip"'))
     ]
-    assert f'<a href="{live.get_absolute_url()}"><span lang="" dir="auto">الملف الإيراني</span>' in strip
+    assert f'<a href="{live.get_absolute_url()}"><span dir="auto">الملف الإيراني</span>' in strip
     assert "Quiet file" not in strip
 
 
@@ -459,3 +459,35 @@ def test_a_story_from_before_labels_existed_is_labelled_on_the_next_refresh():
     story.refresh_from_db()
     assert story.labels == {"en": "Lisbon summit"}
     assert clustering.refresh_story_texts() == 0
+
+
+@pytestmark_db
+def test_story_feeds_and_the_embed_name_the_story_by_its_label(client):
+    story = _story_with(["Lisbon summit opens with a call for a fund", "Lisbon summit ends"])
+    editing.set_labels(story=story, user=None, labels={"en": "Lisbon climate summit"})
+    atom = client.get(reverse("stories:feed_atom", args=[story.slug])).content.decode()
+    assert "<title>Lisbon climate summit</title>" in atom
+    assert (
+        client.get(reverse("stories:feed_json", args=[story.slug])).json()["title"] == "Lisbon climate summit"
+    )
+    embed = client.get(reverse("stories:embed", args=[story.slug])).content.decode()
+    assert ">Lisbon climate summit</a></h1>" in embed
+    page = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Lisbon climate summit</h1>" in page
+    assert 'class="story-newest-headline" lang="en" dir="auto">Lisbon summit ends<' in page
+
+
+@pytestmark_db
+def test_the_dossier_timeline_loads_older_events_as_an_htmx_fragment(client, django_assert_num_queries):
+    stories = [_story_with([f"Iran report {n}-{k}" for k in range(8)]) for n in range(3)]
+    dossier = dossier_service.create_dossier(names={"en": "Iran"}, stories=stories, user=None)
+    first = client.get(dossier.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert first.count('<li class="event') == 20
+    next_url = re.search(r'hx-get="(\?page=2&amp;after=[0-9-]+)"', first).group(1).replace("&amp;", "&")
+    # Dossier, events, their sources.
+    with django_assert_num_queries(3):
+        fragment = client.get(dossier.get_absolute_url() + next_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment
+    assert fragment.count('<li class="event') == 4 and "page=3" not in fragment
+    # All 24 events are on one day: the fragment continues it without a second heading.
+    assert "day-heading" not in fragment and "day-continued" in fragment
