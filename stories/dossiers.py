@@ -14,7 +14,8 @@ story-level features only, so it does not care whether a story is in one languag
    (ln(S / stories carrying it), S the number of stories considered): a name few stories
    share ("Iran") outweighs a word many do ("government").
 3. **Greedy filing.** The strongest anchor takes its stories; the next anchor is chosen
-   among the stories left; and so on until no term is core to two unfiled stories. Each
+   among the stories left; and so on until no term is core to two unfiled stories (a lazy
+   heap, since filing stories only ever weakens the other anchors). Each
    story is in at most one dossier, like the seed page files an article under one subject.
 4. **Names.** Per language of the dossier's stories: the surface (most common written form)
    of the strongest term of that language that is core to at least two of its stories, or
@@ -27,6 +28,7 @@ story is just the story). Pure: plain data in and out, no Django.
 # ruff: noqa: RUF002
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -106,20 +108,27 @@ def propose(stories: Iterable[DossierStory]) -> list[ProposedDossier]:
 
     unfiled = set(cores)
     proposals: list[ProposedDossier] = []
-    # Sorted, so that ties go to the term that sorts first: the same input files the same way.
-    shared = sorted(term for term, ids in carriers.items() if len(ids) >= MIN_STORIES)
-    while True:
-        best: tuple[float, Term] | None = None
-        for term in shared:
-            members = carriers[term] & unfiled
-            if len(members) < MIN_STORIES or specificity[term] <= 0:
-                continue
-            strength = specificity[term] * sum(cores[s][term] for s in members)
-            if best is None or strength > best[0]:
-                best = (strength, term)
-        if best is None:
-            break
-        anchor = best[1]
+
+    def strength(term: Term) -> float:
+        members = carriers[term] & unfiled
+        if len(members) < MIN_STORIES:
+            return 0.0
+        return specificity[term] * sum(cores[s][term] for s in members)
+
+    # Lazy greedy: filing stories only ever lowers an anchor's strength, so a term popped
+    # with its strength unchanged is the strongest left. Ties go to the term that sorts
+    # first (the heap orders by it), so the same input files the same way.
+    heap = [(-strength(term), term) for term, ids in carriers.items() if len(ids) >= MIN_STORIES]
+    heap = [item for item in heap if item[0] < 0]
+    heapq.heapify(heap)
+    while heap:
+        stale, anchor = heapq.heappop(heap)
+        current = strength(anchor)
+        if current <= 0:
+            continue
+        if current != -stale:
+            heapq.heappush(heap, (-current, anchor))
+            continue
         key = f"{anchor[0]}:{anchor[1]}"
         members = sorted(carriers[anchor] & unfiled, key=str)
         unfiled -= set(members)

@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import pairwise
 
 from articles.text import normalize, stem_tokens, tokenize
@@ -56,6 +57,7 @@ LEAD_CHARS = 600
 _CLAUSE = re.compile(r"[:;,.!?؟،؛|«»\"“”‘(){}\[\]]|\s[-–—]\s|\.\.|…")
 # Hyphenated compounds stay one word: "Iran-US", "sea-level".
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
 # Words written in capitals are acronyms ("US", "UN", "IMF"), never stopwords.
 _ACRONYM = re.compile(r"[A-Z]{2,5}")
 
@@ -76,15 +78,17 @@ class _Word:
 
 
 def _words(clause: str, language: str | None) -> list[_Word]:
-    words = []
-    for match in _WORD.finditer(clause):
-        surface = match.group()
-        # A possessive stays off the label: "Iran's protests" names "Iran".
-        surface = re.sub(r"['’]s$", "", surface)
-        parts = [_stem(part, language) for part in surface.split("-")]
-        stem = "-".join(part for part in parts if part) or None
-        words.append(_Word(surface=surface, stem=stem, key=stem or normalize(surface, language)))
-    return words
+    return [_word(match.group(), language) for match in _WORD.finditer(clause)]
+
+
+# Words repeat across a story's articles and across stories: analyse each spelling once.
+@lru_cache(maxsize=65536)
+def _word(written: str, language: str | None) -> _Word:
+    # A possessive stays off the label: "Iran's protests" names "Iran".
+    surface = _POSSESSIVE.sub("", written)
+    parts = [_stem(part, language) for part in surface.split("-")]
+    stem = "-".join(part for part in parts if part) or None
+    return _Word(surface=surface, stem=stem, key=stem or normalize(surface, language))
 
 
 def _stem(word: str, language: str | None) -> str | None:
@@ -128,12 +132,13 @@ def label_for_language(
     special = set()
     for phrase in keyphrases:
         special |= _stems(phrase, language)
+    # A headline's first word is capitalised for grammar, not because it is a name.
     names = {
         word.stem
         for title_clauses in clauses
-        for clause in title_clauses
-        for word in clause
-        if word.stem and word.surface[:1].isupper() and word is not title_clauses[0][0]
+        for c, clause in enumerate(title_clauses)
+        for w, word in enumerate(clause)
+        if word.stem and word.surface[:1].isupper() and (c, w) != (0, 0)
     }
     weight = {
         stem: (title_df[stem] + lead_df[stem] / 3) / (total * 4 / 3)
