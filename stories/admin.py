@@ -539,6 +539,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "story",
         "article",
         "event",
+        "dossier",
         "before",
         "after",
         "undone_at",

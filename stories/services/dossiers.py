@@ -1,9 +1,10 @@
 """Dossiers in the database: the engine's proposals written back, and editors' edits of them.
 
-The engine (stories.dossiers, pure) proposes groupings from the stories of the last
-`DOSSIER_WINDOW`; `propose_dossiers()` files engine-decided stories accordingly and leaves
-alone every story an editor placed (Story.dossier_decided_by == EDITOR, also when the editor
-took it out of any dossier) and the names of dossiers an editor named.
+The engine (stories.dossiers, pure) proposes groupings from the engine-decided stories of the
+last `DOSSIER_WINDOW` and `propose_dossiers()` files them accordingly; every story an editor
+placed (Story.dossier_decided_by == EDITOR, also when the editor took it out of any dossier)
+stays where the editor put it and takes no part in proposals, and a dossier an editor named
+keeps its name.
 
 Editors' edits are audited like story edits (AuditEntry with `dossier`, state before and
 after) and undone through stories.services.editing.undo, which hands dossier entries to
@@ -96,7 +97,13 @@ def propose_dossiers() -> dict[str, int]:
     lock, briefly, so an editor's filing made meanwhile is seen and kept.
     """
     since = timezone.now() - DOSSIER_WINDOW
-    story_ids = list(Story.objects.visible().filter(last_activity_at__gte=since).values_list("pk", flat=True))
+    # Only the engine's stories: one an editor filed (or took out) is not the engine's to
+    # group, and counting it would leave files of one story where the editor moved it away.
+    story_ids = list(
+        Story.objects.visible()
+        .filter(last_activity_at__gte=since, dossier_decided_by=Decider.ENGINE)
+        .values_list("pk", flat=True)
+    )
     stories = list(Story.objects.filter(pk__in=story_ids).only("pk", "labels", "editor_labels"))
     proposals = engine.propose(_features(stories))
     with transaction.atomic():

@@ -491,3 +491,29 @@ def test_the_dossier_timeline_loads_older_events_as_an_htmx_fragment(client, dja
     assert fragment.count('<li class="event') == 4 and "page=3" not in fragment
     # All 24 events are on one day: the fragment continues it without a second heading.
     assert "day-heading" not in fragment and "day-continued" in fragment
+
+
+@pytestmark_db
+def test_an_editor_undoes_a_dossier_merge_from_the_audit_trail(admin_client):
+    a = dossier_service.create_dossier(names="A", stories=[_story_with(["One thing", "One more"])], user=None)
+    b = dossier_service.create_dossier(
+        names="B", stories=[_story_with(["Other thing", "Other more"])], user=None
+    )
+    dossier_service.merge_dossiers(target=a, others=[b], user=None)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.DOSSIER_MERGE)
+    shown = admin_client.get(reverse("admin:stories_auditentry_change", args=[entry.pk])).content.decode()
+    assert "Undo" in shown
+    response = admin_client.post(reverse("admin:stories_auditentry_undo", args=[entry.pk]))
+    assert response.status_code == 302
+    b.refresh_from_db()
+    assert b.merged_into_id is None and b.story_count == 1
+
+
+@pytestmark_db
+def test_the_engine_does_not_regroup_stories_an_editor_filed():
+    filed = [_story_with(["Iran protests spread", "Iran cuts the internet"])]
+    editors = dossier_service.create_dossier(names="Protests", stories=filed, user=None)
+    _story_with(["Iran and US envoys meet", "Iran confirms talks"])
+    # One engine story left about Iran: no file of one story is proposed.
+    assert dossier_service.propose_dossiers()["proposed"] == 0
+    assert Dossier.objects.exclude(pk=editors.pk).count() == 0
