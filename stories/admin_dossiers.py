@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Dossier, Story
@@ -42,16 +42,23 @@ class _DossierFormBase(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for code, _name in settings.LANGUAGES:
+        for code, name in settings.LANGUAGES:
             field = self.fields[f"name_{code}"]
+            # Labelled here, in the editor's language (the class is built at import time).
+            field.label = gettext("Name (%(language)s)") % {"language": str(name)}
             if self.instance.pk:
                 field.initial = self.instance.editor_names.get(code, "")
                 field.help_text = gettext("The engine's: %(name)s") % {
                     "name": self.instance.names.get(code, "—")
                 }
         members = Story.objects.filter(dossier=self.instance) if self.instance.pk else Story.objects.none()
-        self.fields["remove_stories"].queryset = members
-        self.fields["split_stories"].queryset = members
+        language = get_language() or settings.LANGUAGE_CODE
+        for name in ("remove_stories", "split_stories"):
+            self.fields[name].queryset = members
+            # The story's label, its newest title and its number: what an editor recognises.
+            self.fields[name].label_from_instance = lambda story: (
+                f"{story.label_in(language)[0]} — {story.display_title} (#{story.pk})"
+            )
 
     def names(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(f"name_{code}", "") for code, _name in settings.LANGUAGES}
@@ -70,12 +77,7 @@ class _DossierFormBase(forms.ModelForm):
 DossierForm = type(
     "DossierForm",
     (_DossierFormBase,),
-    {
-        f"name_{code}": forms.CharField(
-            label=_("Name (%(language)s)") % {"language": name}, required=False, max_length=200
-        )
-        for code, name in settings.LANGUAGES
-    },
+    {f"name_{code}": forms.CharField(required=False, max_length=200) for code, name in settings.LANGUAGES},
 )
 
 
