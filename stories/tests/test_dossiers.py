@@ -517,3 +517,30 @@ def test_the_engine_does_not_regroup_stories_an_editor_filed():
     # One engine story left about Iran: no file of one story is proposed.
     assert dossier_service.propose_dossiers()["proposed"] == 0
     assert Dossier.objects.exclude(pk=editors.pk).count() == 0
+
+
+@pytestmark_db
+def test_editors_split_a_dossier_and_take_a_story_out_in_the_admin(admin_client):
+    a, b, c = (_story_with([f"Cup story {n}", f"Cup story {n} again"]) for n in range(3))
+    cup = dossier_service.create_dossier(names={"en": "Cup"}, stories=[a, b, c], user=None)
+    change = reverse("admin:stories_dossier_change", args=[cup.pk])
+    page = admin_client.get(change).content.decode()
+    assert f"(#{a.pk})" in page
+    response = admin_client.post(
+        change,
+        {
+            "name_ar": "",
+            "name_en": "Cup",
+            "add_stories": "",
+            "split_stories": [str(b.pk)],
+            "split_name": "The final",
+            "remove_stories": [str(c.pk)],
+        },
+    )
+    assert response.status_code == 302
+    b.refresh_from_db()
+    c.refresh_from_db()
+    cup.refresh_from_db()
+    assert b.dossier.name_in("en") == "The final"
+    assert c.dossier_id is None
+    assert cup.story_count == 1
