@@ -39,6 +39,9 @@ class ExtractedPage:
     language: str | None  # ISO 639-1 as declared by the page, else detected from the text
     canonical_url: str | None  # absolute
     description: str | None
+    # The lead image's size as the page declares it (og:image:width/height, JSON-LD), if it does.
+    image_width: int | None = None
+    image_height: int | None = None
 
 
 # A short line that only points elsewhere: cross-promotion, share and follow prompts, comment
@@ -117,16 +120,51 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedPage | None:
         published_at = _parse_datetime(doc.date)
     base = canonical or url
     image = doc.image if doc is not None else None
+    image_url = urljoin(base, image) if base and image else image
+    width, height = _image_size(tree, structured, image_url) if image_url else (None, None)
     return ExtractedPage(
         text=text,
         title=title,
         author=_clean((doc.author if doc is not None else None) or _ld_author(article)),
         published_at=published_at,
-        image_url=urljoin(base, image) if base and image else image,
+        image_url=image_url,
         language=language or _detect_language(text),
         canonical_url=canonical,
         description=_clean(doc.description) if doc is not None else None,
+        image_width=width,
+        image_height=height,
     )
+
+
+def _image_size(
+    tree: HtmlElement, objects: list[dict[str, Any]], image_url: str
+) -> tuple[int | None, int | None]:
+    """The declared size of the lead image: a JSON-LD ImageObject of that URL, else og:image:width/height."""
+    for obj in objects:
+        images = obj.get("image")
+        for image in images if isinstance(images, list) else [images]:
+            if (
+                isinstance(image, dict)
+                and image.get("url")
+                and image_url.endswith(str(image["url"]).lstrip("."))
+            ):
+                width, height = _dimension(image.get("width")), _dimension(image.get("height"))
+                if width and height:
+                    return width, height
+    width = _dimension(next(iter(tree.xpath('//meta[@property="og:image:width"]/@content')), None))
+    height = _dimension(next(iter(tree.xpath('//meta[@property="og:image:height"]/@content')), None))
+    return (width, height) if width and height else (None, None)
+
+
+def _dimension(value: Any) -> int | None:
+    """A pixel size from "1200", 1200 or {"value": 1200}; None when absent or implausible."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    try:
+        number = int(str(value).strip().removesuffix("px"))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= 20000 else None
 
 
 def _decode(data: bytes) -> str:

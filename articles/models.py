@@ -161,6 +161,9 @@ class Article(models.Model):
     text = models.TextField(_("text"), blank=True)
     author = models.CharField(max_length=500, blank=True)
     image_url = models.URLField(max_length=4000, blank=True)
+    # As the page declares them (og:image:width/height, JSON-LD ImageObject); None when it does not.
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, db_index=True)
     published_at = models.DateTimeField(_("published"), db_index=True)
     # True when the feed and page gave no date and the time of ingestion stands in.

@@ -452,6 +452,8 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
     page = extract_article(_page_markup(result), url=result.url)
     if page is None:
         return _fall_back_to_feed(article, error="no article text found on the page")
+    if page.image_url and article.image_url in {"", page.image_url}:
+        article.image_width, article.image_height = page.image_width, page.image_height
     return store_text(
         article=article,
         title=article.title or page.title or "",

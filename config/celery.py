@@ -22,4 +22,6 @@ app.conf.beat_schedule = {
     # Dormancy, merging of converged stories, summaries and key moments of changed stories:
     # slow-moving state, so every ten minutes is fresh enough.
     "maintain-stories": {"task": "stories.maintain_stories", "schedule": 600.0},
+    # Dossiers gather stories over months: filing them anew every half hour is plenty.
+    "propose-dossiers": {"task": "stories.propose_dossiers", "schedule": 1800.0},
 }

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.models import Article
 
-from . import admin_views, params
+from . import admin_dossiers, admin_views, params
 from .models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from .services import editing
 from .services.editing import EditorError
@@ -248,6 +248,8 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     "accept": DeskAction(("stories.change_membership",), _accept),
     "exclude": DeskAction(("stories.add_exclusion",), _exclude),
     "edit_event": DeskAction(("stories.change_event",), _edit_event),
+    "label": DeskAction(CHANGE_STORY, admin_dossiers.label_desk_action),
+    "dossier": DeskAction(CHANGE_STORY, admin_dossiers.dossier_desk_action),
 }
 
 
@@ -431,6 +433,7 @@ class StoryAdmin(admin.ModelAdmin):
                 name: request.user.has_perms(action.permissions) for name, action in DESK_ACTIONS.items()
             },
             "undoable": editing.UNDOABLE,
+            **admin_dossiers.desk_context(story),
             "has_view_on_site": story.is_published and not story.merged_into_id,
         }
         return TemplateResponse(request, "admin/stories/story/desk.html", context)
@@ -536,6 +539,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "story",
         "article",
         "event",
+        "dossier",
         "before",
         "after",
         "undone_at",

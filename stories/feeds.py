@@ -103,7 +103,7 @@ class StoryAtomFeed(Feed):
         return request.silsila_feed
 
     def title(self, obj: tuple[Story, list[Event]]) -> str:
-        return obj[0].display_title
+        return obj[0].label_in(obj[0].language)[0]
 
     def link(self, obj: tuple[Story, list[Event]]) -> str:
         return obj[0].get_absolute_url()
@@ -217,7 +217,7 @@ def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
         items.append(item)
     body = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": story.display_title,
+        "title": story.label_in(story.language)[0],
         "home_page_url": page_url,
         "feed_url": request.build_absolute_uri(reverse("stories:feed_json", kwargs={"slug": story.slug})),
         "description": story.display_summary,

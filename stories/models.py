@@ -16,6 +16,74 @@ class Decider(models.TextChoices):
     EDITOR = "editor", _("Editor")
 
 
+class DossierQuerySet(models.QuerySet["Dossier"]):
+    def visible(self) -> DossierQuerySet:
+        """What readers may see: published, not merged away, with at least one story."""
+        return self.filter(is_published=True, merged_into__isnull=True, story_count__gt=0)
+
+
+class Dossier(models.Model):
+    """A long-running file (ملف) holding related stories over months: "Iran", "Africa Cup 2025".
+
+    Proposed by stories.dossiers from stories that share entities and themes; editors create,
+    rename, merge and split them and move stories in or out (stories.services.dossiers).
+    """
+
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    # {"ar": "...", "en": "..."}: the engine's name per language, and the editor's, which wins.
+    names = models.JSONField(_("names per language"), default=dict, blank=True)
+    editor_names = models.JSONField(_("editor's names per language"), default=dict, blank=True)
+    # The engine's grouping key (its anchor terms): how a new proposal finds this dossier again.
+    key = models.CharField(max_length=200, blank=True, db_index=True)
+    decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
+    is_published = models.BooleanField(_("published"), default=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_dossiers"
+    )
+    # Denormalised for the strip and the list (refresh_dossier_stats).
+    story_count = models.PositiveIntegerField(_("stories"), default=0)
+    article_count = models.PositiveIntegerField(_("articles"), default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-pk"]
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+
+    def __str__(self) -> str:
+        return self.name_in("") or self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:dossier", kwargs={"slug": self.slug})
+
+    def name_in(self, language: str) -> str:
+        return self._name(language)[0]
+
+    def name_language(self, language: str) -> str:
+        """The language `name_in(language)` is written in ("" for a name given for all languages)."""
+        return self._name(language)[1]
+
+    def _name(self, language: str) -> tuple[str, str]:
+        """An editor's name first (for this language, then one for all), then the engine's,
+        then a name in any other language."""
+        for names, code in (
+            (self.editor_names, language),
+            (self.editor_names, ""),
+            (self.names, language),
+        ):
+            if names.get(code):
+                return names[code], code
+        for names in (self.editor_names, self.names):
+            for code, name in sorted(names.items()):
+                if name:
+                    return name, code
+        return "", language
+
+
 class StoryQuerySet(models.QuerySet["Story"]):
     def visible(self) -> StoryQuerySet:
         """What readers may see: published, not merged away."""
@@ -43,6 +111,16 @@ class Story(models.Model):
     summary = models.TextField(_("automatic summary"), blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
+    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.labels);
+    # an editor's label for a language is never overwritten and is shown instead.
+    labels = models.JSONField(_("labels per language"), default=dict, blank=True)
+    editor_labels = models.JSONField(_("editor's labels per language"), default=dict, blank=True)
+    dossier = models.ForeignKey(
+        Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories"
+    )
+    # EDITOR: an editor put the story in its dossier (or took it out, dossier None); the
+    # engine's proposals then leave it where it is.
+    dossier_decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
     language = models.CharField(_("main language"), max_length=10, db_index=True)
     language_counts = models.JSONField(default=dict, blank=True)
 
@@ -93,6 +171,20 @@ class Story(models.Model):
     @property
     def text_direction(self) -> str:
         return "rtl" if self.language in RTL_LANGUAGES else "ltr"
+
+    def label_in(self, language: str) -> tuple[str, str]:
+        """The story's short name for a reader of `language`, and the language it is in.
+
+        An editor's label wins over the engine's; a language the story has no articles in
+        gets the label of its main language; a story not labelled yet, its title.
+        """
+        for labels in (self.editor_labels, self.labels):
+            if labels.get(language):
+                return labels[language], language
+        for labels in (self.editor_labels, self.labels):
+            if labels.get(self.language):
+                return labels[self.language], self.language
+        return self.title_in(language), self.language
 
     def title_in(self, language: str) -> str:
         """The title to show a reader of `language`: an editor's title wins over the engine's."""
@@ -244,6 +336,12 @@ class AuditEntry(models.Model):
         ACCEPT = "accept", _("Accept assignment")
         UNDO = "undo", _("Undo")
         RECLUSTER = "recluster", _("Re-cluster")
+        LABEL = "label", _("Edit label")
+        DOSSIER_CREATE = "dossier_create", _("Create dossier")
+        DOSSIER_RENAME = "dossier_rename", _("Rename dossier")
+        DOSSIER_MERGE = "dossier_merge", _("Merge dossiers")
+        DOSSIER_SPLIT = "dossier_split", _("Split dossier")
+        DOSSIER_MOVE = "dossier_move", _("Move story to dossier")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -252,6 +350,7 @@ class AuditEntry(models.Model):
     story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

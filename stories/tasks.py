@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from .services import clustering
+from .services import clustering, dossiers
 
 
 @shared_task(
@@ -30,3 +30,14 @@ def cluster_pending() -> int:
 )
 def maintain_stories() -> None:
     clustering.maintain_stories()
+
+
+@shared_task(
+    name="stories.propose_dossiers",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def propose_dossiers() -> None:
+    dossiers.propose_dossiers()

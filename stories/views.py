@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -37,7 +38,7 @@ from articles.models import RTL_LANGUAGES
 
 from . import params
 from . import search as story_search
-from .models import Event, Membership, Story
+from .models import Dossier, Event, Membership, Story
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +225,9 @@ def timeline_events(
             f"{article}__url",
             f"{article}__title",
             f"{article}__language",
+            f"{article}__image_url",
+            f"{article}__image_width",
+            f"{article}__image_height",
             f"{article}__source__name",
         )
         .annotate(when=when, excerpt=Substr(excerpt_source, 1, 400))
@@ -367,39 +371,199 @@ def _activity_chart(story: Story, *, height: int = 48) -> ActivityChart | None:
 # --- Views ----------------------------------------------------------------------------------
 
 
+# --- Home by importance ----------------------------------------------------------------
+#
+# importance = (1 + ln(1 + distinct sources)) * (1 + share of the story's articles that came in
+#              the last GROWTH_WINDOW) * 0.5 ** (hours since its last article / RECENCY_HALF_LIFE)
+#
+# Sources, not articles, measure weight: one outlet's tenth update is not ten outlets. The
+# logarithm keeps a 40-outlet story from burying everything else for days. A story still
+# growing (much of it new today) is lifted up to twice; recency halves a story's weight every
+# RECENCY_HALF_LIFE hours of silence, so yesterday's big story yields to today's mid-sized one.
+# Only stories with two or more articles compete; one-article stories go to a "latest" list.
+GROWTH_WINDOW = timedelta(hours=24)
+RECENCY_HALF_LIFE_HOURS = 24.0
+# Ranking is computed over the most recently active candidates only: older ones have decayed.
+RANKING_CANDIDATES = 300
+LATEST_SHOWN = 10
+DOSSIERS_IN_STRIP = 8
+
+
+def importance(*, sources: int, recent_share: float, hours_since: float) -> float:
+    """The home page's score of a story (see the formula above)."""
+    return (
+        (1 + math.log1p(max(0, sources)))
+        * (1 + min(1.0, max(0.0, recent_share)))
+        * 0.5 ** (max(0.0, hours_since) / RECENCY_HALF_LIFE_HOURS)
+    )
+
+
+def ranked_stories(stories, *, now: datetime) -> list[Story]:
+    """`stories` (a queryset of multi-article stories) ordered by importance, best first."""
+    # A correlated subquery, not a join + GROUP BY: it is evaluated only for the candidates the
+    # index on last activity yields, not for every active story.
+    recent = (
+        Membership.objects.filter(story=OuterRef("pk"), article__published_at__gte=now - GROWTH_WINDOW)
+        .order_by()
+        .values("story")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    candidates = list(
+        stories.annotate(
+            recent_articles=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0))
+        ).order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:RANKING_CANDIDATES]
+    )
+    for story in candidates:
+        last = story.last_activity_at or story.created_at
+        story.importance = importance(
+            sources=story.source_count,
+            recent_share=story.recent_articles / story.article_count if story.article_count else 0.0,
+            hours_since=(now - last).total_seconds() / 3600,
+        )
+    return sorted(candidates, key=lambda story: (-story.importance, -story.pk))
+
+
+@dataclass
+class StoryGroup:
+    """Stories of one dossier next to each other on the home page (dossier None: a lone story)."""
+
+    dossier: Dossier | None
+    stories: list[Story]
+
+
+def _group_by_dossier(stories: list[Story]) -> list[StoryGroup]:
+    groups: list[StoryGroup] = []
+    by_dossier: dict[int, StoryGroup] = {}
+    for story in stories:
+        dossier = story.dossier if story.dossier_id and story.dossier.is_published else None
+        if dossier is None:
+            groups.append(StoryGroup(dossier=None, stories=[story]))
+        elif dossier.pk in by_dossier:
+            by_dossier[dossier.pk].stories.append(story)
+        else:
+            by_dossier[dossier.pk] = StoryGroup(dossier=dossier, stories=[story])
+            groups.append(by_dossier[dossier.pk])
+    return groups
+
+
+def dossier_strip(language: str) -> list[Dossier]:
+    """The "Stories" strip: the most recently active dossiers with their article counts (one query).
+
+    Active: holding at least one story readers see on the home page (not dormant).
+    """
+    dossiers = list(
+        Dossier.objects.visible()
+        .filter(Exists(Story.objects.active().filter(dossier=OuterRef("pk"))))
+        .only("slug", "names", "editor_names", "article_count", "last_activity_at")
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:DOSSIERS_IN_STRIP]
+    )
+    for dossier in dossiers:
+        _set_reader_name(dossier, language)
+    return dossiers
+
+
+def _set_reader_name(dossier: Dossier, language: str) -> None:
+    dossier.reader_name = dossier.name_in(language)
+    # A name an editor gave for every language has no language of its own ("").
+    dossier.reader_name_language = dossier.name_language(language)
+    dossier.reader_name_direction = (
+        _direction(dossier.reader_name_language) if dossier.reader_name_language else "auto"
+    )
+
+
+def attach_story_cards(stories: list[Story], *, language: str) -> None:
+    """What a story card shows besides the row: label, newest headline, lead image (two queries).
+
+    The newest headline is the newest event's; the picture is the newest article's that has
+    one, with its declared size so the page does not jump while it loads.
+    """
+    ids = [story.pk for story in stories]
+    newest: dict[int, tuple[str, str]] = {}
+    images: dict[int, dict[str, Any]] = {}
+    if ids:
+        newest_rank = Window(
+            RowNumber(), partition_by=[F("story_id")], order_by=[_event_date().desc(), F("pk").desc()]
+        )
+        for story_id, headline, editor_headline, article_language in (
+            Event.objects.filter(story_id__in=ids)
+            .annotate(rank=newest_rank)
+            .filter(rank=1)
+            .values_list("story_id", "headline", "editor_headline", "representative_article__language")
+        ):
+            newest[story_id] = (editor_headline or headline, article_language or "")
+        image_rank = Window(
+            RowNumber(),
+            partition_by=[F("story_id")],
+            order_by=[F("article__published_at").desc(), F("article_id").desc()],
+        )
+        for story_id, url, width, height, title, article_language in (
+            Membership.objects.filter(story_id__in=ids)
+            .filter(article__image_url__startswith="https://")
+            .annotate(rank=image_rank)
+            .filter(rank=1)
+            .values_list(
+                "story_id",
+                "article__image_url",
+                "article__image_width",
+                "article__image_height",
+                "article__title",
+                "article__language",
+            )
+        ):
+            images[story_id] = {
+                "url": url,
+                "width": width,
+                "height": height,
+                "alt": title,
+                "language": article_language,
+            }
+    for story in stories:
+        story.reader_label, story.reader_label_language = story.label_in(language)
+        story.reader_label_direction = _direction(story.reader_label_language)
+        headline, headline_language = newest.get(story.pk, ("", ""))
+        # The headline under the label only when it says something the label does not.
+        story.newest_headline = headline if headline and headline != story.reader_label else ""
+        story.newest_headline_language = headline_language or story.language
+        story.image = images.get(story.pk)
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """Active stories, today's first and within a day the widest coverage first."""
+    """Stories by importance, grouped under their dossiers; one-article stories in "latest"."""
     language = _language_param(request)
     page = params.page_number(request)
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
-    # Ranking by day, then coverage: a story that moved today beats a bigger one from last
-    # week, and among today's stories the one more outlets carry comes first.
-    stories = stories.annotate(active_day=TruncDate("last_activity_at")).order_by(
-        F("active_day").desc(nulls_last=True),
-        "-source_count",
-        "-article_count",
-        F("last_activity_at").desc(nulls_last=True),
-        "-pk",
+    stories = (
+        stories.select_related("dossier")
+        .defer("summary", "editor_summary", "keyphrases")
+        .annotate(summary_excerpt=Substr(Coalesce(NullIf("editor_summary", Value("")), "summary"), 1, 300))
     )
+    now = timezone.now()
+    ranked = ranked_stories(stories.filter(article_count__gte=2), now=now)
     start = (page - 1) * STORIES_PER_PAGE
-    stories = list(
-        stories.defer("summary", "editor_summary").annotate(
-            summary_excerpt=Substr(Coalesce(NullIf("editor_summary", Value("")), "summary"), 1, 300)
-        )[start : start + STORIES_PER_PAGE + 1]
-    )
-    has_next = len(stories) > STORIES_PER_PAGE
-    stories = stories[:STORIES_PER_PAGE]
-    _attach_top_sources(stories)
+    shown = ranked[start : start + STORIES_PER_PAGE]
+    has_next = len(ranked) > start + STORIES_PER_PAGE
+    latest: list[Story] = []
+    if page == 1:
+        latest = list(
+            stories.filter(article_count=1).order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[
+                :LATEST_SHOWN
+            ]
+        )
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
-    for story in stories:
-        story.reader_title, story.reader_title_language = reader_title(story, reader_language)
-        story.reader_title_direction = _direction(story.reader_title_language)
+    attach_story_cards(shown + latest, language=reader_language)
+    _attach_top_sources(shown)
+    for story in shown:
         story.languages = _languages_by_coverage(story)
+        if story.dossier_id:
+            _set_reader_name(story.dossier, reader_language)
     context = {
-        "stories": stories,
+        "groups": _group_by_dossier(shown),
+        "latest": latest,
+        "strip": dossier_strip(reader_language) if page == 1 else [],
         "language": language,
         "page": page,
         "next_page": page + 1 if has_next else None,
@@ -463,7 +627,7 @@ def _detail_context(request: HttpRequest, story: Story) -> dict[str, Any]:
         story, oldest_first=oldest_first, page=page, after=after, language=shown_language
     )
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
-    title, title_language = reader_title(story, reader_language)
+    title, title_language = story.label_in(reader_language)
     return {
         "shown_language": shown_language,
         "lang_query": f"&lang={shown_language}" if shown_language else "",
@@ -501,15 +665,37 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "story_id", "date", "text", "language", "alternative_of_id", "article__url", "article__language"
         ).for_reader(translation.get_language() or settings.LANGUAGE_CODE)
         context["chart"] = _activity_chart(story)
+        newest = (
+            story.events.annotate(when=_event_date())
+            .select_related("representative_article")
+            .only("headline", "editor_headline", "story_id", "representative_article__language")
+            .order_by("-when", "-pk")
+            .first()
+        )
+        if newest is not None and newest.display_headline != context["title"]:
+            context["newest_headline"] = newest.display_headline
+            article = newest.representative_article
+            context["newest_headline_language"] = article.language if article else story.language
+        if story.dossier_id:
+            dossier = Dossier.objects.filter(pk=story.dossier_id).visible().first()
+            if dossier is not None:
+                _set_reader_name(dossier, translation.get_language() or settings.LANGUAGE_CODE)
+            context["dossier"] = dossier
         page_body = render_to_string("stories/detail.html#page-body", context, request=request)
         _cache_set(body_key, str(page_body), STORY_BODY_CACHE_SECONDS)
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
-    title, _language = reader_title(story, reader_language)
+    title, _language = story.label_in(reader_language)
     return render(
         request,
         "stories/detail.html",
-        # Our own template's output, escaped when it was rendered: safe to insert as it is.
-        {"story": story, "title": title, "page_body": mark_safe(page_body)},  # noqa: S308
+        {
+            "story": story,
+            "title": title,
+            # Our own template's output, escaped when it was rendered: safe to insert as it is.
+            "page_body": mark_safe(page_body),  # noqa: S308
+            # Outside the cached body: the strip moves with every story, not with this one.
+            "strip": dossier_strip(reader_language),
+        },
     )
 
 
@@ -556,7 +742,7 @@ def story_embed(request: HttpRequest, slug: str) -> HttpResponse:
     )
     with translation.override(language):
         timeline = _timeline_page(story, oldest_first=False, page=1, after=None, per_page=EMBED_EVENTS)
-        title, title_language = reader_title(story, language)
+        title, title_language = story.label_in(language)
         return render(
             request,
             "stories/embed.html",
@@ -578,7 +764,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = story_search.search(query, language=language or None) if query else []
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
     for result in results:
-        title, title_language = reader_title(result.story, reader_language)
+        title, title_language = result.story.label_in(reader_language)
         result.title = title
         result.title_language = title_language
         result.title_direction = _direction(title_language)

@@ -107,3 +107,19 @@ def test_a_str_page_reads_the_same_as_its_bytes():
 )
 def test_it_returns_none_for_input_without_an_article(garbage):
     assert extract_article(garbage) is None
+
+
+def test_it_reads_the_lead_image_and_its_declared_size():
+    body = " ".join(["The council approved the new budget after a long debate."] * 5)
+    html = f"""<html lang="en"><head><title>Budget passes</title>
+    <meta property="og:image" content="/img/budget.jpg">
+    <meta property="og:image:width" content="1200"><meta property="og:image:height" content="630">
+    </head><body><article><h1>Budget passes</h1><p>{body}</p><p>{body}</p></article></body></html>"""
+    page = extract_article(html, url="https://news.example/budget")
+    assert page.image_url == "https://news.example/img/budget.jpg"
+    assert (page.image_width, page.image_height) == (1200, 630)
+
+    without_size = extract_article(
+        html.replace("og:image:width", "x-width"), url="https://news.example/budget"
+    )
+    assert without_size.image_url and (without_size.image_width, without_size.image_height) == (None, None)

@@ -29,10 +29,12 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from articles.models import Article
+from stories import labels as labels_module
 from stories import summary as summary_module
 from stories import timeline
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
+from stories.labels import LabelArticle
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
 from .editing import (
@@ -428,12 +430,15 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
 
 
 def refresh_story_texts(*, story_ids: Iterable[int] | None = None) -> int:
-    """Recompute summaries and key moments of stories whose articles changed since last time."""
+    """Recompute summaries, labels and key moments of stories whose articles changed since last time."""
     stories = Story.objects.filter(merged_into__isnull=True)
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
-        stories = stories.exclude(summarized_article_count=F("article_count"))
+        # Also stories never labelled (labels came after them): they get one on the next pass.
+        stories = stories.filter(
+            ~Q(summarized_article_count=F("article_count")) | Q(labels={}, article_count__gt=0)
+        )
     count = 0
     for story in stories.order_by("-last_activity_at")[:500]:
         refresh_story_text(story=story)
@@ -511,7 +516,14 @@ def refresh_story_text(*, story: Story) -> None:
             ]
         )
         Story.objects.filter(pk=story.pk).update(
-            summary=" ".join(sentences), summarized_article_count=len(articles), updated_at=timezone.now()
+            summary=" ".join(sentences),
+            summarized_article_count=len(articles),
+            # Recomputed as the story grows; editors' labels live apart (editor_labels).
+            labels=labels_module.story_labels(
+                [LabelArticle(a.title, a.text or a.summary, a.language, a.published_at) for a in articles],
+                keyphrases=story.keyphrases,
+            ),
+            updated_at=timezone.now(),
         )
 
 

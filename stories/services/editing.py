@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article
-from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
+from stories.models import AuditEntry, Decider, Dossier, Event, Exclusion, KeyMoment, Membership, Story
 
 from .locks import hold_editors_lock
 
@@ -208,6 +208,7 @@ def _audit(
     story: Story | None = None,
     article: Article | None = None,
     event: Event | None = None,
+    dossier: Dossier | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
@@ -217,6 +218,7 @@ def _audit(
         story=story,
         article=article,
         event=event,
+        dossier=dossier,
         before=before or {},
         after=after or {},
     )
@@ -387,6 +389,20 @@ def _change_story_field(*, story: Story, user: User | None, field: str, value: A
     story.save(update_fields=[field, "updated_at"])
     _audit(user=user, action=action, story=story, before=before, after={field: value})
     return story
+
+
+@transaction.atomic
+def set_labels(*, story: Story, user: User | None, labels: dict[str, str]) -> Story:
+    """Set the editor's label per language; an empty text hands that language back to the engine."""
+    merged = dict(story.editor_labels)
+    for language, text in labels.items():
+        if text.strip():
+            merged[language] = " ".join(text.split())[:120]
+        else:
+            merged.pop(language, None)
+    return _change_story_field(
+        story=story, user=user, field="editor_labels", value=merged, action=AuditEntry.Action.LABEL
+    )
 
 
 @transaction.atomic
@@ -739,6 +755,7 @@ _STORY_FIELD_ACTIONS = {
     AuditEntry.Action.HIDE,
     AuditEntry.Action.LOCK,
     AuditEntry.Action.UNLOCK,
+    AuditEntry.Action.LABEL,
 }
 _MEMBERSHIP_ACTIONS = {
     AuditEntry.Action.MERGE,
@@ -748,7 +765,15 @@ _MEMBERSHIP_ACTIONS = {
     AuditEntry.Action.ACCEPT,
 }
 _EVENT_ACTIONS = {AuditEntry.Action.EDIT_EVENT, AuditEntry.Action.KEY_MOMENT}
-UNDOABLE = _STORY_FIELD_ACTIONS | _MEMBERSHIP_ACTIONS | _EVENT_ACTIONS
+# Kept in stories.services.dossiers, which undoes them (named here to keep one UNDOABLE).
+_DOSSIER_ACTIONS = {
+    AuditEntry.Action.DOSSIER_CREATE,
+    AuditEntry.Action.DOSSIER_RENAME,
+    AuditEntry.Action.DOSSIER_MERGE,
+    AuditEntry.Action.DOSSIER_SPLIT,
+    AuditEntry.Action.DOSSIER_MOVE,
+}
+UNDOABLE = _STORY_FIELD_ACTIONS | _MEMBERSHIP_ACTIONS | _EVENT_ACTIONS | _DOSSIER_ACTIONS
 
 
 def can_undo(entry: AuditEntry) -> bool:
@@ -770,7 +795,12 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
         raise EditorError(f"“{entry.get_action_display()}” cannot be undone")
     story = entry.story
     before = entry.before
-    if entry.action in _STORY_FIELD_ACTIONS:
+    if entry.action in _DOSSIER_ACTIONS:
+        # Imported here: stories.services.dossiers builds on this module's audit helpers.
+        from .dossiers import undo_dossier_action
+
+        undo_dossier_action(entry)
+    elif entry.action in _STORY_FIELD_ACTIONS:
         if story is None:
             raise EditorError("the story no longer exists")
         for field, value in before.items():
@@ -797,6 +827,7 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
         story=story,
         article=entry.article,
         event=entry.event,
+        dossier=entry.dossier,
         before={"entry": entry.pk},
         after={"undone": entry.action},
     )

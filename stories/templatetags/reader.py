@@ -82,3 +82,9 @@ def relative_time(value: datetime | None, now: datetime | None = None) -> str:
         date_format(local, "DATETIME_FORMAT"),
         text,
     )
+
+
+@register.filter
+def https_url(url: str | None) -> str:
+    """`url` when it is an https address, else "": the only pictures the CSP lets pages load."""
+    return url if isinstance(url, str) and url.startswith("https://") else ""

@@ -68,22 +68,29 @@ def _html(response) -> str:
 # --- Home ------------------------------------------------------------------------------------
 
 
-def test_home_ranks_recent_days_first_and_wider_coverage_first_within_a_day(client):
+def test_home_ranks_by_importance_sources_and_recency(client):
     today = BASE_TIME + timedelta(days=3)
     StoryFactory(title="Narrow today", last_activity_at=today, source_count=2, article_count=3)
     StoryFactory(
         title="Wide today", last_activity_at=today - timedelta(hours=3), source_count=9, article_count=20
     )
-    StoryFactory(title="Huge last week", last_activity_at=today - timedelta(days=6), source_count=50)
-    StoryFactory(title="Dormant", last_activity_at=today, status=Story.Status.DORMANT)
-    StoryFactory(title="Hidden", last_activity_at=today, is_published=False)
-    survivor = StoryFactory(title="Survivor", last_activity_at=today - timedelta(days=9))
-    StoryFactory(title="Merged away", last_activity_at=today, merged_into=survivor)
+    StoryFactory(
+        title="Huge last week", last_activity_at=today - timedelta(days=6), source_count=50, article_count=60
+    )
+    StoryFactory(title="Dormant", last_activity_at=today, status=Story.Status.DORMANT, article_count=5)
+    StoryFactory(title="Hidden", last_activity_at=today, is_published=False, article_count=5)
+    survivor = StoryFactory(title="Survivor", last_activity_at=today - timedelta(days=9), article_count=2)
+    StoryFactory(title="Merged away", last_activity_at=today, merged_into=survivor, article_count=5)
+    StoryFactory(title="Lone report", last_activity_at=today, source_count=1, article_count=1)
 
     html = _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
 
-    titles = re.findall(r'class="story-card-title"[^>]*><a href="[^"]+">([^<]+)</a>', html)
+    main, latest = html.split('id="latest-heading"')
+    titles = re.findall(r'class="story-card-title"[^>]*><a href="[^"]+">([^<]+)</a>', main)
+    # 9 outlets three hours ago outweigh 2 outlets now; 50 outlets a week ago have decayed.
     assert titles == ["Wide today", "Narrow today", "Huge last week", "Survivor"]
+    # A one-article story is not in the main column but in "Latest".
+    assert re.findall(r'class="story-card-title"[^>]*><a href="[^"]+">([^<]+)</a>', latest) == ["Lone report"]
 
 
 def test_home_shows_counts_languages_and_top_sources(client):
@@ -97,9 +104,9 @@ def test_home_shows_counts_languages_and_top_sources(client):
 
 
 def test_home_filters_by_language(client):
-    StoryFactory(title="English only", language="en", language_counts={"en": 3})
-    StoryFactory(title="Mixed", language="ar", language_counts={"ar": 5, "en": 2})
-    StoryFactory(title="Arabic only", language="ar", language_counts={"ar": 4})
+    StoryFactory(title="English only", language="en", language_counts={"en": 3}, article_count=3)
+    StoryFactory(title="Mixed", language="ar", language_counts={"ar": 5, "en": 2}, article_count=7)
+    StoryFactory(title="Arabic only", language="ar", language_counts={"ar": 4}, article_count=4)
 
     html = _html(client.get("/?lang=en", HTTP_ACCEPT_LANGUAGE="en"))
 
@@ -109,7 +116,9 @@ def test_home_filters_by_language(client):
 
 def test_home_loads_more_stories_as_an_htmx_fragment_with_a_plain_link_beside(client):
     for n in range(25):
-        StoryFactory(title=f"Story number {n:02d}", last_activity_at=BASE_TIME - timedelta(minutes=n))
+        StoryFactory(
+            title=f"Story number {n:02d}", last_activity_at=BASE_TIME - timedelta(minutes=n), article_count=2
+        )
 
     first = _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
     assert 'href="?page=2"' in first and 'hx-get="?page=2"' in first
@@ -129,7 +138,8 @@ def test_home_loads_more_stories_as_an_htmx_fragment_with_a_plain_link_beside(cl
 def test_home_query_count_does_not_grow_with_stories(client, django_assert_num_queries, stories):
     for n in range(stories):
         build_story(events=2, sources_per_event=2, title=f"Story {n}")
-    with django_assert_num_queries(2):
+    # Ranked stories, one-article stories, newest headlines, pictures, top sources, dossier strip.
+    with django_assert_num_queries(6):
         client.get("/", HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -330,8 +340,9 @@ def test_toggling_the_order_swaps_the_whole_timeline(client):
 def test_story_page_query_count_does_not_grow_with_events(client, django_assert_num_queries, events):
     story = build_story(events=events, sources_per_event=3)
     KeyMoment.objects.create(story=story, date=date(2026, 11, 20), text="بدء المفاوضات")
-    # Validators, story, events, their sources, key moments, activity chart.
-    with django_assert_num_queries(6):
+    # Validators, story, events, their sources, key moments, activity chart, newest headline,
+    # dossier strip.
+    with django_assert_num_queries(8):
         response = client.get(story.get_absolute_url())
     assert response.status_code == 200
     with django_assert_num_queries(4):
@@ -348,8 +359,9 @@ def _main(response) -> str:
 def test_a_story_page_body_is_rendered_once_per_version(client, django_assert_num_queries):
     story = build_story(events=3, sources_per_event=2)
     first = _main(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
-    # Same version, same language: validators and the story only, the body from the cache.
-    with django_assert_num_queries(2):
+    # Same version, same language: validators, the story and the dossier strip; the body
+    # from the cache.
+    with django_assert_num_queries(3):
         again = _main(client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
     assert again == first
     # Another language is another body.

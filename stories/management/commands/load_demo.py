@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from articles.models import Article
-from stories.services import clustering
+from stories.services import clustering, dossiers
 
 DEMO_FILE = Path(__file__).resolve().parents[3] / "articles" / "fixtures" / "demo" / "articles.jsonl"
 
@@ -26,7 +26,8 @@ class Command(BaseCommand):
         call_command("import_articles", str(DEMO_FILE), stdout=self.stdout, stderr=self.stderr)
         result = clustering.cluster_pending()
         refreshed = clustering.refresh_story_texts()
+        filed = dossiers.propose_dossiers()
         self.stdout.write(
             f"demo data: {result.assigned} article(s) clustered into {result.new_stories} stor(ies), "
-            f"{refreshed} summarised"
+            f"{refreshed} summarised, {filed['proposed']} dossier(s)"
         )

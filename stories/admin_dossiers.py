@@ -1,0 +1,213 @@
+"""Dossiers in the editors' admin: create, rename, merge, split, move stories in and out.
+
+As with stories, nothing is saved through a plain model form: each change goes through
+stories.services.dossiers, which audits it (and makes it undoable from the audit trail).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import Dossier, Story
+from .services import dossiers as dossier_service
+from .services import editing
+from .services.editing import EditorError
+
+
+class _DossierFormBase(forms.ModelForm):
+    """Names per language (fields added below, one per site language), and the story moves asked for."""
+
+    add_stories = forms.CharField(
+        label=_("Add stories"),
+        required=False,
+        help_text=_("Numbers or slugs of stories to file here, separated by spaces or commas."),
+    )
+    remove_stories = forms.ModelMultipleChoiceField(
+        label=_("Take out of this dossier"), queryset=Story.objects.none(), required=False
+    )
+    split_stories = forms.ModelMultipleChoiceField(
+        label=_("Split into a new dossier"), queryset=Story.objects.none(), required=False
+    )
+    split_name = forms.CharField(label=_("Name of the new dossier"), required=False, max_length=200)
+
+    class Meta:
+        model = Dossier
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for code, name in settings.LANGUAGES:
+            field = self.fields[f"name_{code}"]
+            # Labelled here, in the editor's language (the class is built at import time).
+            field.label = gettext("Name (%(language)s)") % {"language": str(name)}
+            if self.instance.pk:
+                field.initial = self.instance.editor_names.get(code, "")
+                field.help_text = gettext("The engine's: %(name)s") % {
+                    "name": self.instance.names.get(code, "—")
+                }
+        members = Story.objects.filter(dossier=self.instance) if self.instance.pk else Story.objects.none()
+        language = get_language() or settings.LANGUAGE_CODE
+        for name in ("remove_stories", "split_stories"):
+            self.fields[name].queryset = members
+            # The story's label, its newest title and its number: what an editor recognises.
+            self.fields[name].label_from_instance = lambda story: (
+                f"{story.label_in(language)[0]} — {story.display_title} (#{story.pk})"
+            )
+
+    def names(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"name_{code}", "") for code, _name in settings.LANGUAGES}
+
+    def stories_to_add(self) -> list[Story]:
+        found = []
+        for value in self.cleaned_data.get("add_stories", "").replace(",", " ").split():
+            story = Story.objects.filter(pk=int(value)).first() if value.isdigit() else None
+            story = story or Story.objects.filter(slug=value).first()
+            if story is None:
+                raise EditorError(gettext("No story “%(value)s”.") % {"value": value})
+            found.append(story)
+        return found
+
+
+DossierForm = type(
+    "DossierForm",
+    (_DossierFormBase,),
+    {f"name_{code}": forms.CharField(required=False, max_length=200) for code, name in settings.LANGUAGES},
+)
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    form = DossierForm
+    list_display = [
+        "__str__",
+        "story_count",
+        "article_count",
+        "last_activity_at",
+        "decided_by",
+        "is_published",
+    ]
+    list_filter = ["decided_by", "is_published"]
+    search_fields = ["slug", "names", "editor_names"]
+    actions = ["merge_selected"]
+    readonly_fields = ["slug", "story_count", "article_count", "last_activity_at", "merged_into"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Dossier | None = None):
+        names = [f"name_{code}" for code, _name in settings.LANGUAGES]
+        if obj is None:
+            return [(None, {"fields": [*names, "add_stories"]})]
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        "slug",
+                        *names,
+                        "story_count",
+                        "article_count",
+                        "last_activity_at",
+                        "merged_into",
+                    ]
+                },
+            ),
+            (_("Stories"), {"fields": ["add_stories", "remove_stories", "split_stories", "split_name"]}),
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Dossier, form: DossierForm, change: bool) -> None:
+        try:
+            if not change:
+                created = dossier_service.create_dossier(
+                    names=form.names(), stories=form.stories_to_add(), user=request.user
+                )
+                obj.pk = created.pk
+                return
+            if form.names() != {code: obj.editor_names.get(code, "") for code, _n in settings.LANGUAGES}:
+                dossier_service.rename_dossier(dossier=obj, names=form.names(), user=request.user)
+            for story in form.stories_to_add():
+                dossier_service.move_story(story=story, dossier=obj, user=request.user)
+            for story in form.cleaned_data.get("remove_stories") or []:
+                dossier_service.move_story(story=story, dossier=None, user=request.user)
+            split = list(form.cleaned_data.get("split_stories") or [])
+            if split:
+                new = dossier_service.split_dossier(
+                    dossier=obj,
+                    stories=split,
+                    names=form.cleaned_data.get("split_name", ""),
+                    user=request.user,
+                )
+                messages.success(request, gettext("Split into “%(name)s”.") % {"name": new})
+        except EditorError as exc:
+            messages.error(request, str(exc))
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # No related rows are saved from the form: everything went through the service.
+        return None
+
+    @admin.action(description=_("Merge selected dossiers into the largest"), permissions=["change"])
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet[Dossier]) -> None:
+        dossiers = list(queryset.filter(merged_into__isnull=True).order_by("-article_count", "pk"))
+        if len(dossiers) < 2:
+            self.message_user(request, _("Choose at least two live dossiers to merge."), messages.WARNING)
+            return
+        try:
+            dossier_service.merge_dossiers(target=dossiers[0], others=dossiers[1:], user=request.user)
+        except EditorError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "Merged %(n)d dossier into “%(name)s”.",
+                "Merged %(n)d dossiers into “%(name)s”.",
+                len(dossiers) - 1,
+            )
+            % {"n": len(dossiers) - 1, "name": dossiers[0]},
+        )
+
+
+# --- On the story desk (stories/admin.py): the story's label and its dossier -------------------
+
+
+def desk_context(story: Story) -> dict:
+    """What the desk's label and dossier forms show (templates/admin/stories/story/_desk_labels.html)."""
+    languages = sorted(
+        (set(story.language_counts) | set(story.labels) | set(story.editor_labels) | {"ar", "en"}) - {"und"}
+    )
+    choices = list(
+        Dossier.objects.filter(merged_into__isnull=True, is_published=True).order_by(
+            "-last_activity_at", "pk"
+        )[:200]
+    )
+    if story.dossier_id and story.dossier_id not in {d.pk for d in choices}:
+        choices.insert(0, story.dossier)
+    return {
+        "label_fields": [
+            (language, story.editor_labels.get(language, ""), story.labels.get(language, ""))
+            for language in languages
+        ],
+        "dossier_choices": choices,
+    }
+
+
+def label_desk_action(request: HttpRequest, story: Story) -> str:
+    labels = {
+        key.removeprefix("label_"): value for key, value in request.POST.items() if key.startswith("label_")
+    }
+    editing.set_labels(story=story, user=request.user, labels=labels)
+    return gettext("Labels saved.")
+
+
+def dossier_desk_action(request: HttpRequest, story: Story) -> str:
+    value = request.POST.get("dossier", "")
+    dossier = Dossier.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if value and dossier is None:
+        raise EditorError(gettext("No such dossier."))
+    dossier_service.move_story(story=story, dossier=dossier, user=request.user)
+    if dossier is None:
+        return gettext("Taken out of its dossier; the engine will not file it again.")
+    return gettext("Filed in “%(name)s”.") % {"name": dossier}

@@ -1,0 +1,194 @@
+"""Reader pages of dossiers: the list of files and one file with its stories and combined timeline.
+
+Like the story pages, each reads a bounded page in a fixed number of queries: the stories of a
+dossier come with their cards (stories.views.attach_story_cards), and the combined timeline
+reads 20 events at a time across all of the dossier's stories, with their sources in one query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf, Substr
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_GET
+
+from .models import Dossier, Event, Story
+from .views import (
+    EVENTS_PER_PAGE,
+    MAX_MERGE_HOPS,
+    TimelineDay,
+    _date_param,
+    _direction,
+    _event_date,
+    _int_param,
+    _is_fragment_request,
+    _set_reader_name,
+    attach_sources,
+    attach_story_cards,
+    dossier_strip,
+)
+
+DOSSIERS_PER_PAGE = 30
+# A dossier page lists its most recently active stories; a file of hundreds links the rest
+# through its timeline.
+STORIES_SHOWN = 30
+STORIES_PER_DOSSIER_IN_LIST = 4
+
+
+def get_dossier_or_404(slug: str) -> Dossier:
+    return get_object_or_404(Dossier, is_published=True, slug=slug)
+
+
+def surviving_dossier(dossier: Dossier) -> Dossier:
+    """The dossier a merged one now lives in, following chains of merges."""
+    seen = {dossier.pk}
+    current = dossier
+    while current.merged_into_id:
+        if current.merged_into_id in seen or len(seen) > MAX_MERGE_HOPS:
+            raise Http404("This dossier was merged in a loop.")
+        seen.add(current.merged_into_id)
+        current = Dossier.objects.filter(pk=current.merged_into_id, is_published=True).first()
+        if current is None:
+            raise Http404("This dossier was merged into one that is not published.")
+    return current
+
+
+def redirect_to_surviving_dossier(request: HttpRequest, dossier: Dossier, url_name: str) -> HttpResponse:
+    target = reverse(url_name, kwargs={"slug": surviving_dossier(dossier).slug})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
+
+
+def dossier_stories(dossier: Dossier) -> Any:
+    return Story.objects.visible().filter(dossier=dossier)
+
+
+def dossier_events(dossier: Dossier, *, offset: int, limit: int) -> list[Event]:
+    """Newest events across the dossier's stories, with each event's story label (one query)."""
+    article = "representative_article"
+    excerpt_source = Coalesce(NullIf(f"{article}__summary", Value("")), f"{article}__text")
+    return list(
+        Event.objects.filter(story__in=dossier_stories(dossier))
+        .select_related(f"{article}__source", "story")
+        .only(
+            "story_id",
+            "occurred_at",
+            "editor_occurred_at",
+            "headline",
+            "editor_headline",
+            "article_count",
+            "is_key_moment",
+            "story__slug",
+            "story__language",
+            "story__labels",
+            "story__editor_labels",
+            "story__titles",
+            "story__editor_titles",
+            "story__title",
+            "story__editor_title",
+            f"{article}__url",
+            f"{article}__title",
+            f"{article}__language",
+            f"{article}__image_url",
+            f"{article}__image_width",
+            f"{article}__image_height",
+            f"{article}__source__name",
+        )
+        .annotate(when=_event_date(), excerpt=Substr(excerpt_source, 1, 400))
+        .order_by(F("when").desc(), "-pk")[offset : offset + limit]
+    )
+
+
+@require_GET
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    """Every live dossier, the most recently active first, with a few of its stories."""
+    page = _int_param(request, "page")
+    start = (page - 1) * DOSSIERS_PER_PAGE
+    dossiers = list(
+        Dossier.objects.visible().order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[
+            start : start + DOSSIERS_PER_PAGE + 1
+        ]
+    )
+    has_next = len(dossiers) > DOSSIERS_PER_PAGE
+    dossiers = dossiers[:DOSSIERS_PER_PAGE]
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    stories = list(
+        Story.objects.visible()
+        .filter(dossier__in=dossiers)
+        .only(
+            "dossier_id",
+            "slug",
+            "language",
+            "labels",
+            "editor_labels",
+            "titles",
+            "editor_titles",
+            "title",
+            "editor_title",
+        )
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-pk")
+    )
+    by_dossier: dict[int, list[Story]] = {}
+    for story in stories:
+        story.reader_label, story.reader_label_language = story.label_in(language)
+        story.reader_label_direction = _direction(story.reader_label_language)
+        by_dossier.setdefault(story.dossier_id, []).append(story)
+    for dossier in dossiers:
+        _set_reader_name(dossier, language)
+        dossier.some_stories = by_dossier.get(dossier.pk, [])[:STORIES_PER_DOSSIER_IN_LIST]
+    return render(
+        request,
+        "stories/dossiers.html",
+        {
+            "dossiers": dossiers,
+            "page": page,
+            "next_page": page + 1 if has_next else None,
+        },
+    )
+
+
+@require_GET
+def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    dossier = get_dossier_or_404(slug)
+    if dossier.merged_into_id:
+        return redirect_to_surviving_dossier(request, dossier, "stories:dossier")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    page = _int_param(request, "page")
+    events = dossier_events(dossier, offset=(page - 1) * EVENTS_PER_PAGE, limit=EVENTS_PER_PAGE + 1)
+    has_next = len(events) > EVENTS_PER_PAGE
+    events = events[:EVENTS_PER_PAGE]
+    attach_sources(events, default_language=language)
+    # The day the previous page ended on: its heading is not repeated.
+    after = _date_param(request, "after") if _is_fragment_request(request) else None
+    days: list[TimelineDay] = []
+    for event in events:
+        event.story_label, event.story_label_language = event.story.label_in(language)
+        day = timezone.localdate(event.when)
+        if days and days[-1].day == day:
+            days[-1].events.append(event)
+        else:
+            days.append(TimelineDay(day=day, events=[event], continued=not days and day == after))
+    context = {
+        "dossier": dossier,
+        "timeline_days": days,
+        "page": page,
+        "next_page": page + 1 if has_next else None,
+        "last_day": days[-1].day if days else None,
+    }
+    if _is_fragment_request(request) and page > 1:
+        return render(request, "stories/dossier.html#dossier-timeline-page", context)
+    _set_reader_name(dossier, language)
+    stories = list(
+        dossier_stories(dossier)
+        .defer("summary", "editor_summary", "keyphrases")
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:STORIES_SHOWN]
+    )
+    attach_story_cards(stories, language=language)
+    context |= {"stories": stories, "strip": dossier_strip(language)}
+    return render(request, "stories/dossier.html", context)
