@@ -97,7 +97,7 @@ def test_a_source_named_in_the_admin_form_or_the_command_loses_its_controls():
 def test_the_migration_strips_controls_from_rows_stored_before():
     from django.apps import apps
 
-    migration = importlib.import_module("articles.migrations.0003_strip_bidi_controls")
+    migration = importlib.import_module("articles.migrations.0004_strip_bidi_controls")
     source = SourceFactory(name=SPOOFED)
     spoofed = ArticleFactory(source=source, title=SPOOFED, summary=f"a{CONTROLS}b", text=f"{RLO}text")
     clean = ArticleFactory(source=source, title="Plain title")

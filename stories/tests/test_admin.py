@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
 EDITORS_MIGRATION = importlib.import_module("stories.migrations.0003_editors_group")
-DOSSIERS_MIGRATION = importlib.import_module("stories.migrations.0007_editors_dossier_permissions")
+DOSSIERS_MIGRATION = importlib.import_module("stories.migrations.0010_editors_dossier_permissions")
 
 
 def make_editor(username: str = "editor"):

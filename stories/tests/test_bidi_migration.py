@@ -13,7 +13,7 @@ RLO = "\u202e"
 
 @pytest.mark.django_db
 def test_the_migration_strips_controls_from_what_the_engine_wrote_before():
-    migration = importlib.import_module("stories.migrations.0006_strip_bidi_controls")
+    migration = importlib.import_module("stories.migrations.0007_strip_bidi_controls")
     story = StoryFactory(
         title=f"وكالة {RLO}gpj.exe",
         titles={"ar": f"وكالة {RLO}gpj.exe", "en": "Agency"},

@@ -23,6 +23,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stories", "0005_editor_titles"), ("articles", "0003_sqlite_search_index")]
+    dependencies = [("stories", "0007_strip_bidi_controls"), ("articles", "0006_sqlite_search_index")]
 
     operations = [migrations.RunPython(install, drop, elidable=False)]

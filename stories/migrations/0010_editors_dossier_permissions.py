@@ -36,6 +36,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stories", "0006_dossiers_and_story_labels")]
+    dependencies = [("stories", "0009_dossiers_and_story_labels")]
 
     operations = [migrations.RunPython(grant, revoke)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0005_editor_titles'),
+        ("stories", "0008_sqlite_story_search"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0002_search_document'),
+        ("articles", "0004_strip_bidi_controls"),
     ]
 
     operations = [

@@ -24,6 +24,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0002_search_document")]
+    dependencies = [("articles", "0005_article_image_dimensions")]
 
     operations = [migrations.RunPython(install, drop, elidable=False)]

@@ -35,8 +35,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0005_editor_titles"),
-        ("articles", "0003_strip_bidi_controls"),
+        ("stories", "0006_key_moment_languages"),
+        ("articles", "0004_strip_bidi_controls"),
     ]
 
     operations = [

@@ -36,7 +36,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0002_search_document"),
+        ("articles", "0003_article_embedding"),
     ]
 
     operations = [
