@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 WITHOUT_VECTOR = 0.1  # share of training articles taught without their sentence vector
-THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 L2 = 1.0
 
 
@@ -196,15 +196,71 @@ def with_headline_variants(streams: Sequence[Stream]) -> list[Stream]:
     return out
 
 
+@dataclass(frozen=True)
+class Setting:
+    """What leave-one-dataset-out chooses between: which features, and whether each stream is
+    also taught as bare headlines."""
+
+    name: str
+    features: tuple[str, ...]
+    headlines: bool
+
+
+_STREAM_SCALE = ("dense_z", "lex_z")
+_STORY_STATE = ("size", "dense_margin", "lex_margin", "numbers")
+SETTINGS = (
+    Setting("all features", FEATURES, False),
+    Setting("all features, with headline variants", FEATURES, True),
+    Setting("without stream scale", tuple(f for f in FEATURES if f not in _STREAM_SCALE), False),
+    Setting(
+        "compact (no stream scale, no story-state features)",
+        tuple(f for f in FEATURES if f not in _STREAM_SCALE + _STORY_STATE),
+        False,
+    ),
+)
+
+
+class ExampleCache:
+    """Each stream's teacher-forced examples (and its headline variant's), made once and reused
+    by every fold and setting."""
+
+    def __init__(self, pairs: Examples | None = None) -> None:
+        self.pairs = pairs
+        self._examples: dict[str, Examples] = {}
+        self._variants: dict[str, Stream | None] = {}
+
+    def examples(self, stream: Stream) -> Examples:
+        if stream.name not in self._examples:
+            self._examples[stream.name] = examples_from_stream(stream)
+        return self._examples[stream.name]
+
+    def variant(self, stream: Stream) -> Stream | None:
+        if stream.name not in self._variants:
+            self._variants[stream.name] = headline_variant(stream)
+        return self._variants[stream.name]
+
+
 def train(
-    streams: Sequence[Stream], pairs: Examples | None = None, *, provenance: dict | None = None
+    streams: Sequence[Stream],
+    pairs: Examples | None = None,
+    *,
+    setting: Setting = SETTINGS[0],
+    cache: ExampleCache | None = None,
+    provenance: dict | None = None,
 ) -> tuple[Linker, dict[float, float]]:
-    streams = with_headline_variants(streams)
-    parts = [examples_from_stream(s) for s in streams]
+    """Fit the weights on ``streams`` (and ``pairs``), then choose the threshold on them."""
+    cache = cache or ExampleCache(pairs)
+    taught = list(streams)
+    if setting.headlines:
+        taught += [v for v in (cache.variant(s) for s in streams) if v is not None]
+    parts = [cache.examples(s) for s in taught]
     if pairs is not None:
         parts.append(pairs)
     data = _balanced(parts)
-    coefficients, intercept = fit_logistic(data.features, data.labels, data.weights)
+    used = [FEATURES.index(name) for name in setting.features]
+    fitted, intercept = fit_logistic(data.features[:, used], data.labels, data.weights)
+    coefficients = np.zeros(len(FEATURES))
+    coefficients[used] = fitted  # a feature left out weighs nothing
 
     def make(threshold: float) -> Linker:
         return Linker(
@@ -215,18 +271,24 @@ def train(
             provenance=provenance or {},
         )
 
-    threshold, means = choose_threshold(streams, make)
+    threshold, means = choose_threshold(taught, make)
     return make(threshold), means
 
 
 def leave_one_out(
-    streams: Sequence[Stream], pairs: Examples | None = None, log: Callable[[str], None] = lambda _: None
+    streams: Sequence[Stream],
+    pairs: Examples | None = None,
+    log: Callable[[str], None] = lambda _: None,
+    *,
+    setting: Setting = SETTINGS[0],
+    cache: ExampleCache | None = None,
 ) -> dict[str, dict[str, float]]:
     """Each stream scored by a linker (weights and threshold) chosen on the other streams only."""
+    cache = cache or ExampleCache(pairs)
     results: dict[str, dict[str, float]] = {}
     for held in streams:
         rest = [s for s in streams if s is not held]
-        linker, _ = train(rest, pairs)
+        linker, _ = train(rest, pairs, setting=setting, cache=cache)
         engine = Engine(linker=linker)
         predictions = {doc.id: engine.assign(doc).story_id for doc in held.docs}
         score = bcubed(predictions, held.gold)
@@ -240,6 +302,25 @@ def leave_one_out(
         }
         log(f"  held out {held.name}: B3 F1 {score.f1:.4f} (threshold {linker.threshold})")
     return results
+
+
+def choose_setting(
+    streams: Sequence[Stream],
+    pairs: Examples | None = None,
+    log: Callable[[str], None] = lambda _: None,
+    settings: Sequence[Setting] = SETTINGS,
+) -> tuple[Setting, dict[str, dict]]:
+    """The setting with the best mean leave-one-dataset-out B³ F1, and every setting's results."""
+    cache = ExampleCache(pairs)
+    report: dict[str, dict] = {}
+    for setting in settings:
+        log(f"{setting.name}:")
+        results = leave_one_out(streams, pairs, log, setting=setting, cache=cache)
+        mean = float(np.mean([r["f1"] for r in results.values()]))
+        report[setting.name] = {"mean_f1": round(mean, 4), "held_out": results}
+        log(f"  mean {mean:.4f}")
+    best = max(settings, key=lambda s: report[s.name]["mean_f1"])
+    return best, report
 
 
 def file_digest(path: Path | str) -> str:

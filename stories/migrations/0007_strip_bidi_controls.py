@@ -8,7 +8,7 @@ import importlib
 
 from django.db import migrations
 
-articles_0003 = importlib.import_module("articles.migrations.0003_strip_bidi_controls")
+articles_0003 = importlib.import_module("articles.migrations.0004_strip_bidi_controls")
 
 
 def forwards(apps, schema_editor):

@@ -71,10 +71,13 @@ class Command(BaseCommand):
             pair_examples = training.examples_from_pairs(read_pairs(pairs_path))
             sources["semeval2022-pairs"] = _source(pairs_path)
 
-        validation = {}
+        validation: dict = {}
+        setting = training.SETTINGS[0]
+        cache = training.ExampleCache(pair_examples)
         if not options["skip_validation"] and len(loaded) > 1:
-            self.stdout.write("leave-one-dataset-out:")
-            validation = training.leave_one_out(loaded, pair_examples, log=self.stdout.write)
+            self.stdout.write("leave-one-dataset-out, per setting:")
+            setting, validation = training.choose_setting(loaded, pair_examples, log=self.stdout.write)
+            self.stdout.write(f"chosen: {setting.name}")
         provenance = {
             "command": "manage.py train_linker " + " ".join(f"--streams {streams}".split()),
             "trained_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -82,11 +85,19 @@ class Command(BaseCommand):
             "data": sources,
             "method": "L2 logistic regression (Newton), streams weighted equally; threshold by mean B3 F1 "
             "over the training streams",
-            "leave_one_dataset_out": validation,
+            "setting": {
+                "name": setting.name,
+                "features": list(setting.features),
+                "headlines": setting.headlines,
+            },
+            "leave_one_dataset_out": validation.get(setting.name, {}).get("held_out", {}),
+            "settings_compared": {name: result["mean_f1"] for name, result in validation.items()},
             "python": platform.python_version(),
             "numpy": np.__version__,
         }
-        linker, means = training.train(loaded, pair_examples, provenance=provenance)
+        linker, means = training.train(
+            loaded, pair_examples, setting=setting, cache=cache, provenance=provenance
+        )
         provenance["threshold_search"] = {str(t): round(v, 4) for t, v in means.items()}
         linker.dump(out)
         self.stdout.write(f"threshold {linker.threshold}; weights {training.describe(linker)}")
