@@ -47,7 +47,7 @@ import heapq
 import itertools
 import math
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -293,15 +293,17 @@ class _DenseSum:
     cost 400 MB.
     """
 
-    __slots__ = ("count", "total")
+    __slots__ = ("_unit", "count", "total")
 
     def __init__(self) -> None:
         self.total: np.ndarray | None = None
         self.count = 0
+        self._unit: np.ndarray | None = None
 
     def add(self, dense: np.ndarray | None) -> None:
         if dense is None:
             return
+        self._unit = None
         if self.total is None:
             self.total = dense
         elif self.count == 1:
@@ -313,6 +315,7 @@ class _DenseSum:
     def remove(self, dense: np.ndarray | None) -> None:
         if dense is None or self.total is None:
             return
+        self._unit = None
         self.count -= 1
         if self.count <= 0:
             self.total, self.count = None, 0
@@ -320,9 +323,10 @@ class _DenseSum:
             self.total = self.total - dense  # a new array: the one-vector case may share it
 
     def unit(self) -> np.ndarray | None:
-        if self.total is None:
-            return None
-        return unit(self.total.astype(np.float32, copy=False))
+        # Read for every candidate comparison, changed only when a member comes or goes.
+        if self._unit is None and self.total is not None:
+            self._unit = unit(self.total.astype(np.float32, copy=False))
+        return self._unit
 
 
 class _Event:
@@ -351,6 +355,7 @@ class _Story:
         "last_at",
         "members",
         "numbers",
+        "recent_dense",
     )
 
     def __init__(self, story_id: Hashable, vector: _Packed, born: int) -> None:
@@ -360,6 +365,9 @@ class _Story:
         self.dense = _DenseSum()
         self.languages: Counter[str | None] = Counter()
         self.numbers: Counter[str] = Counter()
+        # The recent members' sentence vectors as one matrix, built when first needed after a
+        # change of members (candidate scoring reads it far more often than members change).
+        self.recent_dense: np.ndarray | None = None
         self.members: dict[object, _Member] = {}
         self.events: dict[Hashable, _Event] = {}
         self.first_at: datetime | None = None
@@ -400,6 +408,8 @@ class Engine:
         self._dormant_index: dict[str, set[Hashable]] = {}
         self._dense_scale = _StreamScale(mean=0.45, spread=0.15)
         self._lex_scale = _StreamScale(mean=0.15, spread=0.1)
+        self._recent_vectors: deque[np.ndarray] = deque(maxlen=STREAM_NEIGHBOURS)
+        self._recent_words: deque[SparseVector] = deque(maxlen=STREAM_NEIGHBOURS // 4)
         self._active_dense = DenseIndex(capacity=self.config.dense_recent)
         self._dormant_dense = DenseIndex(capacity=self.config.dense_recent)
         self._quiet_heap: list[tuple[datetime, int, Hashable]] = []
@@ -502,7 +512,7 @@ class Engine:
         story.touch(doc_a.published_at)
         b = self.representation.vectorize(doc_b)
         row = self._features(story, doc_b, b, _unit_or_none(doc_b.vector), self.representation.numbers(doc_b))
-        return self._with_margins([row], learn=False)[0]
+        return self._with_margins([row])[0]
 
     def teach(self, doc: ArticleDoc, story_id: Hashable) -> list[tuple[Hashable, list[float], bool]]:
         """Learn ``doc``, return the candidates the engine would weigh for it, then put it in
@@ -511,7 +521,9 @@ class Engine:
         self._advance_clock(doc.published_at)
         found = self.candidates(doc)
         self.constraints.pins[doc.id] = story_id
-        self._place(doc, self.representation.vectorize(doc), numbers=self.representation.numbers(doc))
+        vector = self.representation.vectorize(doc)
+        self._place(doc, vector, numbers=self.representation.numbers(doc))
+        self._observe_stream(doc, vector)
         return found
 
     def observe(self, doc: ArticleDoc) -> None:
@@ -529,7 +541,9 @@ class Engine:
         self.representation.update(doc)
         vector = self.representation.vectorize(doc)
         self._advance_clock(doc.published_at)
-        return self._place(doc, vector, numbers=self.representation.numbers(doc))
+        assignment = self._place(doc, vector, numbers=self.representation.numbers(doc))
+        self._observe_stream(doc, vector)
+        return assignment
 
     def candidates(self, doc: ArticleDoc) -> list[tuple[Hashable, list[float], bool]]:
         """(story id, linker features, dormant) of each story ``doc`` would be compared with.
@@ -569,6 +583,7 @@ class Engine:
         self._add(story, doc, packed, event_id=event_id, fresh=new_story, numbers=numbers)
         if revived:
             self._wake(story)
+        self._observe_stream(doc, vector)
         return Assignment(doc.id, story_id, event_id, 0.0, 0.0, new_story, new_event, revived, "load")
 
     def _place(
@@ -691,16 +706,21 @@ class Engine:
         if mean is not None:
             dense_score = float(mean @ dense)
             near = dense_score
-            recent = itertools.islice(reversed(story.members.values()), self.config.near_members)
-            rows = [m.dense for m in recent if m.dense is not None]
-            if rows:
-                near = max(near, float((np.vstack(rows).astype(np.float32) @ dense).max()))
+            if story.dense.count > 1:
+                recent = story.recent_dense
+                if recent is None:
+                    members = itertools.islice(reversed(story.members.values()), self.config.near_members)
+                    rows = [m.dense for m in members if m.dense is not None]
+                    recent = story.recent_dense = np.vstack(rows).astype(np.float32)
+                near = max(near, float((recent @ dense).max()))
             no_vector = 0.0
         else:
             dense_score = near = 0.0
             no_vector = 1.0
         same = story.languages.get(doc.language, 0) / size if size else 0.0
-        lex = self._link_score(story, vector)
+        # Words are evidence within a language: a story with no article in this one shares at
+        # most a number or a name with it, which "numbers" and the sentence vectors weigh.
+        lex = self._link_score(story, vector) if same else 0.0
         shared = sum(1 for n in numbers if n in story.numbers) if numbers else 0
         gap = self._gap_days(story, doc.published_at)
         return [
@@ -720,15 +740,15 @@ class Engine:
             0.0 if doc.text else lex,
         ]
 
-    def _with_margins(self, rows: list[list[float]], *, learn: bool = True) -> list[list[float]]:
+    def _with_margins(self, rows: list[list[float]]) -> list[list[float]]:
         """Append the features that compare a candidate with others (``linker.RELATIVE``): its
         lead over the best other candidate, and how unusual its closeness is for this stream.
 
-        The second is a z-score against the running mean and spread of each arriving article's
-        best candidate (``_StreamScale``): one line of headline about the Olympics sits closer to
-        every other Olympics headline than a full report sits to an unrelated report, so an
-        absolute cosine means different things in different streams. ``learn`` adds this
-        article's best candidate to the running figures (every arrival does, once).
+        The second is a z-score against how close articles of this stream usually are to the
+        articles that arrived just before them (``_StreamScale``, fed by ``_observe_stream`` on
+        every arrival, placed or replayed): one line of headline about the Olympics sits closer
+        to every other Olympics headline than a full report sits to an unrelated report, so an
+        absolute cosine means different things in different streams.
         """
         for column in (_NEAR, _LEX):
             values = [row[column] for row in rows]
@@ -741,16 +761,31 @@ class Engine:
         for column, scale in ((_NEAR, self._dense_scale), (_LEX, self._lex_scale)):
             for row in rows:
                 row.append(scale.z(row[column]))
-            if learn and rows:
-                scale.add(max(row[column] for row in rows))
         return rows
-        for column in (_NEAR, _LEX):
-            values = [row[column] for row in rows]
-            top = max(values)
-            second = sorted(values)[-2] if len(values) > 1 else 0.0
-            for row, value in zip(rows, values, strict=True):
-                row.append(value - (second if value == top else top))
-        return rows
+
+    def _observe_stream(self, doc: ArticleDoc, vector: SparseVector) -> None:
+        """Feed the stream scales with this article's closeness to the ones before it.
+
+        Neighbours in arrival order are mostly other stories, so these figures describe what
+        "unrelated" looks like in this stream. Placing and replaying (``load``) both call this,
+        so an engine rebuilt from the database scores exactly as the live one did.
+        """
+        dense = _unit_or_none(doc.vector)
+        if dense is not None:
+            if self._recent_vectors:
+                previous = np.vstack(self._recent_vectors)
+                self._dense_scale.add(float((previous @ dense).max()))
+            self._recent_vectors.append(dense)
+        if vector:
+            best = 0.0
+            for other in self._recent_words:
+                if len(other) < len(vector):
+                    best = max(best, sum(w * vector.get(t, 0.0) for t, w in other.items()))
+                else:
+                    best = max(best, sum(w * other.get(t, 0.0) for t, w in vector.items()))
+            if self._recent_words:
+                self._lex_scale.add(best)
+            self._recent_words.append(vector)
 
     def _link_score(self, story: _Story, vector: SparseVector) -> float:
         score = story.centroid.cosine(vector)
@@ -820,6 +855,7 @@ class Engine:
         event.dense.add(dense)
         member = _Member(doc, vector, event.id, dense, numbers)
         story.members[doc.id] = member
+        story.recent_dense = None
         story.dense.add(dense)
         story.languages[doc.language] += 1
         story.numbers.update(numbers)
@@ -973,6 +1009,7 @@ class Engine:
         for member in source.members.values():
             target.centroid.add(member.vector, cfg.centroid_terms)
             target.members[member.id] = member
+            target.recent_dense = None
             target.dense.add(member.dense)
             target.languages[member.language] += 1
             target.numbers.update(member.numbers)
@@ -1065,6 +1102,7 @@ class Engine:
             event.centroid.remove(member.vector, self.config.centroid_terms)
             event.dense.remove(member.dense)
         story.dense.remove(member.dense)
+        story.recent_dense = None
         story.languages[member.language] -= 1
         story.numbers.subtract(member.numbers)
         story.numbers += Counter()  # drop the numbers no member has any more
@@ -1118,6 +1156,8 @@ class _StreamScale:
         return max(-5.0, min(5.0, (value - self.mean) / spread))
 
 
+# How many of the latest arrivals an article is compared with to learn the stream's scale.
+STREAM_NEIGHBOURS = 32
 _NEAR = FEATURES.index("dense_near")
 _LEX = FEATURES.index("lex")
 

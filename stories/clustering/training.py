@@ -35,8 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from articles import embedding
-
 from .engine import Engine
 from .linker import FEATURES, Linker
 from .metrics import bcubed
@@ -164,80 +162,41 @@ def choose_threshold(
     return best, means
 
 
-def headline_variant(stream: Stream) -> Stream | None:
-    """The same stream as a feed of bare headlines (title only, its own sentence vector), or
-    None when the stream is headlines already.
-
-    Some sources give only a headline (a feed without a page, a headline wire), and a headline
-    sits on another scale: two headlines of one topic are closer than two full reports of it.
-    Teaching each labelled stream in both forms lets the model learn that scale from every
-    stream, not from the one headline-only set (leave-one-dataset-out showed that without it,
-    a model that never saw a headline stream merged every Olympics headline into a few stories).
-    """
-    docs = [doc for doc in stream.docs if doc.text and doc.title]
-    if len(docs) < len(stream.docs) / 2:
-        return None
-    bare = [dataclasses.replace(doc, text="", vector=None) for doc in docs]
-    vectors = embedding.encode([embedding.embedding_text(doc.title) for doc in bare])
-    bare = [
-        dataclasses.replace(doc, vector=vector if vector.any() else None)
-        for doc, vector in zip(bare, vectors, strict=True)
-    ]
-    gold = {doc.id: stream.gold[doc.id] for doc in bare if doc.id in stream.gold}
-    return Stream(f"{stream.name} (headlines)", bare, gold, stream.path)
-
-
-def with_headline_variants(streams: Sequence[Stream]) -> list[Stream]:
-    out = list(streams)
-    for stream in streams:
-        variant = headline_variant(stream)
-        if variant is not None:
-            out.append(variant)
-    return out
-
-
 @dataclass(frozen=True)
 class Setting:
-    """What leave-one-dataset-out chooses between: which features, and whether each stream is
-    also taught as bare headlines."""
+    """What leave-one-dataset-out chooses between: which of the engine's features the model uses."""
 
     name: str
     features: tuple[str, ...]
-    headlines: bool
 
 
 _STREAM_SCALE = ("dense_z", "lex_z")
 _STORY_STATE = ("size", "dense_margin", "lex_margin", "numbers")
+_ABSOLUTE = ("dense", "dense_near", "lex", "lex_sq", "dense_x_headline", "lex_x_headline", "size", "numbers")
 SETTINGS = (
-    Setting("all features", FEATURES, False),
-    Setting("all features, with headline variants", FEATURES, True),
-    Setting("without stream scale", tuple(f for f in FEATURES if f not in _STREAM_SCALE), False),
+    Setting("all features", FEATURES),
+    Setting("without stream scale", tuple(f for f in FEATURES if f not in _STREAM_SCALE)),
     Setting(
         "compact (no stream scale, no story-state features)",
         tuple(f for f in FEATURES if f not in _STREAM_SCALE + _STORY_STATE),
-        False,
     ),
+    # Only how a candidate compares with the others and with the stream's usual closeness:
+    # what should carry from one kind of stream to another.
+    Setting("relative", tuple(f for f in FEATURES if f not in _ABSOLUTE)),
 )
 
 
 class ExampleCache:
-    """Each stream's teacher-forced examples (and its headline variant's), made once and reused
-    by every fold and setting."""
+    """Each stream's teacher-forced examples, made once and reused by every fold and setting."""
 
     def __init__(self, pairs: Examples | None = None) -> None:
         self.pairs = pairs
         self._examples: dict[str, Examples] = {}
-        self._variants: dict[str, Stream | None] = {}
 
     def examples(self, stream: Stream) -> Examples:
         if stream.name not in self._examples:
             self._examples[stream.name] = examples_from_stream(stream)
         return self._examples[stream.name]
-
-    def variant(self, stream: Stream) -> Stream | None:
-        if stream.name not in self._variants:
-            self._variants[stream.name] = headline_variant(stream)
-        return self._variants[stream.name]
 
 
 def train(
@@ -251,8 +210,6 @@ def train(
     """Fit the weights on ``streams`` (and ``pairs``), then choose the threshold on them."""
     cache = cache or ExampleCache(pairs)
     taught = list(streams)
-    if setting.headlines:
-        taught += [v for v in (cache.variant(s) for s in streams) if v is not None]
     parts = [cache.examples(s) for s in taught]
     if pairs is not None:
         parts.append(pairs)
