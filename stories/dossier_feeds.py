@@ -14,11 +14,12 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .dossier_views import dossier_events, get_dossier_or_404, redirect_to_surviving_dossier
-from .feeds import FEED_ITEMS, _event_text
+from .feeds import FEED_ITEMS, _event_text, text_as_html
 from .models import Dossier, Event
 from .views import attach_sources
 
@@ -72,9 +73,14 @@ class DossierAtomFeed(Feed):
     def feed_url(self, obj: tuple[Dossier, str, list[Event]]) -> str:
         return reverse("stories:dossier_feed_atom", kwargs={"slug": obj[0].slug})
 
+    # Atom requires an author; the entries are Silsila's compilation, the outlets are credited in each.
+    def author_name(self, obj: tuple[Dossier, str, list[Event]]) -> str:
+        return _("Silsila")
+
     def get_feed(self, obj: tuple[Dossier, str, list[Event]], request: HttpRequest):
         feed = super().get_feed(obj, request)
         feed.feed["language"] = obj[1]
+        feed.feed["author_link"] = request.build_absolute_uri(reverse("stories:home"))
         return feed
 
     def items(self, obj: tuple[Dossier, str, list[Event]]) -> list[Event]:
@@ -84,7 +90,8 @@ class DossierAtomFeed(Feed):
         return _item_title(item)
 
     def item_description(self, item: Event) -> str:
-        return _event_text(item)
+        # As in the story feeds: plain text made inert HTML (escaped, then the pages' nh3 policy).
+        return text_as_html(_event_text(item))
 
     def item_link(self, item: Event) -> str:
         return _item_link(item)
@@ -104,10 +111,10 @@ class DossierAtomFeed(Feed):
         return [item.story_label]
 
 
-dossier_atom_feed = require_GET(_feed_cache(DossierAtomFeed()))
+dossier_atom_feed = require_safe(_feed_cache(DossierAtomFeed()))
 
 
-@require_GET
+@require_safe
 @_feed_cache
 def dossier_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per event of the dossier's stories."""

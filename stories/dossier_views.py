@@ -16,17 +16,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from . import params
 from .models import Dossier, Event, Story
 from .views import (
     EVENTS_PER_PAGE,
     MAX_MERGE_HOPS,
     TimelineDay,
-    _date_param,
     _direction,
     _event_date,
-    _int_param,
     _is_fragment_request,
     _set_reader_name,
     attach_sources,
@@ -105,10 +104,10 @@ def dossier_events(dossier: Dossier, *, offset: int, limit: int) -> list[Event]:
     )
 
 
-@require_GET
+@require_safe
 def dossier_list(request: HttpRequest) -> HttpResponse:
     """Every live dossier, the most recently active first, with a few of its stories."""
-    page = _int_param(request, "page")
+    page = params.page_number(request)
     start = (page - 1) * DOSSIERS_PER_PAGE
     dossiers = list(
         Dossier.objects.visible().order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[
@@ -153,19 +152,19 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
     dossier = get_dossier_or_404(slug)
     if dossier.merged_into_id:
         return redirect_to_surviving_dossier(request, dossier, "stories:dossier")
     language = translation.get_language() or settings.LANGUAGE_CODE
-    page = _int_param(request, "page")
+    page = params.page_number(request)
     events = dossier_events(dossier, offset=(page - 1) * EVENTS_PER_PAGE, limit=EVENTS_PER_PAGE + 1)
     has_next = len(events) > EVENTS_PER_PAGE
     events = events[:EVENTS_PER_PAGE]
     attach_sources(events, default_language=language)
     # The day the previous page ended on: its heading is not repeated.
-    after = _date_param(request, "after") if _is_fragment_request(request) else None
+    after = params.optional_date(request, "after") if _is_fragment_request(request) else None
     days: list[TimelineDay] = []
     for event in events:
         event.story_label, event.story_label_language = event.story.label_in(language)

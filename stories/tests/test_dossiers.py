@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory
 from stories.dossiers import DossierStory, propose
 from stories.labels import LabelArticle, story_labels
@@ -544,3 +545,18 @@ def test_editors_split_a_dossier_and_take_a_story_out_in_the_admin(admin_client)
     assert b.dossier.name_in("en") == "The final"
     assert c.dossier_id is None
     assert cup.story_count == 1
+
+
+@pytestmark_db
+def test_dossier_feeds_carry_no_live_markup_and_name_an_author(client):
+    payload = "<img src=x onerror=alert(1)>"
+    story = _story_with(["Iran report", "Iran update"])
+    Article.objects.filter(membership__story=story).update(summary=payload)
+    dossier = dossier_service.create_dossier(names={"en": "Iran"}, stories=[story], user=None)
+
+    atom = client.get(reverse("stories:dossier_feed_atom", args=[dossier.slug])).content.decode()
+
+    assert "<author><name>" in atom
+    assert "onerror" not in atom.replace("onerror=alert(1)&amp;gt;", "")  # only as escaped text
+    assert "&lt;img" in atom or "&amp;lt;img" in atom
+    assert client.head(reverse("stories:dossier_feed_atom", args=[dossier.slug])).status_code == 200
