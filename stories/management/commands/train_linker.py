@@ -88,7 +88,6 @@ class Command(BaseCommand):
             "setting": {
                 "name": setting.name,
                 "features": list(setting.features),
-                "headlines": setting.headlines,
             },
             "leave_one_dataset_out": validation.get(setting.name, {}).get("held_out", {}),
             "settings_compared": {name: result["mean_f1"] for name, result in validation.items()},
