@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Case, Q, Value, When
@@ -72,16 +71,9 @@ MAX_FETCH_ATTEMPTS = 3
 # commit and enqueue, a poll_sources run without a worker); the beat tick re-queues it.
 STALE_PENDING_AFTER = timedelta(minutes=15)
 
-# Near-copies. SimHash bands find copies within NEAR_DUPLICATE_DISTANCE bits at any age, but a
-# wire report republished with a new headline and a sentence added sits 8-16 bits away, where
-# band lookups are blind. So articles of the same language published within a window are
-# scanned by fingerprint distance (stored ints, no text loaded), and the few within
-# LOOSE_DISTANCE are confirmed on their text by word 3-shingle Jaccard.
-NEAR_COPY_WINDOW = timedelta(hours=48)
-NEAR_COPY_SCAN_LIMIT = 2000
-LOOSE_DISTANCE = 18
-NEAR_COPY_VERIFY_LIMIT = 10
-NEAR_COPY_JACCARD = 0.5
+# A near-copy lookup reads at most this many candidates (exact copies first): a boilerplate
+# text shared by thousands of pages must not make one store read them all.
+NEAR_COPY_CANDIDATES = 200
 # Below this many words (title + text) two texts are alike by accident ("Video", "Live
 # updates"), not because one copies the other: such articles are never linked by content.
 MIN_DEDUP_WORDS = 12
@@ -593,87 +585,55 @@ def _apply_canonical_url(article: Article, canonical: str) -> None:
 
 
 def _fill_dedup_fields(article: Article) -> None:
-    basis = f"{article.title}\n{article.text}"
-    article.content_hash = dedup.content_hash(basis)
-    signature = dedup.simhash(basis)
-    article.simhash = signature
-    bands = dedup.simhash_bands(signature)
-    article.simhash_band0, article.simhash_band1, article.simhash_band2, article.simhash_band3 = bands
-    original = find_original(article)
-    article.duplicate_of_id = original
+    normalised = dedup.normalise_text(f"{article.title}\n{article.text}")
+    article.content_hash = dedup.hash_normalised(normalised)
+    signature = dedup.minhash_of_normalised(normalised)
+    words = normalised.count(" ") + 1 if normalised else 0
+    article.minhash = signature.to_bytes()
+    article.minhash_shingles = signature.shingles
+    # Texts too short to link by content are never candidates either: no band keys.
+    article.minhash_bands = signature.bands() if words >= MIN_DEDUP_WORDS else None
+    article.duplicate_of_id = find_original(article, signature=signature, words=words)
 
 
-def find_original(article: Article) -> int | None:
+def find_original(
+    article: Article, *, signature: dedup.MinHash | None = None, words: int | None = None
+) -> int | None:
     """The id of the stored article this one copies (same text, or a near-copy), if any.
 
-    Links always point at an original (an article that is itself no copy), so chains are
-    one step long; the original is the copy stored first, which never changes afterwards.
+    One indexed probe: rows with the same content hash (btree) or sharing an LSH band of the
+    MinHash (GIN on the band keys), exact copies first. Among near-copy candidates the most
+    similar wins. Links always point at an original (an article that is itself no copy), so
+    chains are one step long; the original is the copy stored first, which never changes.
     """
-    words = dedup.normalise_text(f"{article.title}\n{article.text}").split()
-    if len(words) < MIN_DEDUP_WORDS:
+    if words is None:
+        words = len(dedup.normalise_text(f"{article.title}\n{article.text}").split())
+    if words < MIN_DEDUP_WORDS:
         return None
+    if signature is None:
+        if not article.minhash:
+            return None
+        signature = dedup.MinHash.from_bytes(article.minhash, article.minhash_shingles)
     others = Article.objects.ready()
     if article.pk:
         others = others.exclude(pk=article.pk)
-    # One query for both: the same text (content hash) or a SimHash sharing a band.
-    match = Q(content_hash=article.content_hash)
-    if article.simhash is not None:
-        match |= (
-            Q(simhash_band0=article.simhash_band0)
-            | Q(simhash_band1=article.simhash_band1)
-            | Q(simhash_band2=article.simhash_band2)
-            | Q(simhash_band3=article.simhash_band3)
-        )
-    # Exact copies first, so the cap on rows never hides one behind band collisions.
+    match = Q(content_hash=article.content_hash) | Q(minhash_bands__shares_any=signature.bands())
     exact_first = Case(When(content_hash=article.content_hash, then=Value(0)), default=Value(1))
     rows = list(
         others.filter(match)
         .order_by(exact_first, "created_at", "pk")
-        .values_list("pk", "content_hash", "simhash", "duplicate_of_id")[:200]
+        .values_list("pk", "content_hash", "minhash", "minhash_shingles", "duplicate_of_id")[
+            :NEAR_COPY_CANDIDATES
+        ]
     )
-    for pk, content_hash, _signature, duplicate_of_id in rows:
+    for pk, content_hash, _minhash, _shingles, duplicate_of_id in rows:
         if content_hash == article.content_hash:
             return duplicate_of_id or pk
-    if article.simhash is None:
+    near = [row for row in rows if row[2]]
+    best = dedup.closest_copy(signature, [dedup.MinHash.from_bytes(row[2], row[3]) for row in near])
+    if best is None:
         return None
-    for pk, _content_hash, signature, duplicate_of_id in rows:
-        if signature is not None and dedup.is_near_duplicate(article.simhash, signature):
-            return duplicate_of_id or pk
-    return _find_near_copy_in_window(article, others, words)
-
-
-def _find_near_copy_in_window(article: Article, others, words: list[str]) -> int | None:
-    window = others.filter(
-        published_at__gte=article.published_at - NEAR_COPY_WINDOW,
-        published_at__lte=article.published_at + NEAR_COPY_WINDOW,
-        simhash__isnull=False,
-    )
-    if article.language:
-        window = window.filter(language=article.language)
-    rows = list(window.order_by("-published_at").values_list("pk", "simhash")[:NEAR_COPY_SCAN_LIMIT])
-    if not rows:
-        return None
-    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
-    signatures = np.fromiter((s for _, s in rows), dtype=np.int64, count=len(rows)).view(np.uint64)
-    xor = signatures ^ np.uint64(article.simhash & 0xFFFFFFFFFFFFFFFF)
-    distances = np.unpackbits(xor.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
-    close = np.flatnonzero(distances <= LOOSE_DISTANCE)
-    if close.size == 0:
-        return None
-    nearest = close[np.argsort(distances[close], kind="stable")][:NEAR_COPY_VERIFY_LIMIT]
-    shingles = _shingles(words)
-    candidates = Article.objects.filter(pk__in=[int(ids[i]) for i in nearest]).order_by("created_at", "pk")
-    for pk, title, body, duplicate_of_id in candidates.values_list("pk", "title", "text", "duplicate_of_id"):
-        theirs = _shingles(dedup.normalise_text(f"{title}\n{body}").split())
-        union = len(shingles | theirs)
-        if union and len(shingles & theirs) / union >= NEAR_COPY_JACCARD:
-            return duplicate_of_id or pk
-    return None
-
-
-def _shingles(words: list[str]) -> set[tuple[str, ...]]:
-    size = dedup.SHINGLE_SIZE
-    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+    return near[best][4] or near[best][0]
 
 
 # --- Bulk import ------------------------------------------------------------------------

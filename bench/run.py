@@ -9,6 +9,7 @@ a table; docs/benchmarks.md says what each figure means.
 
 Phases, in order (each bounded in time):
   extract     the production extractor and plain trafilatura on ../shared/eval/extraction
+  nearcopy    edited copies of the eval texts found by the MinHash near-copy test (bench/nearcopies.py)
   cluster     the engine in memory at 1k/10k/100k active stories, and cluster_pending()
               through the database pre-filled with N stories
   ingest      feeds -> pages -> extraction -> dedup -> rows -> clustering with two workers
@@ -221,6 +222,23 @@ def bench_extract(eval_dir: Path) -> dict:
     out["extract_speed_vs_baseline"] = round(
         out["extract_pages_per_s"] / out["extract_baseline_pages_per_s"], 2
     )
+    return out
+
+
+# --- Near-copies -------------------------------------------------------------------------------
+
+
+def bench_nearcopy(eval_dir: Path) -> dict:
+    from bench import nearcopies
+
+    texts = nearcopies.load_texts(eval_dir)
+    if not texts:
+        log(f"no texts under {eval_dir}; skipped")
+        return {}
+    started = time.perf_counter()
+    out = nearcopies.run(texts)
+    out["near_copy_seconds"] = round(time.perf_counter() - started, 1)
+    out.update(nearcopies.simhash_reference(texts))
     return out
 
 
@@ -803,6 +821,8 @@ TARGETS = [
     ("ingest_articles_per_s", 75, True),
     ("extract_pages_per_s", None, True),
     ("extract_f1", None, True),
+    ("near_copy_recall", 0.95, True),
+    ("near_copy_precision", 0.99, True),
     ("cluster_articles_per_s_1k", 800, True),
     ("cluster_articles_per_s_100k", 800, True),
     ("cluster_assign_ms_p99_1k", 10, False),
@@ -839,7 +859,9 @@ def main() -> None:
     parser.add_argument(
         "--articles", type=int, help="articles ingested end to end (default 10,000; quick 1,000)"
     )
-    parser.add_argument("--only", default="extract,cluster,ingest,web", help="phases to run, comma-separated")
+    parser.add_argument(
+        "--only", default="extract,nearcopy,cluster,ingest,web", help="phases to run, comma-separated"
+    )
     parser.add_argument("--gate", choices=["redis", "local"], default="redis", help="fetch politeness gate")
     parser.add_argument(
         "--cluster-queue", action="store_true", help="clustering ticks on a queue of their own, every 5 s"
@@ -884,6 +906,9 @@ def main() -> None:
         if "extract" in phases:
             log("extraction: production extractor and plain trafilatura, one core")
             results.update(bench_extract(eval_dir))
+        if "nearcopy" in phases:
+            log("near-copies: edited copies of the eval texts, MinHash LSH and the SimHash reference")
+            results.update(bench_nearcopy(eval_dir))
         if "cluster" in phases:
             sizes = [1000, 10_000] if quick else [1000, 10_000, 100_000]
             log(f"clustering in memory at {sizes} active stories")
