@@ -120,6 +120,9 @@ def fetch_policy() -> FetchPolicy:
         user_agent=settings.SILSILA_USER_AGENT,
         allow_private=settings.SILSILA_FETCH_ALLOW_PRIVATE,
         host_delay=settings.SILSILA_FETCH_HOST_DELAY,
+        max_crawl_delay=settings.SILSILA_FETCH_MAX_CRAWL_DELAY,
+        back_off=settings.SILSILA_FETCH_BACK_OFF,
+        max_back_off=settings.SILSILA_FETCH_MAX_BACK_OFF,
     )
 
 
@@ -434,6 +437,13 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
     try:
         result = fetcher.fetch(article.url, check_robots=True)
     except FetchError as exc:
+        if exc.kind == "host_busy":
+            # Our own politeness kept us from asking (a Crawl-delay, a Retry-After pause):
+            # the page was not tried, so the attempt is given back and the task waits.
+            Article.objects.filter(pk=article.pk, fetch_attempts=attempts + 1).update(
+                fetch_attempts=attempts, last_error=str(exc)[:5000]
+            )
+            raise
         if exc.transient and article.fetch_attempts < MAX_FETCH_ATTEMPTS:
             Article.objects.filter(pk=article.pk).update(last_error=str(exc)[:5000])
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 
 from celery import current_app, shared_task
 from django.core.cache import cache
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 # articles become ready; the nudge waits as long, to let a batch gather.
 CLUSTER_NUDGE_SECONDS = 5
 CLUSTER_TASK = "stories.cluster_pending"
+# A retry waits at most this long (a longer Retry-After is met by retrying again): ETAs far
+# beyond the broker's visibility timeout would be redelivered early.
+MAX_RETRY_COUNTDOWN = 600
 
 
 @shared_task(name="articles.poll_due_sources", ignore_result=True)
@@ -50,6 +54,7 @@ def poll_source(source_id: int) -> None:
 
 
 @shared_task(
+    bind=True,
     name="articles.fetch_article",
     ignore_result=True,
     # The service raises FetchError only for transient failures, and only while attempts
@@ -62,11 +67,19 @@ def poll_source(source_id: int) -> None:
     max_retries=services.MAX_FETCH_ATTEMPTS,
 )
 @guard_worker_deaths(on_poison=services.article_poisoned)
-def fetch_article(article_id: int) -> None:
+def fetch_article(self, article_id: int) -> None:
     article = Article.objects.select_related("source").filter(pk=article_id).first()
     if article is None:
         return
-    article = services.fetch_article(article=article)
+    try:
+        article = services.fetch_article(article=article)
+    except FetchError as exc:
+        # The host asked for a pause (429/503 Retry-After) or our politeness holds it for a
+        # while (Crawl-delay): come back when it ends rather than on the generic backoff.
+        if exc.retry_after is not None and self.request.retries < self.max_retries:
+            countdown = min(exc.retry_after, MAX_RETRY_COUNTDOWN) + random.uniform(0, 5)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        raise
     if article.is_ready:
         transaction.on_commit(nudge_clustering)
 

@@ -497,6 +497,46 @@ def test_a_page_already_stored_under_its_canonical_address_is_kept_and_linked(se
     assert copy.canonical_url == server.url("/go/ferry")  # keeps its own key: both rows stay
 
 
+# --- Politeness ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pausing_host(fetch_settings):
+    """Back-off on, and the pause of 127.0.0.1 (in the shared gate) lifted afterwards."""
+    fetch_settings.SILSILA_FETCH_BACK_OFF = 30.0
+    fetch_settings.SILSILA_FETCH_MAX_BACK_OFF = 30.0
+    services.get_fetcher.cache_clear()
+    yield
+    if django_settings.CACHE_URL.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(django_settings.CACHE_URL).delete("silsila:fetch:next:127.0.0.1")
+    services.get_fetcher.cache_clear()
+
+
+def test_a_429_pauses_its_host_and_the_waiting_pages_keep_their_attempts(server, pausing_host):
+    serve_harbour(server)
+    server.add("/news/ferry-strike", Response(status=429, headers={"Retry-After": "20"}))
+    source = SourceFactory(url=server.url("/feed.rss"))
+    services.poll_source(source=source, now=NOW)
+    ferry = Article.objects.get(source=source, guid="harbour-gazette-1001")
+    sea_wall = Article.objects.get(source=source, url__endswith="/news/sea-wall")
+
+    with pytest.raises(FetchError) as refused:
+        services.fetch_article(article=ferry)
+    with pytest.raises(FetchError) as waiting:
+        services.fetch_article(article=sea_wall)
+
+    assert refused.value.status == 429 and refused.value.retry_after == 20.0
+    assert waiting.value.kind == "host_busy" and 15 < waiting.value.retry_after <= 20.01
+    ferry.refresh_from_db()
+    sea_wall.refresh_from_db()
+    assert (ferry.status, ferry.fetch_attempts) == (Article.Status.PENDING, 1)  # it was asked: counted
+    assert (sea_wall.status, sea_wall.fetch_attempts) == (Article.Status.PENDING, 0)  # never asked
+    assert "paused" in sea_wall.last_error
+    assert server.requests_to("/news/sea-wall") == []
+
+
 # --- Duplicates across sites ------------------------------------------------------------------------
 
 
