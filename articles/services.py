@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+import numpy as np
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -48,6 +49,7 @@ __all__ = [
     "claim_due_sources",
     "claim_stale_pending_articles",
     "fetch_article",
+    "fetch_articles",
     "find_original",
     "get_fetcher",
     "import_articles",
@@ -418,6 +420,67 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
     it with backoff); every other outcome is written on the row. Each attempt is claimed
     with a conditional UPDATE, so a duplicate task for the same article does nothing.
     """
+    outcome = _fetch_page(article=article, fetcher=fetcher)
+    return outcome if isinstance(outcome, Article) else store_text(**outcome)
+
+
+@dataclass
+class FetchBatch:
+    stored: list[Article] = field(default_factory=list)  # written (extracted, feed-only or failed)
+    retry: list[tuple[int, Exception]] = field(default_factory=list)  # ids to try again, and why
+    left: list[int] = field(default_factory=list)  # ids left pending after an unexpected error
+
+
+def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = None) -> FetchBatch:
+    """fetch_article for several pages in one pass: each claimed, fetched and extracted in
+    turn, then their texts encoded in one batch and stored one by one.
+
+    One page's failure is its own: a transient one (FetchError, a database hiccup) is listed
+    for a retry, an unexpected one is logged and leaves the page pending (the beat tick's
+    sweep re-queues it), and the other pages go on.
+    """
+    batch = FetchBatch()
+    waiting: list[dict] = []
+    for article in articles:
+        try:
+            outcome = _fetch_page(article=article, fetcher=fetcher)
+        except (FetchError, OperationalError, InterfaceError) as exc:
+            batch.retry.append((article.pk, exc))
+            continue
+        except Exception:
+            logger.exception("unexpected error fetching article %s", article.pk)
+            batch.left.append(article.pk)
+            continue
+        if isinstance(outcome, Article):
+            batch.stored.append(outcome)
+        else:
+            waiting.append(outcome)
+    vectors = _encode_batch([_embedding_basis(w["article"], w["title"], w["body"]) for w in waiting])
+    for request, vector in zip(waiting, vectors, strict=True):
+        try:
+            batch.stored.append(store_text(**request, vector=vector))
+        except (OperationalError, InterfaceError) as exc:
+            batch.retry.append((request["article"].pk, exc))
+        except Exception:
+            logger.exception("unexpected error storing article %s", request["article"].pk)
+            batch.left.append(request["article"].pk)
+    return batch
+
+
+def _encode_batch(texts: list[str]) -> list[np.ndarray | None]:
+    """One encoder call for the batch; None (encode each alone, recording failures) if it fails."""
+    if not texts:
+        return []
+    try:
+        return list(embedding.encode(texts))
+    except Exception:
+        logger.warning("batch encoding failed; encoding one by one", exc_info=True)
+        return [None] * len(texts)
+
+
+def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
+    """Claim, fetch and extract: the stored Article when it is settled without a page (not
+    pending, already claimed, fallen back to the feed), else store_text's arguments."""
     if article.status != Article.Status.PENDING:
         return article
     attempts = article.fetch_attempts
@@ -454,7 +517,7 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
     page = extract_article(_page_markup(result), url=result.url)
     if page is None:
         return _fall_back_to_feed(article, error="no article text found on the page")
-    return store_text(
+    return dict(
         article=article,
         title=article.title or page.title or "",
         body=page.text,
@@ -521,13 +584,15 @@ def store_text(
     author: str | None = None,
     image_url: str | None = None,
     error: str | None = None,
+    vector: np.ndarray | None = None,
 ) -> Article:
     """Write an article's final text with its language, hashes and near-duplicate link.
 
     Saves a new row or updates a stub. canonical_url, when it differs from the stored key,
     re-keys the row unless another row already holds that key: then this row is a copy of
     it under another address, is linked to it, and keeps its own key (nothing is dropped,
-    and re-ingesting either address stays a no-op).
+    and re-ingesting either address stays a no-op). vector: the sentence vector of
+    _embedding_basis(article, title, body) when the caller encoded a batch; else encoded here.
     """
     article.title = title.strip()[:2000] or article.title
     article.text = body.strip()
@@ -544,7 +609,7 @@ def store_text(
         article.published_at = published_at
         article.published_at_estimated = False
     _fill_dedup_fields(article)
-    fill_embedding(article)
+    fill_embedding(article, vector=vector)
     # Written with the row itself rather than by a second UPDATE.
     article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
     previous_key = (article.canonical_url, article.url_hash)
@@ -564,15 +629,27 @@ def store_text(
     return article
 
 
-def fill_embedding(article: Article) -> None:
+def _embedding_basis(article: Article, title: str, body: str) -> str:
+    """What fill_embedding encodes once store_text has set this title and body."""
+    return embedding.embedding_text(title.strip()[:2000] or article.title, body.strip() or article.summary)
+
+
+def fill_embedding(article: Article, *, vector: np.ndarray | None = None) -> None:
     """Encode the article's title and lead into its stored sentence vector.
 
-    A failure (nothing readable, an encoder error) is written on the row and leaves the
-    vector empty: the article is still stored, and clustering places it on its words alone.
+    `vector` is that encoding when a batch was encoded beforehand (an all-zero row is the
+    batch's way of saying the text was unreadable). A failure (nothing readable, an encoder
+    error) is written on the row and leaves the vector empty: the article is still stored,
+    and clustering places it on its words alone.
     """
-    basis = embedding.embedding_text(article.title, article.text or article.summary)
     try:
-        article.embedding = embedding.to_bytes(embedding.encode_one(basis))
+        if vector is None:
+            vector = embedding.encode_one(
+                embedding.embedding_text(article.title, article.text or article.summary)
+            )
+        elif not vector.any():
+            raise embedding.EncodingError("no readable text to encode")
+        article.embedding = embedding.to_bytes(vector)
         article.embedding_error = ""
     except Exception as exc:  # an encoder bug must not lose the article
         article.embedding = None
