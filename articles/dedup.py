@@ -14,7 +14,7 @@ Three levels, cheapest first:
   indexed overlap probe and ``MinHash.is_near_copy`` confirms them (Jaccard, or containment
   for a trimmed or extended copy). Measured in docs/evaluation.md ("Near-copies").
 
-``simhash`` is the previous near-copy test (a 64-bit fingerprint; 0.34 recall on the same
+``simhash`` is the previous near-copy test (a 64-bit fingerprint; 0.47 recall on the same
 edited copies), kept as the benchmark's reference.
 
 Pure: no Django, no I/O.
