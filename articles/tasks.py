@@ -105,11 +105,17 @@ def _batch_poisoned(error: str, args: tuple, kwargs: dict, deaths: int) -> None:
     bind=True,
     name="articles.fetch_articles",
     ignore_result=True,
+    # A database restart while the batch is loaded (before any page is claimed): the whole
+    # batch again, later. Pages already stored are skipped by their claim.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
     max_retries=services.MAX_FETCH_ATTEMPTS,
 )
 @guard_worker_deaths(on_poison=_batch_poisoned)
 def fetch_articles(self, article_ids: list[int]) -> None:
-    articles = Article.objects.select_related("source").filter(pk__in=article_ids).order_by("pk")
+    articles = list(Article.objects.select_related("source").filter(pk__in=article_ids).order_by("pk"))
     batch = services.fetch_articles(articles=articles)
     if any(article.is_ready for article in batch.stored):
         transaction.on_commit(nudge_clustering)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from celery import current_app
 from django.core.cache import cache
+from django.db import OperationalError
 from django.utils import timezone
 
 from articles import embedding, services, tasks
@@ -137,6 +138,27 @@ def test_a_batch_retries_only_its_failed_page_and_falls_it_back_alone(server):
     }
     assert len(server.requests_to("/news/sea-wall")) == services.MAX_FETCH_ATTEMPTS
     assert len(server.requests_to("/news/ferry-strike")) == 1  # the retries left it alone
+
+
+@pytest.mark.usefixtures("eager_retries")
+def test_a_batch_that_loses_the_database_while_loading_is_retried_whole(server, monkeypatch):
+    source = SourceFactory(url=server.url("/feed.rss"))
+    ids = services.poll_source(source=source).new_article_ids
+    real = services.fetch_articles
+    calls = []
+
+    def database_restarting_once(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # as PostgreSQL restarting under the first delivery
+            raise OperationalError("the database system is shutting down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "fetch_articles", database_restarting_once)
+
+    tasks.fetch_articles.delay(ids)
+
+    assert len(calls) == 2
+    assert set(Article.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"extracted"}
 
 
 def test_a_batch_encodes_its_pages_as_single_fetches_would(server):
