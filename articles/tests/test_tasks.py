@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import redis
 from celery import current_app
+from celery.exceptions import Retry
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
@@ -201,6 +204,35 @@ def test_a_poisoned_batch_sends_its_pending_pages_on_alone(server):
 
     assert set(Article.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"extracted"}
     assert len(server.requests_to(urlsplit(done.url).path)) == 1  # the stored one is not asked again
+
+
+def test_a_page_whose_host_asks_for_a_pause_is_retried_when_the_pause_ends(
+    server, fetch_settings, monkeypatch
+):
+    fetch_settings.SILSILA_FETCH_BACK_OFF = 30.0
+    fetch_settings.SILSILA_FETCH_MAX_BACK_OFF = 120.0
+    services.get_fetcher.cache_clear()
+    server.add("/news/sea-wall", Response(status=429, headers={"Retry-After": "90"}))
+    source = SourceFactory(url=server.url("/feed.rss"))
+    services.poll_source(source=source)
+    article = Article.objects.get(source=source, guid="harbour-gazette-1002")
+    asked: dict = {}
+
+    def retry(*, exc, countdown, **kwargs):
+        asked.update(exc=exc, countdown=countdown)
+        raise Retry()
+
+    # Celery's own retry ignores countdowns in eager mode; what the task asks for is checked.
+    monkeypatch.setattr(tasks.fetch_article, "retry", retry)
+    try:
+        with pytest.raises(Retry):
+            tasks.fetch_article(article.pk)
+    finally:
+        if django_settings.CACHE_URL.startswith("redis://"):
+            redis.Redis.from_url(django_settings.CACHE_URL).delete("silsila:fetch:next:127.0.0.1")
+
+    assert asked["exc"].status == 429
+    assert 90 <= asked["countdown"] <= 95  # the host's Retry-After, plus a little jitter
 
 
 def test_a_duplicate_fetch_task_does_nothing(server):
