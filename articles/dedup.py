@@ -1,4 +1,4 @@
-"""Telling whether two articles are the same: canonical URLs, exact text hashes, SimHash near-copies.
+"""Telling whether two articles are the same: canonical URLs, exact text hashes, MinHash near-copies.
 
 Three levels, cheapest first:
 
@@ -6,12 +6,16 @@ Three levels, cheapest first:
   link, an AMP variant or a different query order is stored once.
 * ``content_hash`` — the same text modulo whitespace, case, punctuation and (Arabic) diacritics,
   tatweel and alef forms: a copy republished verbatim under another URL.
-* ``simhash`` — a 64-bit fingerprint whose Hamming distance tracks how much text two copies share:
-  a wire report republished with a new headline, a few words changed or a paragraph added.
-  ``simhash_bands`` splits it into four 16-bit bands; fingerprints within distance 3 agree on at
-  least one band (pigeonhole), so the database finds candidates with four indexed equality lookups.
-  Copies at distance 4..8 share a band often but not always; comparing a new fingerprint against
-  every fingerprint of the last few days (an XOR and a popcount each) finds them all.
+* ``minhash`` — a 128-value MinHash signature of the text's word 3-shingles, whose share of
+  equal values estimates the Jaccard similarity of two texts: a wire report republished with a
+  new headline, a rewritten lead, a trimmed tail or paragraphs added. ``MinHash.bands`` cuts
+  it into 42 LSH band keys of 3 values; copies share a key with near certainty (0.996 at
+  Jaccard 0.5), unrelated texts almost never, so the database finds candidates with one
+  indexed overlap probe and ``MinHash.is_near_copy`` confirms them (Jaccard, or containment
+  for a trimmed or extended copy). Measured in docs/evaluation.md ("Near-copies").
+
+``simhash`` is the previous near-copy test (a 64-bit fingerprint; 0.47 recall on the same
+edited copies), kept as the benchmark's reference.
 
 Pure: no Django, no I/O.
 """
@@ -22,6 +26,7 @@ import hashlib
 import posixpath
 import re
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import numpy as np
@@ -240,10 +245,151 @@ def normalise_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """Hex SHA-256 of the normalised text: equal for copies that differ only trivially."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    return hash_normalised(normalise_text(text))
 
 
-# --- SimHash --------------------------------------------------------------------------------
+def hash_normalised(normalised: str) -> str:
+    """content_hash of a text already passed through normalise_text."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+# --- MinHash --------------------------------------------------------------------------------
+
+# Word 3-shingles: a changed word breaks three of them, so the similarity of two copies tracks
+# the share of text they have in common, while two reports of one event (same names, same
+# stock phrases) share few 3-word runs. Measured in docs/evaluation.md ("Near-copies").
+MINHASH_SHINGLE = 3
+MINHASH_PERMUTATIONS = 128
+# LSH: the signature cut into bands of MINHASH_ROWS values; two texts become candidates when
+# one whole band agrees. The chance of that is 1 - (1 - J^rows)^bands for Jaccard J: with
+# 42 bands of 3 rows, 0.94 at J = 0.4, 0.996 at J = 0.5, 0.00004 at J = 0.01 (unrelated texts).
+MINHASH_ROWS = 3
+MINHASH_BANDS = 42
+# A near-copy: most of the two texts is common (estimated Jaccard), or the shorter text is
+# almost wholly inside the longer one (a trimmed or extended copy: estimated containment).
+NEAR_COPY_JACCARD = 0.5
+NEAR_COPY_CONTAINMENT = 0.8
+# Containment is estimated from the Jaccard and the two shingle counts; below this Jaccard
+# the estimate is too noisy to trust (and nothing that short of the longer text is a copy).
+NEAR_COPY_MIN_JACCARD = 0.3
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+# Fixed multiply-shift hash functions: signatures are stored, so they must never change
+# (derived with blake2b rather than a random generator, whose stream numpy may change).
+
+
+def _constants(name: str, count: int) -> np.ndarray:
+    digests = b"".join(
+        hashlib.blake2b(f"silsila-minhash-{name}-{i}".encode(), digest_size=8).digest() for i in range(count)
+    )
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
+_PERM_A = _constants("a", MINHASH_PERMUTATIONS) | np.uint64(1)  # odd multipliers
+_PERM_B = _constants("b", MINHASH_PERMUTATIONS)
+_BAND_SALT = _constants("band", MINHASH_BANDS)
+_ROW_MIX = _constants("row", MINHASH_ROWS) | np.uint64(1)
+_SLICE = 4096
+
+
+@dataclass(frozen=True)
+class MinHash:
+    """A text's MinHash signature (MINHASH_PERMUTATIONS uint32) and its number of distinct shingles."""
+
+    signature: np.ndarray
+    shingles: int
+
+    def to_bytes(self) -> bytes:
+        return self.signature.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | memoryview, shingles: int) -> MinHash:
+        return cls(np.frombuffer(bytes(data), dtype="<u4").astype(np.uint32), shingles)
+
+    def bands(self) -> list[int]:
+        """LSH band keys, as signed 64-bit ints (a bigint[] column): equal keys, equal band."""
+        rows = self.signature[: MINHASH_BANDS * MINHASH_ROWS].astype(np.uint64).reshape(MINHASH_BANDS, -1)
+        with np.errstate(over="ignore"):
+            mixed = (rows * _ROW_MIX[None, :]).sum(axis=1, dtype=np.uint64) ^ _BAND_SALT
+            mixed = (mixed ^ (mixed >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
+        return (mixed ^ (mixed >> np.uint64(32))).view(np.int64).tolist()
+
+    def jaccard(self, other: MinHash) -> float:
+        """Estimated Jaccard similarity of the two shingle sets (share of equal signature values)."""
+        return float(np.count_nonzero(self.signature == other.signature)) / MINHASH_PERMUTATIONS
+
+    def containment(self, other: MinHash, jaccard: float | None = None) -> float:
+        """Estimated share of the smaller shingle set that is in the larger one."""
+        j = self.jaccard(other) if jaccard is None else jaccard
+        smaller = min(self.shingles, other.shingles)
+        if smaller == 0:
+            return 0.0
+        # |A n B| = J (|A| + |B|) / (1 + J)
+        return min(1.0, j * (self.shingles + other.shingles) / (1 + j) / smaller)
+
+    def is_near_copy(self, other: MinHash) -> bool:
+        j = self.jaccard(other)
+        if j >= NEAR_COPY_JACCARD:
+            return True
+        return j >= NEAR_COPY_MIN_JACCARD and self.containment(other, j) >= NEAR_COPY_CONTAINMENT
+
+
+def closest_copy(signature: MinHash, candidates: list[MinHash]) -> int | None:
+    """Index of the candidate `signature` is a near-copy of with the highest estimated Jaccard
+    (the first of equals), or None."""
+    best, best_jaccard = None, -1.0
+    for index, candidate in enumerate(candidates):
+        jaccard = signature.jaccard(candidate)
+        if jaccard > best_jaccard and signature.is_near_copy(candidate):
+            best, best_jaccard = index, jaccard
+    return best
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    unique = {word: None for word in words}
+    digests = b"".join(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest() for w in unique)
+    table = dict(zip(unique, np.frombuffer(digests, dtype="<u8").tolist(), strict=True))
+    return np.fromiter((table[w] for w in words), dtype=np.uint64, count=len(words))
+
+
+def shingle_hashes(normalised: str, size: int = MINHASH_SHINGLE) -> np.ndarray:
+    """Distinct 64-bit hashes of the word `size`-shingles of an already normalised text."""
+    words = normalised.split()
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    hashes = _word_hashes(words)
+    if len(words) < size:
+        hashes = hashes[:1]
+        size = 1
+    with np.errstate(over="ignore"):
+        combined = np.zeros(len(words) - size + 1, dtype=np.uint64)
+        for offset in range(size):
+            combined = (combined * np.uint64(0x9E3779B97F4A7C15)) ^ hashes[offset : len(combined) + offset]
+            combined ^= combined >> np.uint64(31)
+    return np.unique(combined)
+
+
+def minhash(text: str) -> MinHash:
+    """MinHash of the word 3-shingles of the normalised text (see normalise_text)."""
+    return minhash_of_normalised(normalise_text(text))
+
+
+def minhash_of_normalised(normalised: str) -> MinHash:
+    shingles = shingle_hashes(normalised)
+    if shingles.size == 0:
+        return MinHash(np.full(MINHASH_PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint32), 0)
+    signature = np.full(MINHASH_PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint64)
+    # In slices, so a huge page never needs a huge matrix.
+    for start in range(0, shingles.size, _SLICE):
+        part = shingles[start : start + _SLICE]
+        with np.errstate(over="ignore"):
+            # Multiply-shift: (a x + b) mod 2^64, top 32 bits; one column per hash function.
+            values = (part[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)
+        np.minimum(signature, values.min(axis=0), out=signature)
+    return MinHash(signature.astype(np.uint32), int(shingles.size))
+
+
+# --- SimHash (the benchmark's reference; not used by ingest) ---------------------------------
 
 # Word bigrams: measured against trigrams and single words on real texts, bigrams caught more
 # edited copies than trigrams while keeping different articles on one story as far away

@@ -74,17 +74,27 @@ _MIN_WORDS = 10
 _MIN_DETECT_CHARS = 200
 
 
-def extract_article(html: str | bytes, *, url: str | None = None) -> ExtractedPage | None:
-    """The article on a page, or None when the page has no article text (or is not HTML)."""
+MODES = ("precision", "default", "recall")
+
+
+def extract_article(
+    html: str | bytes, *, url: str | None = None, mode: str = "precision", clean: bool = True
+) -> ExtractedPage | None:
+    """The article on a page, or None when the page has no article text (or is not HTML).
+
+    mode (trafilatura's precision, default or recall mode) and clean (drop the repeated
+    headline and cross-promotion lines) are the production choices; the other values exist
+    so that `extract_eval --cv` can compare them out of sample.
+    """
     try:
-        return _extract(html, url)
+        return _extract(html, url, mode=mode, clean=clean)
     # lxml and trafilatura raise a wide range of errors on hostile input; a page that cannot be
     # read is simply a page without an article, never a crash of the caller's pipeline.
     except Exception:
         return None
 
 
-def _extract(html: str | bytes, url: str | None) -> ExtractedPage | None:
+def _extract(html: str | bytes, url: str | None, *, mode: str, clean: bool) -> ExtractedPage | None:
     if isinstance(html, bytes):
         html = _decode(html)
     if not html.strip():
@@ -101,7 +111,8 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedPage | None:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        favor_precision=True,
+        favor_precision=mode == "precision",
+        favor_recall=mode == "recall",
         include_comments=False,
         with_metadata=True,
         # The exhaustive date search scans every text node and doubles the cost of a page; the
@@ -110,7 +121,7 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedPage | None:
     )
     article = _json_ld_article(structured)
     title = _clean((doc.title if doc is not None else None) or _ld_str(article.get("headline")))
-    text = _clean_body(doc.text or "", title) if doc is not None else ""
+    text = (_clean_body(doc.text or "", title) if clean else (doc.text or "")) if doc is not None else ""
     if not text:
         text = _json_ld_body(article)
     if len(_WORD.findall(text)) < _MIN_WORDS:

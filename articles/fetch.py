@@ -11,7 +11,9 @@ Everything a crawler needs to survive the open web lives here, with no Django in
   address it resolves to is checked, and the connection goes to that checked address
   (with the original Host header and TLS server name), so DNS rebinding cannot swap it;
   the socket's peer is checked again after connect;
-- per-host politeness across processes (HostGate) and robots.txt (RobotsCache).
+- per-host politeness across processes (HostGate): one request at a time, spaced by the
+  policy's delay or the site's robots.txt Crawl-delay (capped), and a per-host pause after
+  a 429 or 503 for as long as its Retry-After asks (capped); robots.txt rules (RobotsCache).
 
 Every failure is a FetchError with a machine-readable `kind`, a `transient` flag that tells
 the caller whether a retry may help, and a message fit to show an operator.
@@ -20,6 +22,7 @@ the caller whether a retry may help, and a message fit to show an operator.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import errno
 import heapq
 import ipaddress
@@ -62,6 +65,7 @@ __all__ = [
     "RedisHostGate",
     "RobotsCache",
     "is_public_address",
+    "parse_retry_after",
     "product_token",
     "resolve_host",
 ]
@@ -74,6 +78,8 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 408 and 429 say "not now" rather than "never"; every 5xx may clear up on its own.
 TRANSIENT_STATUSES = frozenset({408, 429})
+# "Slow down": the whole host is left alone for a while (Retry-After, or the policy's default).
+BACK_OFF_STATUSES = frozenset({429, 503})
 # Read in slices this big: small enough that the size cap and the deadline are checked
 # often, large enough that a 15 MiB page is a few hundred reads.
 _CHUNK = 64 * 1024
@@ -129,6 +135,13 @@ class FetchPolicy:
     host_delay: float = 1.0  # seconds between two requests to one host (with a HostGate)
     # One socket connect or read may not take longer than this (the total still applies).
     connect_timeout: float = 10.0
+    # robots.txt Crawl-delay is honoured up to this many seconds (a site asking for more
+    # is still crawled, this slowly).
+    max_crawl_delay: float = 30.0
+    # After a 429 or 503 the host is paused for its Retry-After, or this long without one,
+    # and never longer than max_back_off.
+    back_off: float = 60.0
+    max_back_off: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -340,17 +353,24 @@ class HostGate(Protocol):
     """One request at a time per host, `delay` seconds apart, across every user of the gate.
 
     hold() waits at most `wait` seconds for its turn, then raises FetchError(kind="host_busy",
-    transient=True). The delay counts from the end of the previous request.
+    transient=True, retry_after=the pause still ahead when known). The delay counts from the
+    end of the previous request. back_off() pauses the host for `seconds` from now (a
+    429/503), unless it is already paused for longer.
     """
 
     def hold(self, host: str, *, delay: float, wait: float) -> AbstractContextManager[None]: ...
 
+    def back_off(self, host: str, seconds: float) -> None: ...
 
-def _busy(host: str, wait: float) -> FetchError:
+
+def _busy(host: str, wait: float, pause: float | None = None) -> FetchError:
     return FetchError(
-        f"{host} is busy with other requests from this crawler (waited {wait:.1f}s for a turn)",
+        f"{host} is busy with other requests from this crawler (waited {wait:.1f}s for a turn)"
+        if pause is None
+        else f"{host} is paused for {pause:.1f}s more (politeness or its Retry-After)",
         kind="host_busy",
         transient=True,
+        retry_after=pause,
     )
 
 
@@ -382,14 +402,20 @@ class LocalHostGate:
             pause = slot.next_at - time.monotonic()
             if pause > 0:
                 if time.monotonic() + pause > give_up:
-                    raise _busy(host, wait)
+                    raise _busy(host, wait, pause)
                 time.sleep(pause)
             try:
                 yield
             finally:
-                slot.next_at = time.monotonic() + delay
+                # max(): a back_off() during the request must not be shortened by the delay.
+                slot.next_at = max(slot.next_at, time.monotonic() + delay)
         finally:
             slot.lock.release()
+
+    def back_off(self, host: str, seconds: float) -> None:
+        with self._lock:
+            slot = self._slots.setdefault(host, _LocalSlot())
+            slot.next_at = max(slot.next_at, time.monotonic() + seconds)
 
     def _forget_idle_hosts(self) -> None:
         now = time.monotonic()
@@ -444,18 +470,35 @@ class RedisHostGate:
                 # PTTL rounds down; the extra millisecond keeps the delay a true minimum.
                 pause = (pause_ms + 1) / 1000
                 if time.monotonic() - started + pause > wait:
-                    raise _busy(host, wait)
+                    raise _busy(host, wait, pause)
                 time.sleep(pause)
             try:
                 yield
             finally:
                 if delay > 0:
                     with contextlib.suppress(self._errors):
-                        self._redis.set(next_key, b"1", px=max(1, round(delay * 1000)))
+                        self._pause(next_key, delay)
         finally:
             # An expired lock (we overran its TTL) is already someone else's; leave it be.
             with contextlib.suppress(LockError, self._errors):
                 lock.release()
+
+    def back_off(self, host: str, seconds: float) -> None:
+        try:
+            self._pause(f"{self._prefix}:next:{host}", seconds)
+        except self._errors as exc:
+            raise _gate_error(exc) from exc
+
+    def _pause(self, key: str, seconds: float) -> None:
+        # Only ever lengthens the pause: a Retry-After must outlast the ordinary delay.
+        self._redis.eval(_LENGTHEN_PAUSE, 1, key, max(1, round(seconds * 1000)))
+
+
+_LENGTHEN_PAUSE = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+end
+"""
 
 
 def _gate_error(exc: Exception) -> FetchError:
@@ -512,6 +555,23 @@ class RobotsCache:
                 transient=False,
                 url=url,
             )
+
+    def crawl_delay(self, url: str, user_agent: str) -> float | None:
+        """The Crawl-delay the site's cached robots.txt asks of us, if any (never fetches)."""
+        parts = urlsplit(url)
+        origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        with self._lock:
+            entry = self._entries.get(origin)
+        if entry is None or entry.parser is None:
+            return None
+        try:
+            delay = entry.parser.crawl_delay(product_token(user_agent))
+        except (TypeError, ValueError):
+            return None
+        try:
+            return float(delay) if delay is not None else None
+        except (TypeError, ValueError):
+            return None
 
     def _entry(self, origin: str, deadline: float | None) -> _RobotsEntry:
         now = time.monotonic()
@@ -672,8 +732,13 @@ class Fetcher:
         while True:
             if check_robots and self.robots is not None:
                 self.robots.check(target.url, self.policy.user_agent, deadline=deadline)
-            with self._gate(target, deadline):
-                status, response_headers, body, location = self._exchange(target, headers, deadline)
+            try:
+                with self._gate(target, deadline):
+                    status, response_headers, body, location = self._exchange(target, headers, deadline)
+            except FetchError as exc:
+                if exc.status in BACK_OFF_STATUSES:
+                    self._back_off(target, exc)
+                raise
             if location is None:
                 break
             next_url = urljoin(target.url, location)
@@ -730,9 +795,21 @@ class Fetcher:
     def _gate(self, target: _Target, deadline: float) -> AbstractContextManager[None]:
         if self.gate is None:
             return contextlib.nullcontext()
-        return self.gate.hold(
-            target.host, delay=self.policy.host_delay, wait=max(0.0, deadline - time.monotonic())
-        )
+        delay = self.policy.host_delay
+        if self.robots is not None:
+            asked = self.robots.crawl_delay(target.url, self.policy.user_agent)
+            if asked is not None and asked > delay:
+                delay = min(asked, max(self.policy.max_crawl_delay, delay))
+        return self.gate.hold(target.host, delay=delay, wait=max(0.0, deadline - time.monotonic()))
+
+    def _back_off(self, target: _Target, exc: FetchError) -> None:
+        """Leave a host that answered 429/503 alone for its Retry-After (capped) or the default."""
+        asked = exc.retry_after if exc.retry_after is not None else self.policy.back_off
+        seconds = max(0.0, min(asked, self.policy.max_back_off))
+        exc.retry_after = seconds
+        if self.gate is not None and seconds > 0:
+            with contextlib.suppress(FetchError):  # a gate outage must not hide the HTTP error
+                self.gate.back_off(target.host, seconds)
 
     def _exchange(
         self, target: _Target, headers: dict[str, str], deadline: float
@@ -921,15 +998,30 @@ def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
 
 def _status_error(url: str, status: int, headers: dict[str, str]) -> FetchError:
     transient = status >= 500 or status in TRANSIENT_STATUSES
-    retry_after = headers.get("retry-after", "").strip()
     return FetchError(
         f"HTTP {status} from {url}",
         kind="http_status",
         transient=transient,
         url=url,
         status=status,
-        retry_after=float(retry_after) if retry_after.isdigit() else None,
+        retry_after=parse_retry_after(headers.get("retry-after", "")),
     )
+
+
+def parse_retry_after(value: str, *, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks for: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def _timeout(target: _Target, seconds: float) -> FetchError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchVectorField
@@ -12,6 +13,49 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import embedding
+
+
+class BandKeysField(models.Field):
+    """A list of 64-bit ints: bigint[] on PostgreSQL (GIN-indexed by migration 0004), JSON
+    text on SQLite. Lookup ``__shares_any=[...]``: rows holding at least one of the keys."""
+
+    description = "list of 64-bit integer keys"
+
+    def db_type(self, connection) -> str:
+        return "bigint[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None or connection.vendor == "postgresql":
+            return value
+        return json.dumps([int(v) for v in value])
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@BandKeysField.register_lookup
+class SharesAny(models.Lookup):
+    lookup_name = "shares_any"
+
+    def as_sql(self, compiler, connection):
+        column, column_params = self.process_lhs(compiler, connection)
+        keys = [int(v) for v in self.rhs]
+        if connection.vendor == "postgresql":
+            # Through a scalar subquery: with the array as a literal the planner guesses 0.5% of
+            # rows per key (19% for 42 keys) and scans the whole table; a value it cannot see
+            # gets the default estimate for one, and the GIN index is used (1 ms, not 400 ms,
+            # at 60,000 rows).
+            return f"{column} && (SELECT %s::bigint[])", [*column_params, keys]
+        # SQLite (the single-machine mode): no index, a scan of the JSON lists.
+        marks = ", ".join(["%s"] * len(keys)) or "NULL"
+        # Only placeholders are formatted in; the keys go as parameters.
+        sql = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value IN ({marks}))"  # noqa: S608
+        return sql, [*column_params, *keys]
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -174,12 +218,12 @@ class Article(models.Model):
     fetch_attempts = models.PositiveSmallIntegerField(default=0)
 
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    simhash = models.BigIntegerField(null=True, blank=True)
-    # Four 16-bit bands of the SimHash: two near-copies share at least one.
-    simhash_band0 = models.IntegerField(null=True, blank=True, db_index=True)
-    simhash_band1 = models.IntegerField(null=True, blank=True, db_index=True)
-    simhash_band2 = models.IntegerField(null=True, blank=True, db_index=True)
-    simhash_band3 = models.IntegerField(null=True, blank=True, db_index=True)
+    # MinHash of the word 3-shingles of title + text (articles/dedup.py): the signature
+    # (512 bytes), its number of distinct shingles, and its LSH band keys, GIN-indexed so
+    # that near-copies are found by one overlap probe.
+    minhash = models.BinaryField(null=True, blank=True, editable=False)
+    minhash_shingles = models.PositiveIntegerField(default=0)
+    minhash_bands = BandKeysField(null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
     )

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -49,6 +49,7 @@ __all__ = [
     "claim_due_sources",
     "claim_stale_pending_articles",
     "fetch_article",
+    "fetch_articles",
     "find_original",
     "get_fetcher",
     "import_articles",
@@ -72,16 +73,9 @@ MAX_FETCH_ATTEMPTS = 3
 # commit and enqueue, a poll_sources run without a worker); the beat tick re-queues it.
 STALE_PENDING_AFTER = timedelta(minutes=15)
 
-# Near-copies. SimHash bands find copies within NEAR_DUPLICATE_DISTANCE bits at any age, but a
-# wire report republished with a new headline and a sentence added sits 8-16 bits away, where
-# band lookups are blind. So articles of the same language published within a window are
-# scanned by fingerprint distance (stored ints, no text loaded), and the few within
-# LOOSE_DISTANCE are confirmed on their text by word 3-shingle Jaccard.
-NEAR_COPY_WINDOW = timedelta(hours=48)
-NEAR_COPY_SCAN_LIMIT = 2000
-LOOSE_DISTANCE = 18
-NEAR_COPY_VERIFY_LIMIT = 10
-NEAR_COPY_JACCARD = 0.5
+# A near-copy lookup reads at most this many candidates (exact copies first): a boilerplate
+# text shared by thousands of pages must not make one store read them all.
+NEAR_COPY_CANDIDATES = 200
 # Below this many words (title + text) two texts are alike by accident ("Video", "Live
 # updates"), not because one copies the other: such articles are never linked by content.
 MIN_DEDUP_WORDS = 12
@@ -128,6 +122,9 @@ def fetch_policy() -> FetchPolicy:
         user_agent=settings.SILSILA_USER_AGENT,
         allow_private=settings.SILSILA_FETCH_ALLOW_PRIVATE,
         host_delay=settings.SILSILA_FETCH_HOST_DELAY,
+        max_crawl_delay=settings.SILSILA_FETCH_MAX_CRAWL_DELAY,
+        back_off=settings.SILSILA_FETCH_BACK_OFF,
+        max_back_off=settings.SILSILA_FETCH_MAX_BACK_OFF,
     )
 
 
@@ -423,6 +420,67 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
     it with backoff); every other outcome is written on the row. Each attempt is claimed
     with a conditional UPDATE, so a duplicate task for the same article does nothing.
     """
+    outcome = _fetch_page(article=article, fetcher=fetcher)
+    return outcome if isinstance(outcome, Article) else store_text(**outcome)
+
+
+@dataclass
+class FetchBatch:
+    stored: list[Article] = field(default_factory=list)  # written (extracted, feed-only or failed)
+    retry: list[tuple[int, Exception]] = field(default_factory=list)  # ids to try again, and why
+    left: list[int] = field(default_factory=list)  # ids left pending after an unexpected error
+
+
+def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = None) -> FetchBatch:
+    """fetch_article for several pages in one pass: each claimed, fetched and extracted in
+    turn, then their texts encoded in one batch and stored one by one.
+
+    One page's failure is its own: a transient one (FetchError, a database hiccup) is listed
+    for a retry, an unexpected one is logged and leaves the page pending (the beat tick's
+    sweep re-queues it), and the other pages go on.
+    """
+    batch = FetchBatch()
+    waiting: list[dict] = []
+    for article in articles:
+        try:
+            outcome = _fetch_page(article=article, fetcher=fetcher)
+        except (FetchError, OperationalError, InterfaceError) as exc:
+            batch.retry.append((article.pk, exc))
+            continue
+        except Exception:
+            logger.exception("unexpected error fetching article %s", article.pk)
+            batch.left.append(article.pk)
+            continue
+        if isinstance(outcome, Article):
+            batch.stored.append(outcome)
+        else:
+            waiting.append(outcome)
+    vectors = _encode_batch([_embedding_basis(w["article"], w["title"], w["body"]) for w in waiting])
+    for request, vector in zip(waiting, vectors, strict=True):
+        try:
+            batch.stored.append(store_text(**request, vector=vector))
+        except (OperationalError, InterfaceError) as exc:
+            batch.retry.append((request["article"].pk, exc))
+        except Exception:
+            logger.exception("unexpected error storing article %s", request["article"].pk)
+            batch.left.append(request["article"].pk)
+    return batch
+
+
+def _encode_batch(texts: list[str]) -> list[np.ndarray | None]:
+    """One encoder call for the batch; None (encode each alone, recording failures) if it fails."""
+    if not texts:
+        return []
+    try:
+        return list(embedding.encode(texts))
+    except Exception:
+        logger.warning("batch encoding failed; encoding one by one", exc_info=True)
+        return [None] * len(texts)
+
+
+def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
+    """Claim, fetch and extract: the stored Article when it is settled without a page (not
+    pending, already claimed, fallen back to the feed), else store_text's arguments."""
     if article.status != Article.Status.PENDING:
         return article
     attempts = article.fetch_attempts
@@ -442,6 +500,13 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
     try:
         result = fetcher.fetch(article.url, check_robots=True)
     except FetchError as exc:
+        if exc.kind == "host_busy":
+            # Our own politeness kept us from asking (a Crawl-delay, a Retry-After pause):
+            # the page was not tried, so the attempt is given back and the task waits.
+            Article.objects.filter(pk=article.pk, fetch_attempts=attempts + 1).update(
+                fetch_attempts=attempts, last_error=str(exc)[:5000]
+            )
+            raise
         if exc.transient and article.fetch_attempts < MAX_FETCH_ATTEMPTS:
             Article.objects.filter(pk=article.pk).update(last_error=str(exc)[:5000])
             raise
@@ -454,7 +519,7 @@ def fetch_article(*, article: Article, fetcher: Fetcher | None = None) -> Articl
         return _fall_back_to_feed(article, error="no article text found on the page")
     if page.image_url and article.image_url in {"", page.image_url}:
         article.image_width, article.image_height = page.image_width, page.image_height
-    return store_text(
+    return dict(
         article=article,
         title=article.title or page.title or "",
         body=page.text,
@@ -521,13 +586,15 @@ def store_text(
     author: str | None = None,
     image_url: str | None = None,
     error: str | None = None,
+    vector: np.ndarray | None = None,
 ) -> Article:
     """Write an article's final text with its language, hashes and near-duplicate link.
 
     Saves a new row or updates a stub. canonical_url, when it differs from the stored key,
     re-keys the row unless another row already holds that key: then this row is a copy of
     it under another address, is linked to it, and keeps its own key (nothing is dropped,
-    and re-ingesting either address stays a no-op).
+    and re-ingesting either address stays a no-op). vector: the sentence vector of
+    _embedding_basis(article, title, body) when the caller encoded a batch; else encoded here.
     """
     # Bidi controls go at ingest: every stored title, summary and text is free of them.
     article.title = text.strip_bidi_controls(title).strip()[:2000] or article.title
@@ -546,7 +613,7 @@ def store_text(
         article.published_at = published_at
         article.published_at_estimated = False
     _fill_dedup_fields(article)
-    fill_embedding(article)
+    fill_embedding(article, vector=vector)
     # Written with the row itself rather than by a second UPDATE.
     article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
     previous_key = (article.canonical_url, article.url_hash)
@@ -566,15 +633,27 @@ def store_text(
     return article
 
 
-def fill_embedding(article: Article) -> None:
+def _embedding_basis(article: Article, title: str, body: str) -> str:
+    """What fill_embedding encodes once store_text has set this title and body."""
+    return embedding.embedding_text(title.strip()[:2000] or article.title, body.strip() or article.summary)
+
+
+def fill_embedding(article: Article, *, vector: np.ndarray | None = None) -> None:
     """Encode the article's title and lead into its stored sentence vector.
 
-    A failure (nothing readable, an encoder error) is written on the row and leaves the
-    vector empty: the article is still stored, and clustering places it on its words alone.
+    `vector` is that encoding when a batch was encoded beforehand (an all-zero row is the
+    batch's way of saying the text was unreadable). A failure (nothing readable, an encoder
+    error) is written on the row and leaves the vector empty: the article is still stored,
+    and clustering places it on its words alone.
     """
-    basis = embedding.embedding_text(article.title, article.text or article.summary)
     try:
-        article.embedding = embedding.to_bytes(embedding.encode_one(basis))
+        if vector is None:
+            vector = embedding.encode_one(
+                embedding.embedding_text(article.title, article.text or article.summary)
+            )
+        elif not vector.any():
+            raise embedding.EncodingError("no readable text to encode")
+        article.embedding = embedding.to_bytes(vector)
         article.embedding_error = ""
     except Exception as exc:  # an encoder bug must not lose the article
         article.embedding = None
@@ -597,87 +676,55 @@ def _apply_canonical_url(article: Article, canonical: str) -> None:
 
 
 def _fill_dedup_fields(article: Article) -> None:
-    basis = f"{article.title}\n{article.text}"
-    article.content_hash = dedup.content_hash(basis)
-    signature = dedup.simhash(basis)
-    article.simhash = signature
-    bands = dedup.simhash_bands(signature)
-    article.simhash_band0, article.simhash_band1, article.simhash_band2, article.simhash_band3 = bands
-    original = find_original(article)
-    article.duplicate_of_id = original
+    normalised = dedup.normalise_text(f"{article.title}\n{article.text}")
+    article.content_hash = dedup.hash_normalised(normalised)
+    signature = dedup.minhash_of_normalised(normalised)
+    words = normalised.count(" ") + 1 if normalised else 0
+    article.minhash = signature.to_bytes()
+    article.minhash_shingles = signature.shingles
+    # Texts too short to link by content are never candidates either: no band keys.
+    article.minhash_bands = signature.bands() if words >= MIN_DEDUP_WORDS else None
+    article.duplicate_of_id = find_original(article, signature=signature, words=words)
 
 
-def find_original(article: Article) -> int | None:
+def find_original(
+    article: Article, *, signature: dedup.MinHash | None = None, words: int | None = None
+) -> int | None:
     """The id of the stored article this one copies (same text, or a near-copy), if any.
 
-    Links always point at an original (an article that is itself no copy), so chains are
-    one step long; the original is the copy stored first, which never changes afterwards.
+    One indexed probe: rows with the same content hash (btree) or sharing an LSH band of the
+    MinHash (GIN on the band keys), exact copies first. Among near-copy candidates the most
+    similar wins. Links always point at an original (an article that is itself no copy), so
+    chains are one step long; the original is the copy stored first, which never changes.
     """
-    words = dedup.normalise_text(f"{article.title}\n{article.text}").split()
-    if len(words) < MIN_DEDUP_WORDS:
+    if words is None:
+        words = len(dedup.normalise_text(f"{article.title}\n{article.text}").split())
+    if words < MIN_DEDUP_WORDS:
         return None
+    if signature is None:
+        if not article.minhash:
+            return None
+        signature = dedup.MinHash.from_bytes(article.minhash, article.minhash_shingles)
     others = Article.objects.ready()
     if article.pk:
         others = others.exclude(pk=article.pk)
-    # One query for both: the same text (content hash) or a SimHash sharing a band.
-    match = Q(content_hash=article.content_hash)
-    if article.simhash is not None:
-        match |= (
-            Q(simhash_band0=article.simhash_band0)
-            | Q(simhash_band1=article.simhash_band1)
-            | Q(simhash_band2=article.simhash_band2)
-            | Q(simhash_band3=article.simhash_band3)
-        )
-    # Exact copies first, so the cap on rows never hides one behind band collisions.
+    match = Q(content_hash=article.content_hash) | Q(minhash_bands__shares_any=signature.bands())
     exact_first = Case(When(content_hash=article.content_hash, then=Value(0)), default=Value(1))
     rows = list(
         others.filter(match)
         .order_by(exact_first, "created_at", "pk")
-        .values_list("pk", "content_hash", "simhash", "duplicate_of_id")[:200]
+        .values_list("pk", "content_hash", "minhash", "minhash_shingles", "duplicate_of_id")[
+            :NEAR_COPY_CANDIDATES
+        ]
     )
-    for pk, content_hash, _signature, duplicate_of_id in rows:
+    for pk, content_hash, _minhash, _shingles, duplicate_of_id in rows:
         if content_hash == article.content_hash:
             return duplicate_of_id or pk
-    if article.simhash is None:
+    near = [row for row in rows if row[2]]
+    best = dedup.closest_copy(signature, [dedup.MinHash.from_bytes(row[2], row[3]) for row in near])
+    if best is None:
         return None
-    for pk, _content_hash, signature, duplicate_of_id in rows:
-        if signature is not None and dedup.is_near_duplicate(article.simhash, signature):
-            return duplicate_of_id or pk
-    return _find_near_copy_in_window(article, others, words)
-
-
-def _find_near_copy_in_window(article: Article, others, words: list[str]) -> int | None:
-    window = others.filter(
-        published_at__gte=article.published_at - NEAR_COPY_WINDOW,
-        published_at__lte=article.published_at + NEAR_COPY_WINDOW,
-        simhash__isnull=False,
-    )
-    if article.language:
-        window = window.filter(language=article.language)
-    rows = list(window.order_by("-published_at").values_list("pk", "simhash")[:NEAR_COPY_SCAN_LIMIT])
-    if not rows:
-        return None
-    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
-    signatures = np.fromiter((s for _, s in rows), dtype=np.int64, count=len(rows)).view(np.uint64)
-    xor = signatures ^ np.uint64(article.simhash & 0xFFFFFFFFFFFFFFFF)
-    distances = np.unpackbits(xor.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
-    close = np.flatnonzero(distances <= LOOSE_DISTANCE)
-    if close.size == 0:
-        return None
-    nearest = close[np.argsort(distances[close], kind="stable")][:NEAR_COPY_VERIFY_LIMIT]
-    shingles = _shingles(words)
-    candidates = Article.objects.filter(pk__in=[int(ids[i]) for i in nearest]).order_by("created_at", "pk")
-    for pk, title, body, duplicate_of_id in candidates.values_list("pk", "title", "text", "duplicate_of_id"):
-        theirs = _shingles(dedup.normalise_text(f"{title}\n{body}").split())
-        union = len(shingles | theirs)
-        if union and len(shingles & theirs) / union >= NEAR_COPY_JACCARD:
-            return duplicate_of_id or pk
-    return None
-
-
-def _shingles(words: list[str]) -> set[tuple[str, ...]]:
-    size = dedup.SHINGLE_SIZE
-    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+    return near[best][4] or near[best][0]
 
 
 # --- Bulk import ------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import random
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -20,6 +22,9 @@ logger = logging.getLogger(__name__)
 # articles become ready; the nudge waits as long, to let a batch gather.
 CLUSTER_NUDGE_SECONDS = 5
 CLUSTER_TASK = "stories.cluster_pending"
+# A retry waits at most this long (a longer Retry-After is met by retrying again): ETAs far
+# beyond the broker's visibility timeout would be redelivered early.
+MAX_RETRY_COUNTDOWN = 600
 
 
 @shared_task(name="articles.poll_due_sources", ignore_result=True)
@@ -45,11 +50,20 @@ def poll_source(source_id: int) -> None:
     if source is None:
         return
     summary = services.poll_source(source=source)
-    for article_id in summary.new_article_ids:
-        fetch_article.delay_on_commit(article_id)
+    # Several pages per task: the encoder runs once per batch, and a task's fixed costs
+    # (broker round trip, loading, the clustering nudge) are paid once.
+    size = max(1, settings.SILSILA_FETCH_BATCH)
+    ids = summary.new_article_ids
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        if len(chunk) == 1:
+            fetch_article.delay_on_commit(chunk[0])
+        else:
+            fetch_articles.delay_on_commit(chunk)
 
 
 @shared_task(
+    bind=True,
     name="articles.fetch_article",
     ignore_result=True,
     # The service raises FetchError only for transient failures, and only while attempts
@@ -62,13 +76,62 @@ def poll_source(source_id: int) -> None:
     max_retries=services.MAX_FETCH_ATTEMPTS,
 )
 @guard_worker_deaths(on_poison=services.article_poisoned)
-def fetch_article(article_id: int) -> None:
+def fetch_article(self, article_id: int) -> None:
     article = Article.objects.select_related("source").filter(pk=article_id).first()
     if article is None:
         return
-    article = services.fetch_article(article=article)
+    try:
+        article = services.fetch_article(article=article)
+    except FetchError as exc:
+        # The host asked for a pause (429/503 Retry-After) or our politeness holds it for a
+        # while (Crawl-delay): come back when it ends rather than on the generic backoff.
+        if exc.retry_after is not None and self.request.retries < self.max_retries:
+            countdown = min(exc.retry_after, MAX_RETRY_COUNTDOWN) + random.uniform(0, 5)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        raise
     if article.is_ready:
         transaction.on_commit(nudge_clustering)
+
+
+def _batch_poisoned(error: str, args: tuple, kwargs: dict, deaths: int) -> None:
+    """A batch that killed its worker `deaths` times: its pages still pending go on alone, so
+    the guard then sets aside only the page that kills (as fetch_article's poison)."""
+    ids = args[0] if args else kwargs.get("article_ids", [])
+    for article_id in Article.objects.pending().filter(pk__in=ids).values_list("pk", flat=True):
+        fetch_article.delay(article_id)
+
+
+@shared_task(
+    bind=True,
+    name="articles.fetch_articles",
+    ignore_result=True,
+    # A database restart while the batch is loaded (before any page is claimed): the whole
+    # batch again, later. Pages already stored are skipped by their claim.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=services.MAX_FETCH_ATTEMPTS,
+)
+@guard_worker_deaths(on_poison=_batch_poisoned)
+def fetch_articles(self, article_ids: list[int]) -> None:
+    articles = list(Article.objects.select_related("source").filter(pk__in=article_ids).order_by("pk"))
+    batch = services.fetch_articles(articles=articles)
+    if any(article.is_ready for article in batch.stored):
+        transaction.on_commit(nudge_clustering)
+    if not batch.retry:
+        return
+    # The pages that failed transiently, once more as one batch: after the longest pause a
+    # host asked for, or the task's exponential backoff (30 s, 60 s, ... with jitter).
+    asked = [exc.retry_after for _, exc in batch.retry if getattr(exc, "retry_after", None) is not None]
+    backoff = 30 * 2**self.request.retries * random.uniform(0.5, 1.0)
+    countdown = min(max(asked, default=backoff), MAX_RETRY_COUNTDOWN) + random.uniform(0, 5)
+    retry_ids = [article_id for article_id, _ in batch.retry]
+    if self.request.retries < self.max_retries:
+        raise self.retry(args=(retry_ids,), countdown=countdown, exc=batch.retry[0][1])
+    # Out of retries: each page goes on alone (its attempts are bounded by the service).
+    for article_id in retry_ids:
+        fetch_article.apply_async((article_id,), countdown=countdown)
 
 
 def nudge_clustering() -> None:

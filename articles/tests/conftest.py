@@ -13,6 +13,10 @@ def fetch_settings(settings):
     settings.SILSILA_FETCH_ALLOW_PRIVATE = True
     settings.SILSILA_FETCH_HOST_DELAY = 0.0
     settings.SILSILA_FETCH_TIMEOUT = 5.0
+    # Every test server is 127.0.0.1: a 429/503 in one test must not pause the host for the
+    # next ones (the pause lives in Redis). Politeness tests set their own.
+    settings.SILSILA_FETCH_BACK_OFF = 0.0
+    settings.SILSILA_FETCH_MAX_BACK_OFF = 0.0
     services.get_fetcher.cache_clear()
     yield settings
     services.get_fetcher.cache_clear()

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from articles import dedup
 from articles.dedup import (
     NEAR_DUPLICATE_DISTANCE,
     canonical_url,
@@ -18,6 +19,7 @@ from articles.dedup import (
     simhash,
     simhash_bands,
 )
+from bench import nearcopies
 from conftest import eval_path
 
 # --- canonical_url --------------------------------------------------------------------------
@@ -174,6 +176,89 @@ def test_content_hash_ignores_arabic_diacritics_tatweel_alef_forms_and_digit_sha
     assert content_hash(plain) == content_hash(decorated)
     assert content_hash("إعلان") == content_hash("اعلان")
     assert content_hash(plain) != content_hash("أعلنت الحكومة خطة قديمة للنقل العام في عام 2024.")
+
+
+# --- MinHash -------------------------------------------------------------------------------
+
+
+def _shingle_set(text: str) -> set[tuple[str, ...]]:
+    words = dedup.normalise_text(text).split()
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def test_minhash_signatures_and_band_keys_never_change():
+    # Both are stored: a change to the hash functions would orphan every stored article.
+    signature = dedup.minhash("The central bank raised interest rates by half a point on Thursday.")
+    assert signature.shingles == 10
+    assert signature.signature[:3].tolist() == [177755693, 882355910, 393585939]
+    assert signature.bands()[:2] == [5300985078003909820, -3137542630769776038]
+    again = dedup.MinHash.from_bytes(signature.to_bytes(), signature.shingles)
+    assert again.bands() == signature.bands()
+
+
+def test_minhash_estimates_the_jaccard_similarity_of_word_3_shingles():
+    with eval_path("ecbplus-dev.jsonl").open(encoding="utf-8") as lines:
+        texts = [text for line in lines if len((text := json.loads(line)["text"]).split()) > 200][:60]
+    errors = []
+    for a, b in itertools.pairwise(texts):
+        truth = len(_shingle_set(a) & _shingle_set(b)) / len(_shingle_set(a) | _shingle_set(b))
+        mixed = " ".join(a.split()[:150] + b.split()[150:])  # a pair with real overlap
+        truth_mixed = len(_shingle_set(a) & _shingle_set(mixed)) / len(_shingle_set(a) | _shingle_set(mixed))
+        errors.append(abs(dedup.minhash(a).jaccard(dedup.minhash(b)) - truth))
+        errors.append(abs(dedup.minhash(a).jaccard(dedup.minhash(mixed)) - truth_mixed))
+    # 128 functions: the standard error is at most 0.044; the mean error far less.
+    assert max(errors) < 0.15
+    assert sum(errors) / len(errors) < 0.04
+
+
+def test_a_trimmed_copy_is_a_near_copy_by_containment_however_short_it_is_cut():
+    original = dedup.minhash(" ".join(f"word{i}" for i in range(400)))
+    half = dedup.minhash(" ".join(f"word{i}" for i in range(200)))
+    tenth = dedup.minhash(" ".join(f"word{i}" for i in range(40)))
+
+    assert half.containment(original) > 0.9 and half.is_near_copy(original)
+    # A tenth of a text quoted elsewhere is a quotation, not a copy.
+    assert not tenth.is_near_copy(original)
+
+
+def test_empty_texts_have_an_empty_signature_that_matches_nothing():
+    empty = dedup.minhash("  ,, ")
+    assert empty.shingles == 0
+    assert not empty.is_near_copy(dedup.minhash("Some words of an article about the harbour."))
+
+
+def _eval_texts() -> list[nearcopies.Text]:
+    return nearcopies.load_texts(eval_path())
+
+
+@pytest.mark.parametrize("kind", nearcopies.KINDS)
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_edited_copies_of_real_articles_are_near_copies_of_their_original(kind, language):
+    texts = _eval_texts()
+    copies = [c for c in nearcopies.make_copies(texts) if c.kind == kind and c.language == language]
+    originals = {t.key: dedup.minhash(t.full) for t in texts if t.language == language}
+    assert len(copies) > 80
+    caught = sum(dedup.minhash(c.full).is_near_copy(originals[c.original]) for c in copies)
+    # Measured 0.94-1.0 per kind and language (docs/evaluation.md, "Near-copies").
+    assert caught / len(copies) >= 0.92
+
+
+def test_different_reports_of_one_story_are_not_near_copies():
+    same_story = [row for row in _semeval_rows() if row["lang1"] == row["lang2"] and row["overall"] <= 1.5]
+    assert len(same_story) > 150 and any(row["lang1"] == "ar" for row in same_story)
+    linked = [
+        row
+        for row in same_story
+        if dedup.minhash(row["text1"]).is_near_copy(dedup.minhash(row["text2"]))
+        and not nearcopies.shares_passage(row["text1"], row["text2"])
+    ]
+    assert linked == []
+
+
+def test_the_edited_copies_benchmark_meets_its_targets():
+    results = nearcopies.run(_eval_texts())
+    assert results["near_copy_recall"] >= 0.95
+    assert results["near_copy_precision"] >= 0.99
 
 
 # --- SimHash -------------------------------------------------------------------------------

@@ -112,3 +112,31 @@ def test_the_command_scores_the_extraction_benchmark_above_its_measured_floor(tm
     assert figures["F1"] >= 0.965
     assert figures["precision"] >= 0.96
     assert figures["recall"] >= 0.96
+
+
+def test_cross_validation_predicts_each_fold_with_the_candidate_best_on_the_others():
+    from articles.management.commands.extract_eval import cross_validate, fold_of
+
+    truth = {f"page{i}": f"the true body of page number {i} here" for i in range(12)}
+    good = dict(truth)
+    bad = {key: "something else entirely was extracted" for key in truth}
+    # "mixed" is right only on the pages of fold 0: the best on fold 0 alone, never on the others.
+    mixed = {key: truth[key] if fold_of(key, 3) == 0 else "" for key in truth}
+
+    held_out, chosen = cross_validate(truth, {"bad": bad, "mixed": mixed, "good": good}, 3)
+
+    assert chosen == ["good", "good", "good"]
+    assert held_out == truth
+
+
+def test_the_cross_validated_report_prints_the_held_out_score_beside_trafilatura():
+    directory = eval_path("extraction")
+    out = StringIO()
+
+    call_command("extract_eval", str(directory), "--cv", "4", "--baseline", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert sum(line.startswith("in sample") for line in lines) == 4
+    cv = next(line for line in lines if line.startswith("4-fold cross-validation"))
+    assert float(re.search(r"F1 ([\d.]+)", cv).group(1)) > 0.96
+    assert any(line.startswith("trafilatura-defaults") for line in lines)

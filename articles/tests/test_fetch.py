@@ -26,6 +26,7 @@ from articles.fetch import (
     LocalHostGate,
     RedisHostGate,
     RobotsCache,
+    parse_retry_after,
     product_token,
 )
 from articles.tests.httpserver import Request, Response, TestServer, redirect
@@ -363,6 +364,100 @@ def test_the_host_gate_refuses_a_delay_longer_than_the_wait(gate):
         pass
 
     assert caught.value.kind == "host_busy"
+
+
+def polite_fetcher(gate, **overrides: object) -> Fetcher:
+    """A fetcher as production builds one: the gate shared with its robots.txt reader."""
+    policy = local_policy(**{"host_delay": 0.0, **overrides})
+    return Fetcher(policy, gate=gate, robots=RobotsCache(Fetcher(policy, gate=gate)))
+
+
+def _gap(server: TestServer, first: str, second: str) -> float:
+    (one,) = server.requests_to(first)
+    (two,) = server.requests_to(second)
+    assert one.finished_at is not None
+    return two.received_at - one.finished_at
+
+
+def test_robots_crawl_delay_spaces_the_requests_to_its_host(server, gate):
+    server.add("/robots.txt", Response(body=f"User-agent: {UA.split('/')[0]}\nCrawl-delay: 1\n".encode()))
+    server.add("/a", Response(body=b"a"))
+    server.add("/b", Response(body=b"b"))
+    fetcher = polite_fetcher(gate)
+
+    fetcher.fetch(server.url("/a"), check_robots=True)
+    fetcher.fetch(server.url("/b"), check_robots=True)
+
+    assert _gap(server, "/a", "/b") >= 1.0
+
+
+def test_a_crawl_delay_longer_than_the_cap_is_held_to_the_cap(server, gate):
+    server.add("/robots.txt", Response(body=b"User-agent: *\nCrawl-delay: 3600\n"))
+    server.add("/a", Response(body=b"a"))
+    server.add("/b", Response(body=b"b"))
+    # Uncapped, the second fetch would find the host paused for an hour and give up.
+    fetcher = polite_fetcher(gate, max_crawl_delay=0.5, timeout=5.0)
+
+    fetcher.fetch(server.url("/a"), check_robots=True)
+    fetcher.fetch(server.url("/b"), check_robots=True)
+
+    assert _gap(server, "/a", "/b") >= 0.5
+
+
+def test_a_429_with_retry_after_pauses_only_its_host(server, gate):
+    server.add("/busy", Response(status=429, headers={"Retry-After": "2"}))
+    server.add("/page", Response(body=b"page"))
+    fetcher = polite_fetcher(gate, timeout=0.5)
+
+    with pytest.raises(FetchError) as refused:
+        fetcher.fetch(server.url("/busy"))
+    with pytest.raises(FetchError) as paused:
+        fetcher.fetch(server.url("/page"))
+    # The same server under another name is another host: not paused.
+    other_host = fetcher.fetch(f"http://localhost:{server.port}/page")
+
+    assert (refused.value.status, refused.value.transient, refused.value.retry_after) == (429, True, 2.0)
+    assert paused.value.kind == "host_busy" and paused.value.transient
+    assert 1.0 < paused.value.retry_after <= 2.01  # what is left of the pause: the task waits that long
+    assert other_host.body == b"page"
+    assert len(server.requests_to("/page")) == 1  # 127.0.0.1 was not asked again
+
+
+def test_the_host_is_asked_again_once_its_retry_after_has_passed(server, gate):
+    server.add("/busy", Response(status=503, headers={"Retry-After": "1"}))
+    server.add("/page", Response(body=b"page"))
+    fetcher = polite_fetcher(gate, timeout=5.0)
+
+    with pytest.raises(FetchError):
+        fetcher.fetch(server.url("/busy"))
+    page = fetcher.fetch(server.url("/page"))  # waits out the pause within its deadline
+
+    assert page.body == b"page"
+    assert _gap(server, "/busy", "/page") >= 1.0
+
+
+def test_a_503_without_retry_after_pauses_for_the_default_and_a_huge_one_for_the_cap(server, gate):
+    server.add("/down", Response(status=503))
+    server.add("/forever", Response(status=429, headers={"Retry-After": "999999"}))
+    fetcher = polite_fetcher(gate, back_off=0.7, max_back_off=1.5, timeout=0.3)
+
+    with pytest.raises(FetchError) as down:
+        fetcher.fetch(server.url("/down"))
+    with pytest.raises(FetchError) as forever:
+        fetcher.fetch(f"http://localhost:{server.port}/forever")
+
+    assert down.value.retry_after == 0.7
+    assert forever.value.retry_after == 1.5
+
+
+def test_a_retry_after_date_is_read_as_the_seconds_until_it():
+    now = 1_445_412_480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert parse_retry_after("Wed, 21 Oct 2015 07:30:00 GMT", now=now) == 120.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now=now) == 0.0  # already past
+    assert parse_retry_after(" 30 ") == 30.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("-5") is None
+    assert parse_retry_after("") is None
 
 
 # --- HTTPS ------------------------------------------------------------------------------

@@ -7,22 +7,27 @@ what hostile or broken servers send; feeds and pages are files in data/ingest/.
 from __future__ import annotations
 
 import gzip
+import json
+import random
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from articles import services
+from articles import dedup, services
 from articles.fetch import Fetcher, FetchError
 from articles.models import Article, Source
 from articles.tests.factories import ArticleFactory, SourceFactory
 from articles.tests.harbour import DATA, HTML, PAGES, RSS, fixture, serve_harbour
 from articles.tests.httpserver import Request, Response, TestServer, hang, redirect
+from bench import nearcopies
 
 MiB = 1024 * 1024
 NOW = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
+DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo" / "articles.jsonl"
 
 
 def rss(server: TestServer, items: list[dict[str, str]]) -> bytes:
@@ -111,7 +116,8 @@ def test_fetching_the_pages_extracts_their_text_and_keeps_the_feed_title(server)
     assert ferry.text.startswith("Ferry crews walked out at dawn on Tuesday")
     assert "Related: Council approves" not in ferry.text
     assert sea_wall.language == "en"
-    assert catch.content_hash and catch.simhash is not None and catch.simhash_band0 is not None
+    assert catch.content_hash and len(catch.minhash) == 4 * dedup.MINHASH_PERMUTATIONS
+    assert len(catch.minhash_bands) == dedup.MINHASH_BANDS and catch.minhash_shingles > 20
     # Three different stories: none is linked to another.
     assert [a.duplicate_of_id for a in (ferry, sea_wall, catch)] == [None, None, None]
     assert ferry.last_error == "" and ferry.fetch_attempts == 1
@@ -491,6 +497,46 @@ def test_a_page_already_stored_under_its_canonical_address_is_kept_and_linked(se
     assert copy.canonical_url == server.url("/go/ferry")  # keeps its own key: both rows stay
 
 
+# --- Politeness ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pausing_host(fetch_settings):
+    """Back-off on, and the pause of 127.0.0.1 (in the shared gate) lifted afterwards."""
+    fetch_settings.SILSILA_FETCH_BACK_OFF = 30.0
+    fetch_settings.SILSILA_FETCH_MAX_BACK_OFF = 30.0
+    services.get_fetcher.cache_clear()
+    yield
+    if django_settings.CACHE_URL.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(django_settings.CACHE_URL).delete("silsila:fetch:next:127.0.0.1")
+    services.get_fetcher.cache_clear()
+
+
+def test_a_429_pauses_its_host_and_the_waiting_pages_keep_their_attempts(server, pausing_host):
+    serve_harbour(server)
+    server.add("/news/ferry-strike", Response(status=429, headers={"Retry-After": "20"}))
+    source = SourceFactory(url=server.url("/feed.rss"))
+    services.poll_source(source=source, now=NOW)
+    ferry = Article.objects.get(source=source, guid="harbour-gazette-1001")
+    sea_wall = Article.objects.get(source=source, url__endswith="/news/sea-wall")
+
+    with pytest.raises(FetchError) as refused:
+        services.fetch_article(article=ferry)
+    with pytest.raises(FetchError) as waiting:
+        services.fetch_article(article=sea_wall)
+
+    assert refused.value.status == 429 and refused.value.retry_after == 20.0
+    assert waiting.value.kind == "host_busy" and 15 < waiting.value.retry_after <= 20.01
+    ferry.refresh_from_db()
+    sea_wall.refresh_from_db()
+    assert (ferry.status, ferry.fetch_attempts) == (Article.Status.PENDING, 1)  # it was asked: counted
+    assert (sea_wall.status, sea_wall.fetch_attempts) == (Article.Status.PENDING, 0)  # never asked
+    assert "paused" in sea_wall.last_error
+    assert server.requests_to("/news/sea-wall") == []
+
+
 # --- Duplicates across sites ------------------------------------------------------------------------
 
 
@@ -545,6 +591,54 @@ def test_a_verbatim_copy_is_linked_by_its_content_hash_and_to_the_original_of_a_
     assert first.duplicate_of_id is None
     assert late.duplicate_of_id == first.pk
     assert third.duplicate_of_id == first.pk  # to the original, never to a copy
+
+
+def _demo_texts() -> list[nearcopies.Text]:
+    rows = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [nearcopies.Text(r["id"], r["lang"], r["title"], r["text"]) for r in rows]
+
+
+def _store(title: str, body: str, language: str, *, published_at: datetime) -> Article:
+    article = ArticleFactory(title=title, text="", published_at=published_at, status=Article.Status.PENDING)
+    return services.store_text(
+        article=article, title=title, body=body, language_hint=language, status=Article.Status.EXTRACTED
+    )
+
+
+@pytest.mark.parametrize("kind", nearcopies.KINDS)
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_an_edited_copy_is_stored_and_linked_to_its_original(kind, language):
+    texts = _demo_texts()
+    original_text = max((t for t in texts if t.language == language), key=lambda t: len(t.body))
+    signature = dedup.minhash(original_text.full)
+    # The demo corpus holds near-copies of its own; the bystanders are none of the original.
+    others = [
+        t
+        for t in texts
+        if t.language == language
+        and t.key != original_text.key
+        and not dedup.minhash(t.full).is_near_copy(signature)
+    ]
+    edit = getattr(nearcopies, kind)
+    rng = random.Random(kind)
+    copy = edit(
+        original_text,
+        others
+        if kind in {"inserted_paragraphs", "changed_headline"}
+        else " ".join(t.body for t in others).split(),
+        rng,
+    )
+    published = datetime(2026, 11, 10, tzinfo=UTC)
+    bystanders = [_store(t.title, t.body, language, published_at=published) for t in others[:5]]
+    original = _store(original_text.title, original_text.body, language, published_at=published)
+
+    stored = _store(copy.title, copy.body, language, published_at=published + timedelta(days=30))
+
+    assert stored.pk and stored.status == Article.Status.EXTRACTED  # kept, never dropped
+    assert stored.text == copy.body.strip()
+    assert stored.duplicate_of_id == original.pk
+    assert original.duplicate_of_id is None
+    assert all(b.duplicate_of_id is None for b in bystanders)
 
 
 def test_short_texts_alike_by_accident_are_not_linked():

@@ -109,8 +109,10 @@ def test_text_helpers_never_raise(value, language):
     detected = text.detect_language(value, hint=language)
     assert detected is None or isinstance(detected, str)
     assert len(dedup.content_hash(value)) == 64
-    signature = dedup.simhash(value)
-    assert -(2**63) <= signature < 2**63  # it is stored in a signed 64-bit column
+    signature = dedup.minhash(value)
+    assert len(signature.to_bytes()) == 4 * dedup.MINHASH_PERMUTATIONS
+    # The band keys are stored in a signed 64-bit column.
+    assert all(-(2**63) <= key < 2**63 for key in signature.bands())
 
 
 _NOW = datetime(2026, 11, 20, tzinfo=UTC)

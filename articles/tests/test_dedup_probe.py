@@ -1,0 +1,58 @@
+"""The duplicate lookup is one indexed probe on PostgreSQL, also when the table is large."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+from django.db import connection
+
+from articles import dedup, services
+from articles.models import Article, url_hash
+from articles.tests.factories import ArticleFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_duplicate_lookup_uses_the_hash_and_band_indexes_not_a_table_scan():
+    source = SourceFactory()
+    rng = random.Random(3)
+    Article.objects.bulk_create(
+        [
+            Article(
+                source=source,
+                url=(url := f"http://bulk.invalid/{i}"),
+                canonical_url=url,
+                url_hash=url_hash(url),
+                title=f"t{i}",
+                published_at=source.created_at,
+                status=Article.Status.EXTRACTED,
+                content_hash=hashlib.sha256(str(i).encode()).hexdigest(),
+                minhash_bands=[rng.getrandbits(63) for _ in range(dedup.MINHASH_BANDS)],
+            )
+            for i in range(20_000)
+        ],
+        batch_size=5000,
+    )
+    article = ArticleFactory(text="Words of an article about the harbour and its ferries. " * 5)
+    services.store_text(
+        article=article, title=article.title, body=article.text, language_hint="en", status="extracted"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    captured: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if "minhash_bands" in sql and sql.lstrip().upper().startswith("SELECT"):
+            cursor = context["cursor"]
+            cursor.execute("EXPLAIN " + sql, params)
+            captured.extend(row[0] for row in cursor.fetchall())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        services.find_original(article)
+
+    plan = "\n".join(captured)
+    assert "article_minhash_bands_gin" in plan
+    assert "Seq Scan" not in plan
