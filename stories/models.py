@@ -17,9 +17,21 @@ class Decider(models.TextChoices):
 
 
 class StoryQuerySet(models.QuerySet["Story"]):
+    def published(self) -> StoryQuerySet:
+        """Stories whose address readers may open: published and holding articles.
+
+        The one place where "no empty story, ever" is kept. However a story lost its last
+        article (an undo, a split, a move, an exclusion, the engine's merge), its
+        `article_count`, which every path that moves memberships refreshes through
+        `refresh_story_stats`, is 0 and readers, feeds and search stop seeing it at once; it
+        comes back by itself if articles return. A merged-away story keeps its address so
+        that it can redirect to the story it went into.
+        """
+        return self.filter(Q(article_count__gt=0) | Q(merged_into__isnull=False), is_published=True)
+
     def visible(self) -> StoryQuerySet:
-        """What readers may see: published, not merged away."""
-        return self.filter(is_published=True, merged_into__isnull=True)
+        """What readers may see listed: published, holding articles, not merged away."""
+        return self.published().filter(merged_into__isnull=True)
 
     def active(self) -> StoryQuerySet:
         return self.visible().filter(status=Story.Status.ACTIVE)
