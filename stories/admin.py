@@ -116,14 +116,14 @@ def _find_story(value: str) -> Story:
     story = Story.objects.filter(pk=int(value)).first() if value.isdigit() else None
     story = story or Story.objects.filter(slug=value).first()
     if story is None:
-        raise EditorError(f"no story “{value}” (give its number or its slug)")
+        raise EditorError(gettext("no story “%(value)s” (give its number or its slug)") % {"value": value})
     return story
 
 
 def _article(request: HttpRequest) -> Article:
     value = request.POST.get("article", "")
     if not value.isdigit():
-        raise EditorError("no article chosen")
+        raise EditorError(gettext("no article chosen"))
     return get_object_or_404(Article, pk=int(value))
 
 
@@ -196,7 +196,7 @@ def _exclude(request: HttpRequest, story: Story) -> str:
 def _accept(request: HttpRequest, story: Story) -> str:
     article = _article(request)
     if not Membership.objects.filter(article=article, story=story).exists():
-        raise EditorError("that article is no longer in this story")
+        raise EditorError(gettext("that article is no longer in this story"))
     editing.accept_assignment(article=article, user=request.user)
     return gettext("Assignment accepted.")
 
@@ -213,7 +213,7 @@ def _edit_event(request: HttpRequest, story: Story) -> str:
         try:
             occurred_at = timezone.make_aware(datetime.fromisoformat(when_value))
         except ValueError as exc:
-            raise EditorError(f"“{when_value}” is not a date and time") from exc
+            raise EditorError(gettext("“%(value)s” is not a date and time") % {"value": when_value}) from exc
     key_moment = request.POST.get(f"key-{event.pk}") == "on"
     editing.edit_event(
         event=event,

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
 
 from articles import text
 from stories import quality
@@ -137,7 +138,7 @@ def fast_growing_stories(*, now: datetime | None = None) -> QuerySet[Story]:
 def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
     context = {
         **admin_context,
-        "title": "Review queue",
+        "title": _("Review queue"),
         "uncertain": uncertain_memberships()[:QUEUE_ROWS],
         "merges": merge_suggestions(),
         "growing": fast_growing_stories(),
@@ -162,7 +163,7 @@ def quality_report(request: HttpRequest, *, admin_context: dict) -> HttpResponse
     rows = editing.audit_rows(since=start)
     context = {
         **admin_context,
-        "title": "Clustering quality",
+        "title": _("Clustering quality"),
         "period": period,
         "since": since,
         "reports": list(reversed(quality.report(rows, period=period))),

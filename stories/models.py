@@ -56,27 +56,34 @@ class Story(models.Model):
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
     language = models.CharField(_("main language"), max_length=10, db_index=True)
-    language_counts = models.JSONField(default=dict, blank=True)
+    language_counts = models.JSONField(_("articles per language"), default=dict, blank=True)
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
     first_activity_at = models.DateTimeField(_("first activity"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
     article_count = models.PositiveIntegerField(_("articles"), default=0)
     # The article_count when the summary and key moments were last computed: they are stale
     # whenever the story gained or lost articles since.
-    summarized_article_count = models.PositiveIntegerField(default=0)
+    summarized_article_count = models.PositiveIntegerField(_("articles when last summarised"), default=0)
     source_count = models.PositiveIntegerField(_("sources"), default=0)
 
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_stories"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_stories",
+        verbose_name=_("merged into"),
     )
     is_locked = models.BooleanField(
         _("locked"), default=False, help_text=_("A locked story gets no automatic merges.")
     )
     is_published = models.BooleanField(_("published"), default=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = StoryQuerySet.as_manager()
 
@@ -116,17 +123,22 @@ class Story(models.Model):
 class Event(models.Model):
     """One happening inside a story: the articles that report it, shown as one timeline entry."""
 
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events", verbose_name=_("story"))
     occurred_at = models.DateTimeField(_("date"), db_index=True)
     headline = models.CharField(_("headline"), max_length=500)
     editor_headline = models.CharField(_("editor's headline"), max_length=500, blank=True)
     editor_occurred_at = models.DateTimeField(_("editor's date"), null=True, blank=True)
     representative_article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("representative article"),
     )
-    article_count = models.PositiveIntegerField(default=0)
+    article_count = models.PositiveIntegerField(_("articles"), default=0)
     is_key_moment = models.BooleanField(_("key moment"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -149,17 +161,28 @@ class Event(models.Model):
 class Membership(models.Model):
     """Article ↔ story/event: exactly one story per article, with the score and who decided it."""
 
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="membership")
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="memberships")
-    event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, related_name="membership", verbose_name=_("article")
     )
-    score = models.FloatField(default=0.0)
-    decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("story")
+    )
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        verbose_name=_("event"),
+    )
+    score = models.FloatField(_("score"), default=0.0)
+    decided_by = models.CharField(
+        _("decided by"), max_length=10, choices=Decider.choices, default=Decider.ENGINE
+    )
     # A pinned article stays in its story whatever the engine later thinks.
-    is_pinned = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -173,14 +196,25 @@ class Membership(models.Model):
 class Exclusion(models.Model):
     """An editor's "not this story": the engine never puts the article back into the story."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="exclusions")
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="exclusions")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("article")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("story")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("excluded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
         constraints = [
             models.UniqueConstraint(fields=["article", "story"], name="exclusion_unique_article_story")
         ]
@@ -192,12 +226,18 @@ class Exclusion(models.Model):
 class KeyMoment(models.Model):
     """A dated entry of a story's key-moments box: computed, or written by an editor."""
 
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="key_moments")
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="key_moments", verbose_name=_("story")
+    )
     date = models.DateField(_("date"))
     text = models.TextField(_("what happened"))
-    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("article")
+    )
+    decided_by = models.CharField(
+        _("decided by"), max_length=10, choices=Decider.choices, default=Decider.ENGINE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["date", "pk"]
@@ -236,16 +276,27 @@ class AuditEntry(models.Model):
         RECLUSTER = "recluster", _("Re-cluster")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
-    story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("story")
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("article")
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("event")
+    )
+    before = models.JSONField(_("state before"), default=dict, blank=True)
+    after = models.JSONField(_("state after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
