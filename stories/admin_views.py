@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import text
@@ -60,6 +61,25 @@ def doubtful(prefix: str = "") -> Q:
             f"{prefix}score__lt": ASSIGN_THRESHOLD + REVIEW_MARGIN,
         }
     )
+
+
+def decided_in_words(membership: Membership) -> str:
+    """Who placed an article and how sure, for editors: "engine, 0.21 — uncertain"."""
+    if membership.decided_by == Decider.EDITOR:
+        return gettext("pinned by an editor") if membership.is_pinned else gettext("confirmed by an editor")
+    if membership.score < ASSIGN_THRESHOLD:
+        # A story's first article joined nothing: there is no score to doubt.
+        return gettext("engine — started this story")
+    if membership.score < ASSIGN_THRESHOLD + REVIEW_MARGIN:
+        sureness = gettext("uncertain")
+    elif membership.score < ASSIGN_THRESHOLD + 3 * REVIEW_MARGIN:
+        sureness = gettext("fairly sure")
+    else:
+        sureness = gettext("sure")
+    return gettext("engine, %(score)s — %(sureness)s") % {
+        "score": f"{membership.score:.2f}",
+        "sureness": sureness,
+    }
 
 
 def uncertain_memberships() -> QuerySet[Membership]:
