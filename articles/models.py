@@ -175,12 +175,12 @@ class Article(models.Model):
     fetch_attempts = models.PositiveSmallIntegerField(_("fetch attempts"), default=0)
 
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True)
-    simhash = models.BigIntegerField(null=True, blank=True)
+    simhash = models.BigIntegerField("SimHash", null=True, blank=True)
     # Four 16-bit bands of the SimHash: two near-copies share at least one.
-    simhash_band0 = models.IntegerField(null=True, blank=True, db_index=True)
-    simhash_band1 = models.IntegerField(null=True, blank=True, db_index=True)
-    simhash_band2 = models.IntegerField(null=True, blank=True, db_index=True)
-    simhash_band3 = models.IntegerField(null=True, blank=True, db_index=True)
+    simhash_band0 = models.IntegerField(_("SimHash band 1"), null=True, blank=True, db_index=True)
+    simhash_band1 = models.IntegerField(_("SimHash band 2"), null=True, blank=True, db_index=True)
+    simhash_band2 = models.IntegerField(_("SimHash band 3"), null=True, blank=True, db_index=True)
+    simhash_band3 = models.IntegerField(_("SimHash band 4"), null=True, blank=True, db_index=True)
     duplicate_of = models.ForeignKey(
         "self",
         null=True,

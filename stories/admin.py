@@ -602,7 +602,19 @@ class StoryAdmin(admin.ModelAdmin):
 
     def review_view(self, request: HttpRequest) -> HttpResponse:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
-        return admin_views.review_queue(request, admin_context=context)
+        response = admin_views.review_queue(request, admin_context=context)
+        if isinstance(response, TemplateResponse):
+            # Each doubtful article gets the story picker to move it (the widget lives here).
+            widget = StoryPicker(_picker_field(), self.admin_site)
+            widget.choices = StoryChoiceField(queryset=Story.objects.none()).choices
+            for membership in response.context_data["uncertain"]:
+                membership.move_picker = widget.render(
+                    "target",
+                    None,
+                    attrs={"id": f"move-{membership.pk}", "aria-label": gettext("move to story")},
+                )
+            response.context_data["picker_media"] = widget.media
+        return response
 
     def quality_view(self, request: HttpRequest) -> HttpResponse:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
@@ -716,7 +728,7 @@ class StoryAdmin(admin.ModelAdmin):
 class EventAdmin(admin.ModelAdmin):
     """Read-only: events are edited on their story's desk, where the edit is audited."""
 
-    list_display = ["display_headline", "story", "occurred_at", "article_count", "is_key_moment"]
+    list_display = ["headline_column", "story", "occurred_at", "article_count", "is_key_moment"]
     list_filter = ["is_key_moment"]
     list_select_related = ["story"]
     search_fields = ["headline", "editor_headline"]
@@ -727,6 +739,10 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
         return False
+
+    @admin.display(description=_("headline"), ordering="headline")
+    def headline_column(self, event: Event) -> str:
+        return event.display_headline
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         event = get_object_or_404(Event, pk=unquote(object_id))

@@ -21,9 +21,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import text
-from stories import quality
+from stories import quality, quality_text
 from stories.models import Decider, Membership, Story
-from stories.services import editing
+from stories.services import editing, review
 
 try:
     from stories.clustering import EngineConfig
@@ -156,10 +156,14 @@ def fast_growing_stories(*, now: datetime | None = None) -> QuerySet[Story]:
 
 @permission_required("stories.view_membership", raise_exception=True)
 def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
+    uncertain = list(uncertain_memberships()[:QUEUE_ROWS])
+    for membership in uncertain:
+        membership.decided_words = decided_in_words(membership)
     context = {
         **admin_context,
         "title": _("Review queue"),
-        "uncertain": uncertain_memberships()[:QUEUE_ROWS],
+        "uncertain": uncertain,
+        "fragments": review.fragment_suggestions(limit=QUEUE_ROWS),
         "merges": merge_suggestions(),
         "growing": fast_growing_stories(),
         "threshold": ASSIGN_THRESHOLD,
@@ -186,7 +190,7 @@ def quality_report(request: HttpRequest, *, admin_context: dict) -> HttpResponse
         "title": _("Clustering quality"),
         "period": period,
         "since": since,
-        "reports": list(reversed(quality.report(rows, period=period))),
+        "reports": quality_text.describe(quality.report(rows, period=period)),
         "corrections": sorted(quality.corrections_per_day(rows).items(), reverse=True),
     }
     return TemplateResponse(request, "admin/stories/quality_report.html", context)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import RTL_LANGUAGES, Article
@@ -304,4 +306,5 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit trail")
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return gettext("%(action)s, %(when)s") % {"action": self.get_action_display(), "when": when}

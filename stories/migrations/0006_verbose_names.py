@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0004_verbose_names'),
+        ('articles', '0003_article_embedding'),
         ('stories', '0005_editor_titles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from lxml import html as lxml_html
 
+from articles.models import Article
 from stories.models import AuditEntry, Membership, Story
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
@@ -205,13 +206,12 @@ ALLOWED = {
     "Modified",
     "HTML",
     "ID",
-    "B³",
-    "F1",
     "RSS",
     "Atom",
     "JSON",
     "Feed",
-    "sha256",
+    "sha",
+    "SimHash",
 }
 
 
@@ -237,6 +237,7 @@ def test_every_desk_page_is_in_arabic_with_no_english_left(client):
     story = story_with_articles(3, title="احتجاجات طهران")
     other = story_with_articles(1, title="إضراب البازار")
     editing.merge_stories(target=story, others=[other], user=editor)
+    Article.objects.update(title="تقرير من طهران")
     article = Membership.objects.filter(story=story).first().article
     source = article.source
     source.name = "وكالة المثال"
@@ -267,7 +268,6 @@ def test_every_desk_page_is_in_arabic_with_no_english_left(client):
         words = english_words(response.content.decode())
         if words:
             untranslated[name] = sorted(words)
-    print("UNTRANSLATED", untranslated)
     assert untranslated == {}, untranslated
 
 

@@ -91,7 +91,8 @@ SIDEWAYS = """() => {
   for (const el of document.querySelectorAll("body *")) {
     const style = getComputedStyle(el);
     if (["auto", "scroll"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
-      wide.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} by ${el.scrollWidth - el.clientWidth}px`);
+      const name = `${el.tagName.toLowerCase()}#${el.id}.${el.className}`;
+      wide.push(`${name} by ${el.scrollWidth - el.clientWidth}px`);
     }
   }
   return wide;

@@ -169,3 +169,11 @@ def test_the_engines_own_merges_are_not_labels():
     )
     labels, _ = quality.labels_from_audit([engine_merge])
     assert labels == []
+
+
+def test_a_period_counts_the_labelled_articles_that_were_already_right():
+    accept = row("accept", story=7, before={"memberships": members((1, 7))}, after={"story": 7})
+    pin = row("pin", story=8, before={"memberships": members((2, 7))})
+    moved_back = row("pin", story=7, before={"memberships": members((3, 7))})
+    (report,) = quality.report([accept, pin, moved_back], period="day")
+    assert (report.labels, report.right) == (3, 2)
