@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from conftest import CHROMIUM
-from stories.models import Story
+from stories.models import AuditEntry, Story
 from stories.services import clustering, editing
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -126,5 +126,75 @@ def test_no_desk_page_scrolls_sideways_at_1280_px(live_server, browser, demo, la
         )
         assert heights and max(heights) <= 2.2
         assert page.locator("#result_list th.column-last_activity_at").is_visible()
+    finally:
+        context.close()
+
+
+MERGE_WORDS = {
+    "ar": {
+        "confirm": "أتدمج هذه القصص؟",
+        "after": "بعد الدمج: قصة واحدة",
+        "undo": "تعود",
+        "back": "قصة مستقلة",
+    },
+    "en": {
+        "confirm": "Merge these stories?",
+        "after": "Afterwards: one story",
+        "undo": "move from",
+        "back": "a story of its own",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_an_editor_merges_with_the_picker_sees_the_result_first_and_undoes_it_in_words(
+    live_server, browser, demo, language
+):
+    stories = list(Story.objects.visible().order_by("-article_count", "pk"))
+    target, other = stories[0], stories[-1]
+    words = MERGE_WORDS[language]
+    context, page = _page(browser, language)
+    try:
+        _log_in(page, live_server.url)
+        page.goto(f"{live_server.url}/admin/stories/story/{target.pk}/change/")
+        # The picker: type the other story's number, choose it from what the desk offers.
+        page.click("#merge-others + .select2 .select2-selection")
+        page.fill(".select2-search__field", str(other.pk))
+        option = page.locator(".select2-results__option", has_text=f"#{other.pk} ·")
+        option.wait_for()
+        assert other.display_title in option.inner_text()
+        shot(page, f"{language}-merge-picker")
+        option.click()
+        page.click("#merge-into-this")
+
+        # The confirmation names both stories, their counts and the result; nothing is done yet.
+        page.wait_for_selector("#confirm-action")
+        assert page.inner_text("h1") == words["confirm"]
+        what = page.inner_text("#content-main")
+        assert other.display_title in what and target.display_title in what
+        assert words["after"] in what and str(target.article_count + other.article_count) in what
+        shot(page, f"{language}-merge-confirm")
+        other.refresh_from_db()
+        assert other.merged_into_id is None
+        page.click("#confirm-action")
+        page.wait_for_selector("ul.messagelist")
+        other.refresh_from_db()
+        assert other.merged_into_id == target.pk
+
+        # Undo from the audit trail, described in words before it is done.
+        entry = AuditEntry.objects.get(action="merge", story=target)
+        page.goto(f"{live_server.url}/admin/stories/auditentry/")
+        assert other.display_title in page.inner_text("#result_list")
+        page.click(f"a[href$='/{entry.pk}/undo/']")
+        page.wait_for_selector("#confirm-undo")
+        effects = page.inner_text("#undo-effects")
+        assert words["undo"] in effects and words["back"] in effects and other.display_title in effects
+        assert "{" not in page.inner_text("#content-main")
+        shot(page, f"{language}-undo-confirm")
+        page.click("#confirm-undo")
+        page.wait_for_selector("ul.messagelist")
+        other.refresh_from_db()
+        assert other.merged_into_id is None
+        assert sideways_overflow(page) == []
     finally:
         context.close()
