@@ -9,19 +9,18 @@ costs a few queries and a matrix product, never a model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 
 from articles import text
 from articles.embedding import from_bytes
 from stories.fragments import FragmentSettings, StoryProfile, centroid, find_fragments
 from stories.models import Membership, Story
 
-# Stories active within this many days are compared (at most CANDIDATES of them, newest first).
-WINDOW_DAYS = 7
+# The most recently active stories are compared, whatever their age: a quiet week (or the
+# demo corpus on a fresh install) still gets its fragments found. Pairs must share days
+# anyway (FragmentSettings.window).
 CANDIDATES = 300
 # A story's centroid is the mean of its newest articles' vectors: enough to place it, and a
 # story of thousands of articles is not read whole for one page.
@@ -42,15 +41,14 @@ def _terms(story: Story) -> frozenset[str]:
 
 
 def fragment_suggestions(
-    *, now: datetime | None = None, settings: FragmentSettings | None = None, limit: int = 50
+    *, settings: FragmentSettings | None = None, limit: int = 50
 ) -> list[FragmentSuggestion]:
     """Small visible stories that likely belong to a larger one, most likely first."""
-    now = now or timezone.now()
     stories = {
         story.pk: story
         for story in Story.objects.visible()
-        .filter(last_activity_at__gte=now - timedelta(days=WINDOW_DAYS))
-        .order_by("-last_activity_at")[:CANDIDATES]
+        .filter(last_activity_at__isnull=False)
+        .order_by("-last_activity_at", "-pk")[:CANDIDATES]
     }
     if len(stories) < 2:
         return []
