@@ -558,6 +558,7 @@ class StoryAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": _("Merge stories"),
             "stories": stories,
+            "total": sum(s.article_count for s in stories),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/stories/story/merge_confirm.html", context)
