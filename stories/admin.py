@@ -125,7 +125,7 @@ class DeskAction:
 def story_label(story: Story) -> str:
     """A story as a picker and a confirmation name it: number, title, size."""
     size = ngettext("%(n)d article", "%(n)d articles", story.article_count) % {"n": story.article_count}
-    return f"#{story.pk} · {story.display_title} ({size})"
+    return f"#{story.pk} · {history.isolated(story.display_title)} ({size})"
 
 
 class _StoryChoices:
@@ -849,7 +849,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         words = getattr(entry, "words", None)
         if words is None:  # a single entry (the detail page)
             words = history.describe_entries([entry])[entry.pk]
-        return format_html('<span dir="auto">{}</span>', words)
+        return format_html("<span>{}</span>", words)
 
     @admin.display(description=_("undo"))
     def undo_link(self, entry: AuditEntry) -> str:

@@ -24,8 +24,17 @@ from .editing import _normalised_before
 PREVIEW_ARTICLES = 8
 
 
+# First-strong and pop directional isolates: a title keeps its own direction inside a sentence
+# in the other language ("Merged “احتجاجات طهران” into …" reads right in both).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
 def _quoted(text: str) -> str:
-    return gettext("“%(text)s”") % {"text": text}
+    return gettext("“%(text)s”") % {"text": isolated(text)}
 
 
 @dataclass
