@@ -198,6 +198,8 @@ INTERFACE = (
     " | //input[@type='submit']/@value | //*[@id='changelist-filter']//summary"
     " | //ul[contains(@class,'object-tools')]//a | //div[@class='breadcrumbs']"
     " | //select[@name='action']/option | //caption | //*[contains(@class,'badge')]"
+    # Confirmations and the undo page: what will happen, in sentences.
+    " | //*[contains(@class,'confirm')]//p | //*[contains(@class,'confirm')]//li"
 )
 # Not words to translate: codes, units and names an Arabic editor reads as they are.
 ALLOWED = {
@@ -267,6 +269,22 @@ def test_every_desk_page_is_in_arabic_with_no_english_left(client):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="ar")
         assert response.status_code == 200, name
         assert 'lang="ar"' in response.content.decode()[:500]
+        words = english_words(response.content.decode())
+        if words:
+            untranslated[name] = sorted(words)
+    third = story_with_articles(2, title="زلزال إلازيغ")
+    confirmations = {
+        "merge confirmation": (do(story, "merge"), {"others": [str(third.pk)]}),
+        "split confirmation": (do(story, "split"), {"split_article": [article.pk], "new_title": "قصة"}),
+        "move confirmation": (do(story, "move"), {"article": article.pk, "target": str(third.pk)}),
+        "list merge": (
+            reverse("admin:stories_story_changelist"),
+            {"action": "merge_selected", "_selected_action": [story.pk, third.pk]},
+        ),
+    }
+    for name, (url, data) in confirmations.items():
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="ar")
+        assert response.status_code == 200, name
         words = english_words(response.content.decode())
         if words:
             untranslated[name] = sorted(words)
