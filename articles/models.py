@@ -94,8 +94,8 @@ class Source(models.Model):
     poll_interval = models.PositiveIntegerField(_("poll interval (seconds)"), default=15 * 60)
 
     # Conditional GET state: a 304 costs nothing.
-    etag = models.CharField(max_length=500, blank=True)
-    last_modified = models.CharField(max_length=100, blank=True)
+    etag = models.CharField(_("ETag"), max_length=500, blank=True)
+    last_modified = models.CharField(_("Last-Modified"), max_length=100, blank=True)
 
     # Health.
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
@@ -104,10 +104,10 @@ class Source(models.Model):
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True, db_index=True)
-    disabled_reason = models.CharField(max_length=300, blank=True)
+    disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
     warnings = models.JSONField(_("warnings from the last poll"), default=list, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = SourceQuerySet.as_manager()
 
@@ -191,33 +191,37 @@ class Article(models.Model):
         FEED_ONLY = "feed_only", _("From the feed's summary")
         FAILED = "failed", _("Failed")
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="articles", verbose_name=_("source")
+    )
     # NULL, not "", for a missing GUID: NULLs never collide in the unique constraint.
-    guid = models.CharField(max_length=1000, null=True, blank=True)  # noqa: DJ001
-    url = models.URLField(max_length=4000)
-    canonical_url = models.URLField(max_length=4000)
+    guid = models.CharField(_("feed entry id"), max_length=1000, null=True, blank=True)  # noqa: DJ001
+    url = models.URLField(_("address"), max_length=4000)
+    canonical_url = models.URLField(_("canonical address"), max_length=4000)
     url_hash = models.CharField(max_length=64, unique=True, editable=False)
 
     title = models.TextField(_("title"))
     summary = models.TextField(_("summary"), blank=True)
     # Sanitised (nh3) at write time; never rendered from the raw feed.
-    summary_html = models.TextField(blank=True)
+    summary_html = models.TextField(_("summary (HTML)"), blank=True)
     text = models.TextField(_("text"), blank=True)
-    author = models.CharField(max_length=500, blank=True)
-    image_url = models.URLField(max_length=4000, blank=True)
+    author = models.CharField(_("author"), max_length=500, blank=True)
+    image_url = models.URLField(_("image address"), max_length=4000, blank=True)
     # As the page declares them (og:image:width/height, JSON-LD ImageObject); None when it does not.
-    image_width = models.PositiveIntegerField(null=True, blank=True)
-    image_height = models.PositiveIntegerField(null=True, blank=True)
+    image_width = models.PositiveIntegerField(_("image width"), null=True, blank=True)
+    image_height = models.PositiveIntegerField(_("image height"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, db_index=True)
     published_at = models.DateTimeField(_("published"), db_index=True)
     # True when the feed and page gave no date and the time of ingestion stands in.
-    published_at_estimated = models.BooleanField(default=False)
+    published_at_estimated = models.BooleanField(_("publication date estimated"), default=False)
 
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    last_error = models.TextField(blank=True)
-    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    fetch_attempts = models.PositiveSmallIntegerField(_("fetch attempts"), default=0)
 
-    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True)
     # MinHash of the word 3-shingles of title + text (articles/dedup.py): the signature
     # (512 bytes), its number of distinct shingles, and its LSH band keys, GIN-indexed so
     # that near-copies are found by one overlap probe.
@@ -225,19 +229,24 @@ class Article(models.Model):
     minhash_shingles = models.PositiveIntegerField(default=0)
     minhash_bands = BandKeysField(null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="near_duplicates",
+        verbose_name=_("duplicate of"),
     )
 
     # Multilingual sentence vector of title + lead (articles/embedding.py), float16 bytes,
     # written with the text so clustering never re-encodes; empty when encoding failed.
     embedding = models.BinaryField(null=True, blank=True, editable=False)
-    embedding_error = models.CharField(max_length=300, blank=True)
+    embedding_error = models.CharField(_("encoding error"), max_length=300, blank=True)
 
     # Full-text document (articles/search.py), written with the text; PostgreSQL only.
     search_document = SearchVectorField(null=True, blank=True, editable=False)
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
 

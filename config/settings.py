@@ -136,7 +136,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",
-    "axes",
+    "config.apps.AxesConfig",
     "articles",
     "stories",
 ]
@@ -304,6 +304,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "ar")
 LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times read the same in the admin as on the reader pages (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # Storage is always UTC; TIME_ZONE is what pages show.

@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +30,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +39,7 @@ from articles.models import Article
 
 from . import admin_dossiers, admin_views, params
 from .models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
-from .services import editing
+from .services import editing, history
 from .services.editing import EditorError
 
 # The desk shows at most this many events: a long-running story is read in pages elsewhere.
@@ -109,6 +114,74 @@ class MergedFilter(admin.SimpleListFilter):
 class DeskAction:
     permissions: tuple[str, ...]
     run: Callable[[HttpRequest, Story], str]  # does the work, returns the message to show
+    # Actions that move many articles are shown before they are done: returns what the
+    # confirmation page says (the stories, their counts, the result).
+    preview: Callable[[HttpRequest, Story], dict[str, Any]] | None = None
+
+
+# --- Picking stories --------------------------------------------------------------------
+
+
+def story_label(story: Story) -> str:
+    """A story as a picker and a confirmation name it: number, title, size."""
+    size = ngettext("%(n)d article", "%(n)d articles", story.article_count) % {"n": story.article_count}
+    return f"#{story.pk} · {history.isolated(story.display_title)} ({size})"
+
+
+class _StoryChoices:
+    def label_from_instance(self, story: Story) -> str:
+        return story_label(story)
+
+
+class StoryChoiceField(_StoryChoices, forms.ModelChoiceField):
+    pass
+
+
+class StoryMultipleChoiceField(_StoryChoices, forms.ModelMultipleChoiceField):
+    pass
+
+
+class StoryPicker(AutocompleteSelect):
+    """The admin's autocomplete (select2), asking StoryAdmin's picker view for live stories."""
+
+    url_name = "%s:stories_story_pick"
+
+
+class StoryPickerMultiple(AutocompleteSelectMultiple):
+    url_name = "%s:stories_story_pick"
+
+
+class StoryPickView(AutocompleteJsonView):
+    def serialize_result(self, obj: Story, to_field_name: str) -> dict[str, str]:
+        return {"id": str(obj.pk), "text": story_label(obj)}
+
+
+def _picker_field():
+    # The widget needs a relation to Story to tell the view which model to search.
+    return Story._meta.get_field("merged_into")
+
+
+def merge_picker(story: Story) -> forms.Form:
+    class MergePick(forms.Form):
+        others = StoryMultipleChoiceField(
+            queryset=Story.objects.filter(merged_into__isnull=True).exclude(pk=story.pk),
+            widget=StoryPickerMultiple(_picker_field(), admin.site, attrs={"id": "merge-others"}),
+            label=_("Stories to merge into this one"),
+        )
+
+    return MergePick(prefix=None)
+
+
+def target_picker(*, element_id: str, label: str, required: bool = False) -> forms.Form:
+    class TargetPick(forms.Form):
+        target = StoryChoiceField(
+            queryset=Story.objects.filter(merged_into__isnull=True),
+            widget=StoryPicker(_picker_field(), admin.site, attrs={"id": element_id}),
+            label=label,
+            required=required,
+        )
+
+    return TargetPick()
 
 
 def _find_story(value: str) -> Story:
@@ -117,14 +190,14 @@ def _find_story(value: str) -> Story:
     story = Story.objects.filter(pk=pk).first() if pk else None
     story = story or Story.objects.filter(slug=value).first()
     if story is None:
-        raise EditorError(f"no story “{value}” (give its number or its slug)")
+        raise EditorError(gettext("no story “%(value)s” (give its number or its slug)") % {"value": value})
     return story
 
 
 def _article(request: HttpRequest) -> Article:
     pk = params.parse_id(request.POST.get("article", ""))
     if pk is None:
-        raise EditorError("no article chosen")
+        raise EditorError(gettext("no article chosen"))
     return get_object_or_404(Article, pk=pk)
 
 
@@ -155,18 +228,114 @@ def _flag(setter: Callable[..., Story], keyword: str, value: bool, message: str)
     return run
 
 
-def _merge(request: HttpRequest, story: Story) -> str:
-    raw = request.POST.get("others", "").replace(",", " ").split()
+def _merge_others(request: HttpRequest, story: Story) -> list[Story]:
+    # The picker posts story numbers; a typed list of numbers or slugs works too.
+    raw = [v for value in request.POST.getlist("others") for v in value.replace(",", " ").split()]
     others = [_find_story(value) for value in raw] + list(Story.objects.filter(pk__in=_ids(request, "other")))
+    others = list({s.pk: s for s in others if s.pk != story.pk}.values())
+    if not others:
+        raise EditorError(gettext("choose the stories to merge into this one"))
+    for other in others:
+        if other.merged_into_id:
+            raise EditorError(
+                gettext("“%(story)s” has already been merged into another story") % {"story": other}
+            )
+    if story.merged_into_id:
+        raise EditorError(gettext("the story to merge into has itself been merged away"))
+    return others
+
+
+def _merge(request: HttpRequest, story: Story) -> str:
+    others = _merge_others(request, story)
     editing.merge_stories(target=story, others=others, user=request.user)
     return ngettext(
         "Merged %(n)d story into this one.", "Merged %(n)d stories into this one.", len(others)
     ) % {"n": len(others)}
 
 
+def _merge_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
+    others = _merge_others(request, story)
+    moving = sum(s.article_count for s in others)
+    return {
+        "title": gettext("Merge these stories?"),
+        "stories": [story_label(s) for s in others],
+        "sentences": [
+            ngettext(
+                "The %(n)d article of the story above moves into %(target)s.",
+                "The %(n)d articles of the stories above move into %(target)s.",
+                moving,
+            )
+            % {"n": moving, "target": story_label(story)},
+            gettext("Afterwards: one story, “%(title)s”, with %(total)d articles.")
+            % {"title": story.display_title, "total": story.article_count + moving},
+            gettext(
+                "The merged stories' addresses redirect to it. The merge can be undone from the audit trail."
+            ),
+        ],
+        "button": gettext("Merge"),
+    }
+
+
+def _chosen_articles(request: HttpRequest, story: Story) -> list[Membership]:
+    chosen = set(_ids(request, "split_article")) | set(
+        Membership.objects.filter(event_id__in=_ids(request, "split_event"), story=story).values_list(
+            "article_id", flat=True
+        )
+    )
+    members = list(
+        Membership.objects.filter(story=story, article_id__in=chosen)
+        .select_related("article")
+        .order_by("article__published_at", "article_id")
+    )
+    if not members:
+        raise EditorError(gettext("choose articles or events of this story to move"))
+    return members
+
+
+def _split_target(request: HttpRequest) -> Story | None:
+    value = request.POST.get("target", "").strip()
+    return _find_story(value) if value else None
+
+
+def _split_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
+    members = _chosen_articles(request, story)
+    target = _split_target(request)
+    n = len(members)
+    if target is not None and target.pk == story.pk:
+        raise EditorError(gettext("the articles are already in this story"))
+    if target is None:
+        title = request.POST.get("new_title", "").strip() or members[0].article.title
+        into = gettext("a new story, “%(title)s”") % {"title": title}
+    else:
+        into = gettext("%(story)s, which will then hold %(total)d articles") % {
+            "story": story_label(target),
+            "total": target.article_count + n,
+        }
+    left = story.article_count - n
+    return {
+        "title": gettext("Move these articles?"),
+        "articles": [m.article.title for m in members],
+        "sentences": [
+            ngettext(
+                "This article moves out of %(story)s into %(into)s.",
+                "These %(n)d articles move out of %(story)s into %(into)s.",
+                n,
+            )
+            % {"n": n, "story": story_label(story), "into": into},
+            gettext("They are pinned there and will not come back into “%(story)s”.")
+            % {"story": story.display_title},
+            ngettext("“%(story)s” keeps %(n)d article.", "“%(story)s” keeps %(n)d articles.", left)
+            % {"story": story.display_title, "n": left}
+            if left
+            else gettext("“%(story)s” is left without articles and is hidden from readers.")
+            % {"story": story.display_title},
+        ],
+        "button": gettext("Move"),
+    }
+
+
 def _split(request: HttpRequest, story: Story) -> str:
-    target_value = request.POST.get("target", "").strip()
-    target = _find_story(target_value) if target_value else None
+    target = _split_target(request)
     new = editing.split_story(
         story=story,
         user=request.user,
@@ -189,6 +358,25 @@ def _move(request: HttpRequest, story: Story) -> str:
     return gettext("Article moved to “%(story)s” and pinned there.") % {"story": target}
 
 
+def _move_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
+    article = _article(request)
+    target = _find_story(request.POST.get("target", ""))
+    if target.merged_into_id:
+        raise EditorError(gettext("that story has been merged into another one"))
+    membership = Membership.objects.filter(article=article).select_related("story").first()
+    came_from = membership.story if membership else None
+    sentences = [
+        gettext("“%(article)s” moves into %(target)s and is pinned there.")
+        % {"article": article.title, "target": story_label(target)}
+    ]
+    if came_from is not None and came_from.pk != target.pk:
+        sentences.append(
+            gettext("It leaves %(story)s, which keeps %(n)d articles.")
+            % {"story": story_label(came_from), "n": came_from.article_count - 1}
+        )
+    return {"title": gettext("Move this article?"), "sentences": sentences, "button": gettext("Move")}
+
+
 def _exclude(request: HttpRequest, story: Story) -> str:
     editing.exclude_article(article=_article(request), story=story, user=request.user)
     return gettext("Article taken out of this story; it will not come back.")
@@ -197,7 +385,7 @@ def _exclude(request: HttpRequest, story: Story) -> str:
 def _accept(request: HttpRequest, story: Story) -> str:
     article = _article(request)
     if not Membership.objects.filter(article=article, story=story).exists():
-        raise EditorError("that article is no longer in this story")
+        raise EditorError(gettext("that article is no longer in this story"))
     editing.accept_assignment(article=article, user=request.user)
     return gettext("Assignment accepted.")
 
@@ -213,7 +401,7 @@ def _edit_event(request: HttpRequest, story: Story) -> str:
         try:
             occurred_at = timezone.make_aware(datetime.fromisoformat(when_value))
         except ValueError as exc:
-            raise EditorError(f"“{when_value}” is not a date and time") from exc
+            raise EditorError(gettext("“%(value)s” is not a date and time") % {"value": when_value}) from exc
     key_moment = request.POST.get(f"key-{event.pk}") == "on"
     editing.edit_event(
         event=event,
@@ -241,10 +429,10 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     ),
     "lock": DeskAction(CHANGE_STORY, _flag(editing.set_locked, "locked", True, _("Locked."))),
     "unlock": DeskAction(CHANGE_STORY, _flag(editing.set_locked, "locked", False, _("Unlocked."))),
-    "merge": DeskAction(MOVE_ARTICLES, _merge),
-    "split": DeskAction(MOVE_ARTICLES, _split),
+    "merge": DeskAction(MOVE_ARTICLES, _merge, _merge_preview),
+    "split": DeskAction(MOVE_ARTICLES, _split, _split_preview),
     "pin": DeskAction(("stories.change_membership",), _pin),
-    "move": DeskAction(("stories.change_membership",), _move),
+    "move": DeskAction(("stories.change_membership",), _move, _move_preview),
     "accept": DeskAction(("stories.change_membership",), _accept),
     "exclude": DeskAction(("stories.add_exclusion",), _exclude),
     "edit_event": DeskAction(("stories.change_event",), _edit_event),
@@ -265,9 +453,7 @@ class StoryAdmin(admin.ModelAdmin):
     list_display = [
         "title_column",
         "language",
-        "status",
-        "is_published",
-        "is_locked",
+        "state",
         "article_count",
         "source_count",
         "review_count",
@@ -299,8 +485,41 @@ class StoryAdmin(admin.ModelAdmin):
     @admin.display(description=_("story"), ordering="title")
     def title_column(self, story: Story) -> str:
         url = reverse("admin:stories_story_change", args=[story.pk])
-        merged = format_html(" → #{}", story.merged_into_id) if story.merged_into_id else ""
-        return format_html('<a href="{}" dir="auto">{}</a>{}', url, story.display_title, merged)
+        # At most two lines in the list (admin-desk.css); the whole title on hover.
+        return format_html(
+            '<a href="{}" dir="auto" title="{}">{}</a>', url, story.display_title, story.display_title
+        )
+
+    @admin.display(description=_("state"), ordering="status")
+    def state(self, story: Story) -> str:
+        words = [format_html('<span class="state-word">{}</span>', story.get_status_display())]
+        if story.merged_into_id:
+            words.append(
+                format_html(
+                    '<span class="state-word">{}</span>',
+                    gettext("merged into #%(pk)d") % {"pk": story.merged_into_id},
+                )
+            )
+        elif not story.is_published:
+            words.append(format_html('<span class="state-word off">{}</span>', gettext("hidden")))
+        elif story.article_count == 0:
+            words.append(format_html('<span class="state-word off">{}</span>', gettext("empty, not shown")))
+        if story.is_locked:
+            words.append(format_html('<span class="state-word warn">{}</span>', gettext("locked")))
+        return format_html("{}", mark_safe(" ".join(words)))  # noqa: S308 - each word is escaped above
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Story], search_term: str
+    ) -> tuple[QuerySet[Story], bool]:
+        match = request.resolver_match
+        if match is not None and match.url_name == "stories_story_pick":
+            # The picker offers stories one can merge with or move into: live ones.
+            queryset = queryset.filter(merged_into__isnull=True)
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip().lstrip("#")
+        if number.isdigit():
+            results = results | queryset.filter(pk=int(number))
+        return results, distinct
 
     @admin.display(description=_("to review"), ordering="review_count")
     def review_count(self, story: Story) -> int:
@@ -341,6 +560,7 @@ class StoryAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": _("Merge stories"),
             "stories": stories,
+            "total": sum(s.article_count for s in stories),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/stories/story/merge_confirm.html", context)
@@ -378,13 +598,26 @@ class StoryAdmin(admin.ModelAdmin):
         return [
             path("review/", wrap(self.review_view), name="stories_review_queue"),
             path("quality/", wrap(self.quality_view), name="stories_quality_report"),
+            path("pick/", wrap(StoryPickView.as_view(admin_site=self.admin_site)), name="stories_story_pick"),
             path("<path:object_id>/do/<str:action>/", wrap(self.desk_action_view), name="stories_story_do"),
             *super().get_urls(),
         ]
 
     def review_view(self, request: HttpRequest) -> HttpResponse:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
-        return admin_views.review_queue(request, admin_context=context)
+        response = admin_views.review_queue(request, admin_context=context)
+        if isinstance(response, TemplateResponse):
+            # Each doubtful article gets the story picker to move it (the widget lives here).
+            widget = StoryPicker(_picker_field(), self.admin_site)
+            widget.choices = StoryChoiceField(queryset=Story.objects.none()).choices
+            for membership in response.context_data["uncertain"]:
+                membership.move_picker = widget.render(
+                    "target",
+                    None,
+                    attrs={"id": f"move-{membership.pk}", "aria-label": gettext("move to story")},
+                )
+            response.context_data["picker_media"] = widget.media
+        return response
 
     def quality_view(self, request: HttpRequest) -> HttpResponse:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
@@ -409,7 +642,16 @@ class StoryAdmin(admin.ModelAdmin):
         )
         for event in events:
             event.date_input = _local_input(event.display_date)
+            for membership in event.memberships.all():
+                membership.decided_words = admin_views.decided_in_words(membership)
         loose = list(articles.filter(story=story, event__isnull=True))
+        for membership in loose:
+            membership.decided_words = admin_views.decided_in_words(membership)
+        recent_audit = list(
+            AuditEntry.objects.filter(story=story).select_related("user", "article").order_by("-pk")[:15]
+        )
+        for entry, words in zip(recent_audit, history.describe_entries(recent_audit).values(), strict=True):
+            entry.words = words
         languages = sorted(
             set(story.language_counts) | set(story.titles) | set(story.editor_titles) | {"ar", "en"} - {"und"}
         )
@@ -426,8 +668,10 @@ class StoryAdmin(admin.ModelAdmin):
             "excluded": list(
                 story.exclusions.select_related("article", "created_by").order_by("-created_at")[:50]
             ),
-            "recent_audit": list(
-                AuditEntry.objects.filter(story=story).select_related("user", "article").order_by("-pk")[:15]
+            "recent_audit": recent_audit,
+            "merge_picker": merge_picker(story),
+            "split_picker": target_picker(
+                element_id="split-target", label=_("to story (empty: a new story)")
             ),
             "can": {
                 name: request.user.has_perms(action.permissions) for name, action in DESK_ACTIONS.items()
@@ -448,6 +692,13 @@ class StoryAdmin(admin.ModelAdmin):
             raise PermissionDenied
         story = get_object_or_404(Story, pk=params.object_id(unquote(object_id)))
         desk = reverse("admin:stories_story_change", args=[story.pk])
+        if desk_action.preview is not None and request.POST.get("confirmed") != "1":
+            try:
+                preview = desk_action.preview(request, story)
+            except EditorError as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(_safe_next(request, desk))
+            return self._confirm(request, story, action, preview)
         try:
             message = desk_action.run(request, story)
         except EditorError as exc:
@@ -456,12 +707,32 @@ class StoryAdmin(admin.ModelAdmin):
             messages.success(request, message)
         return HttpResponseRedirect(_safe_next(request, desk))
 
+    def _confirm(self, request: HttpRequest, story: Story, action: str, preview: dict) -> HttpResponse:
+        """The page that says what an action will do, posting the same choices back to do it."""
+        carried = [
+            (name, value)
+            for name, values in request.POST.lists()
+            if name not in {"csrfmiddlewaretoken", "confirmed"}
+            for value in values
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "story": story,
+            "preview": preview,
+            "title": preview["title"],
+            "carried": carried,
+            "action_url": reverse("admin:stories_story_do", args=[story.pk, action]),
+            "cancel_url": _safe_next(request, reverse("admin:stories_story_change", args=[story.pk])),
+        }
+        return TemplateResponse(request, "admin/stories/story/confirm_action.html", context)
+
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     """Read-only: events are edited on their story's desk, where the edit is audited."""
 
-    list_display = ["display_headline", "story", "occurred_at", "article_count", "is_key_moment"]
+    list_display = ["headline_column", "story", "occurred_at", "article_count", "is_key_moment"]
     list_filter = ["is_key_moment"]
     list_select_related = ["story"]
     search_fields = ["headline", "editor_headline"]
@@ -472,6 +743,10 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
         return False
+
+    @admin.display(description=_("headline"), ordering="headline")
+    def headline_column(self, event: Event) -> str:
+        return event.display_headline
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         event = get_object_or_404(Event, pk=params.object_id(unquote(object_id)))
@@ -523,28 +798,59 @@ class UndoneFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DescribedChangeList(ChangeList):
+    """The audit trail's page of entries, each with its sentence, read for the page at once."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        entries = list(self.result_list)  # fills the queryset's cache: the rows shown are these
+        words = history.describe_entries(entries)
+        for entry in entries:
+            entry.words = words[entry.pk]
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail: read-only, with an undo button where the action can be undone."""
 
-    list_display = ["created_at", "user", "action", "story_link", "article", "undone_at", "undo_link"]
+    list_display = ["created_at", "user", "action", "what", "undo_link"]
     list_filter = ["action", UndoneFilter, ("created_at", admin.DateFieldListFilter)]
-    list_select_related = ["user", "story", "article"]
+    list_select_related = ["user"]
     search_fields = ["story__slug", "story__title", "story__editor_title", "article__title", "user__username"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "created_at",
         "user",
         "action",
+        "what",
         "story",
         "article",
         "event",
         "dossier",
-        "before",
-        "after",
         "undone_at",
     ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "created_at",
+                    "user",
+                    "action",
+                    "what",
+                    "story",
+                    "article",
+                    "event",
+                    "dossier",
+                    "undone_at",
+                ]
+            },
+        ),
+    ]
     change_form_template = "admin/stories/auditentry/change_form.html"
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DescribedChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -562,6 +868,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:stories_story_change", args=[entry.story_id])
         return format_html('<a href="{}" dir="auto">{}</a>', url, entry.story)
+
+    @admin.display(description=_("what happened"))
+    def what(self, entry: AuditEntry) -> str:
+        words = getattr(entry, "words", None)
+        if words is None:  # a single entry (the detail page)
+            words = history.describe_entries([entry])[entry.pk]
+        return format_html("<span>{}</span>", words)
 
     @admin.display(description=_("undo"))
     def undo_link(self, entry: AuditEntry) -> str:
@@ -600,11 +913,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
                     request, gettext("Undone: %(action)s.") % {"action": entry.get_action_display()}
                 )
             return HttpResponseRedirect(reverse("admin:stories_auditentry_changelist"))
+        summary, moves, effects = history.undo_preview(entry)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Undo this action?"),
             "entry": entry,
+            "summary": summary,
+            "moves": moves,
+            "effects": effects,
             "can_undo": editing.can_undo(entry),
         }
         return TemplateResponse(request, "admin/stories/auditentry/undo_confirm.html", context)

@@ -16,12 +16,14 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles import text
-from stories import params, quality
+from stories import params, quality, quality_text
 from stories.clustering.linker import shipped as shipped_linker
 from stories.models import Decider, Membership, Story
-from stories.services import editing
+from stories.services import editing, review
 
 # The linker joins a story when its probability reaches this; memberships just above it are
 # the doubtful ones.
@@ -55,6 +57,25 @@ def doubtful(prefix: str = "") -> Q:
             f"{prefix}score__lt": ASSIGN_THRESHOLD + REVIEW_MARGIN,
         }
     )
+
+
+def decided_in_words(membership: Membership) -> str:
+    """Who placed an article and how sure, for editors: "engine, 0.21 — uncertain"."""
+    if membership.decided_by == Decider.EDITOR:
+        return gettext("pinned by an editor") if membership.is_pinned else gettext("confirmed by an editor")
+    if membership.score < ASSIGN_THRESHOLD:
+        # A story's first article joined nothing: there is no score to doubt.
+        return gettext("engine — started this story")
+    if membership.score < ASSIGN_THRESHOLD + REVIEW_MARGIN:
+        sureness = gettext("uncertain")
+    elif membership.score < ASSIGN_THRESHOLD + 3 * REVIEW_MARGIN:
+        sureness = gettext("fairly sure")
+    else:
+        sureness = gettext("sure")
+    return gettext("engine, %(score)s — %(sureness)s") % {
+        "score": f"{membership.score:.2f}",
+        "sureness": sureness,
+    }
 
 
 def uncertain_memberships() -> QuerySet[Membership]:
@@ -131,10 +152,14 @@ def fast_growing_stories(*, now: datetime | None = None) -> QuerySet[Story]:
 
 @permission_required("stories.view_membership", raise_exception=True)
 def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
+    uncertain = list(uncertain_memberships()[:QUEUE_ROWS])
+    for membership in uncertain:
+        membership.decided_words = decided_in_words(membership)
     context = {
         **admin_context,
-        "title": "Review queue",
-        "uncertain": uncertain_memberships()[:QUEUE_ROWS],
+        "title": _("Review queue"),
+        "uncertain": uncertain,
+        "fragments": review.fragment_suggestions(limit=QUEUE_ROWS),
         "merges": merge_suggestions(),
         "growing": fast_growing_stories(),
         "threshold": ASSIGN_THRESHOLD,
@@ -154,10 +179,10 @@ def quality_report(request: HttpRequest, *, admin_context: dict) -> HttpResponse
     rows = editing.audit_rows(since=start)
     context = {
         **admin_context,
-        "title": "Clustering quality",
+        "title": _("Clustering quality"),
         "period": period,
         "since": since,
-        "reports": list(reversed(quality.report(rows, period=period))),
+        "reports": quality_text.describe(quality.report(rows, period=period)),
         "corrections": sorted(quality.corrections_per_day(rows).items(), reverse=True),
     }
     return TemplateResponse(request, "admin/stories/quality_report.html", context)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import RTL_LANGUAGES, Article
@@ -85,9 +87,21 @@ class Dossier(models.Model):
 
 
 class StoryQuerySet(models.QuerySet["Story"]):
+    def published(self) -> StoryQuerySet:
+        """Stories whose address readers may open: published and holding articles.
+
+        The one place where "no empty story, ever" is kept. However a story lost its last
+        article (an undo, a split, a move, an exclusion, the engine's merge), its
+        `article_count`, which every path that moves memberships refreshes through
+        `refresh_story_stats`, is 0 and readers, feeds and search stop seeing it at once; it
+        comes back by itself if articles return. A merged-away story keeps its address so
+        that it can redirect to the story it went into.
+        """
+        return self.filter(Q(article_count__gt=0) | Q(merged_into__isnull=False), is_published=True)
+
     def visible(self) -> StoryQuerySet:
-        """What readers may see: published, not merged away."""
-        return self.filter(is_published=True, merged_into__isnull=True)
+        """What readers may see listed: published, holding articles, not merged away."""
+        return self.published().filter(merged_into__isnull=True)
 
     def active(self) -> StoryQuerySet:
         return self.visible().filter(status=Story.Status.ACTIVE)
@@ -122,27 +136,34 @@ class Story(models.Model):
     # engine's proposals then leave it where it is.
     dossier_decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
     language = models.CharField(_("main language"), max_length=10, db_index=True)
-    language_counts = models.JSONField(default=dict, blank=True)
+    language_counts = models.JSONField(_("articles per language"), default=dict, blank=True)
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
     first_activity_at = models.DateTimeField(_("first activity"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
     article_count = models.PositiveIntegerField(_("articles"), default=0)
     # The article_count when the summary and key moments were last computed: they are stale
     # whenever the story gained or lost articles since.
-    summarized_article_count = models.PositiveIntegerField(default=0)
+    summarized_article_count = models.PositiveIntegerField(_("articles when last summarised"), default=0)
     source_count = models.PositiveIntegerField(_("sources"), default=0)
 
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_stories"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_stories",
+        verbose_name=_("merged into"),
     )
     is_locked = models.BooleanField(
         _("locked"), default=False, help_text=_("A locked story gets no automatic merges.")
     )
     is_published = models.BooleanField(_("published"), default=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = StoryQuerySet.as_manager()
 
@@ -196,17 +217,22 @@ class Story(models.Model):
 class Event(models.Model):
     """One happening inside a story: the articles that report it, shown as one timeline entry."""
 
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events", verbose_name=_("story"))
     occurred_at = models.DateTimeField(_("date"), db_index=True)
     headline = models.CharField(_("headline"), max_length=500)
     editor_headline = models.CharField(_("editor's headline"), max_length=500, blank=True)
     editor_occurred_at = models.DateTimeField(_("editor's date"), null=True, blank=True)
     representative_article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("representative article"),
     )
-    article_count = models.PositiveIntegerField(default=0)
+    article_count = models.PositiveIntegerField(_("articles"), default=0)
     is_key_moment = models.BooleanField(_("key moment"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -229,17 +255,28 @@ class Event(models.Model):
 class Membership(models.Model):
     """Article ↔ story/event: exactly one story per article, with the score and who decided it."""
 
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="membership")
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="memberships")
-    event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, related_name="membership", verbose_name=_("article")
     )
-    score = models.FloatField(default=0.0)
-    decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("story")
+    )
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        verbose_name=_("event"),
+    )
+    score = models.FloatField(_("score"), default=0.0)
+    decided_by = models.CharField(
+        _("decided by"), max_length=10, choices=Decider.choices, default=Decider.ENGINE
+    )
     # A pinned article stays in its story whatever the engine later thinks.
-    is_pinned = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -253,14 +290,25 @@ class Membership(models.Model):
 class Exclusion(models.Model):
     """An editor's "not this story": the engine never puts the article back into the story."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="exclusions")
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="exclusions")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("article")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("story")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("excluded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
         constraints = [
             models.UniqueConstraint(fields=["article", "story"], name="exclusion_unique_article_story")
         ]
@@ -286,18 +334,24 @@ class KeyMomentQuerySet(models.QuerySet["KeyMoment"]):
 class KeyMoment(models.Model):
     """A dated entry of a story's key-moments box: computed, or written by an editor."""
 
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="key_moments")
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="key_moments", verbose_name=_("story")
+    )
     date = models.DateField(_("date"))
     text = models.TextField(_("what happened"))
     # The language of `text`; blank when unknown (an editor's entry is in the story's language).
     language = models.CharField(_("language"), max_length=16, blank=True, default="")
-    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("article")
+    )
     # The same day told in another of the story's languages, shown to readers of that language.
     alternative_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="alternatives"
     )
-    decided_by = models.CharField(max_length=10, choices=Decider.choices, default=Decider.ENGINE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(
+        _("decided by"), max_length=10, choices=Decider.choices, default=Decider.ENGINE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = KeyMomentQuerySet.as_manager()
 
@@ -344,17 +398,30 @@ class AuditEntry(models.Model):
         DOSSIER_MOVE = "dossier_move", _("Move story to dossier")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
-    story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("story")
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("article")
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("event")
+    )
+    dossier = models.ForeignKey(
+        Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("dossier")
+    )
+    before = models.JSONField(_("state before"), default=dict, blank=True)
+    after = models.JSONField(_("state after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -362,4 +429,5 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit trail")
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return gettext("%(action)s, %(when)s") % {"action": self.get_action_display(), "when": when}

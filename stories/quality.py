@@ -168,6 +168,18 @@ class PeriodReport:
     labels: int
     corrections: int
     actions: dict[str, int]
+    # Labelled articles that were already where the editors' word put them.
+    right: int = 0
+
+
+def already_right(labels: list[Label]) -> int:
+    """Articles whose first prediction in the period is their final gold cluster."""
+    earliest: dict[int, Label] = {}
+    latest: dict[int, Label] = {}
+    for label in sorted(labels, key=lambda lb: lb.at):
+        earliest.setdefault(label.article, label)
+        latest[label.article] = label
+    return sum(1 for a in earliest if earliest[a].predicted == latest[a].gold)
 
 
 def report(rows: Iterable[Mapping[str, Any]], *, period: str = "week") -> list[PeriodReport]:
@@ -194,6 +206,7 @@ def report(rows: Iterable[Mapping[str, Any]], *, period: str = "week") -> list[P
                 labels=len({label.article for label in labels_by[start]}),
                 corrections=sum(n for action, n in actions.items() if action in CORRECTIONS),
                 actions=dict(actions),
+                right=already_right(labels_by[start]),
             )
         )
     return reports

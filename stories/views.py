@@ -74,7 +74,7 @@ def _direction(language: str) -> str:
 
 
 def get_story_or_404(slug: str) -> Story:
-    return get_object_or_404(Story, is_published=True, slug=slug)
+    return get_object_or_404(Story.objects.published(), slug=slug)
 
 
 def _surviving_story(story: Story) -> Story:
@@ -85,7 +85,7 @@ def _surviving_story(story: Story) -> Story:
         if current.merged_into_id in seen or len(seen) > MAX_MERGE_HOPS:
             raise Http404("This story was merged in a loop.")
         seen.add(current.merged_into_id)
-        current = Story.objects.filter(pk=current.merged_into_id, is_published=True).first()
+        current = Story.objects.published().filter(pk=current.merged_into_id).first()
         if current is None:
             raise Http404("This story was merged into a story that is not published.")
     return current
@@ -122,7 +122,8 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
     cache_key = "_silsila_story_validators"
     if not hasattr(request, cache_key):
         row = (
-            Story.objects.filter(slug=slug, is_published=True)
+            Story.objects.published()
+            .filter(slug=slug)
             .values_list("updated_at", "last_activity_at", "language")
             .order_by()
             .first()
@@ -707,7 +708,7 @@ def story_updates(request: HttpRequest, slug: str) -> HttpResponse:
     204 (htmx leaves the page alone) while nothing is new; 286 (htmx stops polling) once
     the story is gone or merged, since a reload will redirect.
     """
-    row = Story.objects.filter(slug=slug, is_published=True).values("article_count", "merged_into_id").first()
+    row = Story.objects.published().filter(slug=slug).values("article_count", "merged_into_id").first()
     if row is None or row["merged_into_id"]:
         return HttpResponse(status=286)
     since = request.GET.get("since", "")

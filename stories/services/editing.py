@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from articles.models import Article
 from stories.models import AuditEntry, Decider, Dossier, Event, Exclusion, KeyMoment, Membership, Story
@@ -484,15 +485,17 @@ def merge_stories(*, target: Story, others: Iterable[Story], user: User | None) 
     hold_editors_lock()
     other_ids = {s.pk for s in others} - {target.pk}
     if not other_ids:
-        raise EditorError("choose at least two different stories to merge")
+        raise EditorError(gettext("choose at least two different stories to merge"))
     locked = _lock_stories([target.pk, *other_ids])
     target = locked[target.pk]
     others = [locked[pk] for pk in sorted(other_ids)]
     if target.merged_into_id:
-        raise EditorError("the story to merge into has itself been merged away")
+        raise EditorError(gettext("the story to merge into has itself been merged away"))
     for story in others:
         if story.merged_into_id:
-            raise EditorError(f"“{story}” has already been merged into another story")
+            raise EditorError(
+                gettext("“%(story)s” has already been merged into another story") % {"story": story}
+            )
     article_ids = list(Membership.objects.filter(story__in=others).values_list("article_id", flat=True))
     target_articles = set(Membership.objects.filter(story=target).values_list("article_id", flat=True))
     # "Not B" becomes "not A" for B's exclusions, except where A holds the article or already
@@ -564,11 +567,11 @@ def split_story(
     )
     chosen &= set(Membership.objects.filter(story=story).values_list("article_id", flat=True))
     if not chosen:
-        raise EditorError("choose articles or events of this story to move")
+        raise EditorError(gettext("choose articles or events of this story to move"))
     if target is not None and target.pk == story.pk:
-        raise EditorError("the articles are already in this story")
+        raise EditorError(gettext("the articles are already in this story"))
     if target is not None and target.merged_into_id:
-        raise EditorError("that story has been merged into another one; move the articles there")
+        raise EditorError(gettext("that story has been merged into another one; move the articles there"))
     created = target is None
     if target is None:
         first = Article.objects.filter(pk__in=chosen).order_by("published_at", "pk").first()
@@ -609,7 +612,7 @@ def pin_article(*, article: Article, story: Story, user: User | None) -> Members
     """Keep `article` in `story` whatever the engine later decides (moving it there if need be)."""
     hold_editors_lock()
     if story.merged_into_id:
-        raise EditorError("that story has been merged into another one")
+        raise EditorError(gettext("that story has been merged into another one"))
     membership = Membership.objects.filter(article=article).first()
     before = {
         "memberships": membership_snapshot([article.pk]),
@@ -666,7 +669,7 @@ def accept_assignment(*, article: Article, user: User | None) -> Membership:
     """An editor confirms the engine's choice: it becomes an editor decision (a gold label)."""
     membership = Membership.objects.select_related("story").filter(article=article).first()
     if membership is None:
-        raise EditorError("this article is in no story yet")
+        raise EditorError(gettext("this article is in no story yet"))
     before = {"memberships": membership_snapshot([article.pk]), "sizes": _sizes([membership.story_id])}
     Membership.objects.filter(pk=membership.pk).update(decided_by=Decider.EDITOR)
     _audit(
@@ -790,9 +793,9 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
     hold_editors_lock()
     entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.undone_at is not None:
-        raise EditorError("this action has already been undone")
+        raise EditorError(gettext("this action has already been undone"))
     if entry.action not in UNDOABLE:
-        raise EditorError(f"“{entry.get_action_display()}” cannot be undone")
+        raise EditorError(gettext("“%(action)s” cannot be undone") % {"action": entry.get_action_display()})
     story = entry.story
     before = entry.before
     if entry.action in _DOSSIER_ACTIONS:
@@ -802,14 +805,14 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
         undo_dossier_action(entry)
     elif entry.action in _STORY_FIELD_ACTIONS:
         if story is None:
-            raise EditorError("the story no longer exists")
+            raise EditorError(gettext("the story no longer exists"))
         for field, value in before.items():
             setattr(story, field, value)
         story.save(update_fields=[*before, "updated_at"])
     elif entry.action in _EVENT_ACTIONS:
         event = entry.event
         if event is None:
-            raise EditorError("the event no longer exists")
+            raise EditorError(gettext("the event no longer exists"))
         event.editor_headline = before["editor_headline"]
         event.editor_occurred_at = (
             datetime.fromisoformat(before["editor_occurred_at"]) if before["editor_occurred_at"] else None

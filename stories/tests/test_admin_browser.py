@@ -141,7 +141,7 @@ def editor_merges_and_excludes(live_server, page) -> None:
     # The editors' corrections show in the quality report; the review queue still opens.
     page.goto(f"{live_server.url}/admin/stories/story/quality/?period=day")
     assert page.locator("#quality tbody tr").count() == 1
-    assert "merge: 1" in page.inner_text("#quality") and "exclude: 1" in page.inner_text("#quality")
+    assert "Merge: 1" in page.inner_text("#quality") and "Exclude article: 1" in page.inner_text("#quality")
     shot(page, "06-quality-report")
     page.goto(f"{live_server.url}/admin/stories/story/review/")
     assert page.locator("#uncertain").count() == 1

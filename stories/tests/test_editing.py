@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from articles.tests.factories import ArticleFactory
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
@@ -11,6 +12,13 @@ from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # Editors' errors are translated; a page test in Arabic leaves Arabic active in this thread.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

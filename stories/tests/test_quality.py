@@ -169,3 +169,37 @@ def test_the_engines_own_merges_are_not_labels():
     )
     labels, _ = quality.labels_from_audit([engine_merge])
     assert labels == []
+
+
+def test_a_period_counts_the_labelled_articles_that_were_already_right():
+    accept = row("accept", story=7, before={"memberships": members((1, 7))}, after={"story": 7})
+    pin = row("pin", story=8, before={"memberships": members((2, 7))})
+    moved_back = row("pin", story=7, before={"memberships": members((3, 7))})
+    (report,) = quality.report([accept, pin, moved_back], period="day")
+    assert (report.labels, report.right) == (3, 2)
+
+
+def test_the_report_page_words_say_whether_the_engine_did_better_than_the_week_before():
+    from django.utils import translation
+
+    from stories import quality_text
+
+    last_week = MONDAY.replace(day=16)
+    rows = [
+        # Week 1: an article pinned away from a story of four: the engine was partly wrong.
+        row("pin", story=9, at=last_week, before={"memberships": members((1, 7)), "sizes": {"7": 4}}),
+        # Week 2: an editor confirms the engine's choice: it was right.
+        row(
+            "accept", story=7, before={"memberships": members((2, 7)), "sizes": {"7": 4}}, after={"story": 7}
+        ),
+    ]
+    with translation.override("en"):
+        newest, oldest = quality_text.describe(quality.report(rows, period="week"))
+    assert newest.report.start == date(2026, 11, 23)
+    assert (
+        newest.sentences[0]
+        == "Of the 1 article editors corrected or confirmed, 1 was already in the right story."
+    )
+    assert newest.trend.startswith("Better than the period before (F1 ")
+    assert oldest.trend == ""
+    assert "Pin article: 1" in oldest.actions

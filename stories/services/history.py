@@ -1,0 +1,300 @@
+"""The audit trail in words: what an editor (or the engine) did, and what an undo would do.
+
+Audit entries keep ids and snapshots (what undo and the quality report need); editors read
+titles and counts. `describe_entries` turns a page of entries into one sentence each, and
+`undo_preview` lists, before an undo, which articles go back to which story. Both read
+the titles they need in a few queries for the whole page, never one per entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext, ngettext
+
+from articles.models import Article
+from stories.models import AuditEntry, Event, Membership, Story
+
+from .editing import _normalised_before
+
+# An undo preview names at most this many articles per move; the rest are counted.
+PREVIEW_ARTICLES = 8
+
+
+# First-strong and pop directional isolates: a title keeps its own direction inside a sentence
+# in the other language ("Merged “احتجاجات طهران” into …" reads right in both).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
+def _quoted(text: str) -> str:
+    return gettext("“%(text)s”") % {"text": isolated(text)}
+
+
+@dataclass
+class _Names:
+    stories: dict[int, Story] = field(default_factory=dict)
+    articles: dict[int, str] = field(default_factory=dict)
+    events: dict[int, str] = field(default_factory=dict)
+
+    def story(self, pk: int | None) -> str:
+        story = self.stories.get(pk) if pk is not None else None
+        if story is None:
+            return gettext("a deleted story (#%(pk)s)") % {"pk": pk}
+        return _quoted(story.display_title)
+
+    def article(self, pk: int | None) -> str:
+        title = self.articles.get(pk) if pk is not None else None
+        return _quoted(title) if title else gettext("a deleted article")
+
+
+def _snapshot(entry: AuditEntry) -> list[dict[str, Any]]:
+    return _normalised_before(entry.before)["memberships"] if isinstance(entry.before, dict) else []
+
+
+def _ids(entries: Iterable[AuditEntry]) -> tuple[set[int], set[int], set[int]]:
+    stories: set[int] = set()
+    articles: set[int] = set()
+    events: set[int] = set()
+    for entry in entries:
+        stories.update(pk for pk in [entry.story_id, entry.after.get("into")] if isinstance(pk, int))
+        stories.update(int(pk) for pk in entry.after.get("stories", []) if str(pk).isdigit())
+        stories.update(int(pk) for pk in (entry.before.get("stories") or {}) if str(pk).isdigit())
+        if entry.article_id:
+            articles.add(entry.article_id)
+        if entry.event_id:
+            events.add(entry.event_id)
+        for row in _snapshot(entry):
+            articles.add(row["article"])
+            if row.get("story"):
+                stories.add(row["story"])
+    return stories, articles, events
+
+
+def _names(stories: set[int], articles: set[int], events: set[int]) -> _Names:
+    # One query per kind of name the page needs, none for a kind it does not.
+    return _Names(
+        stories=Story.objects.only("pk", "title", "editor_title").in_bulk(stories) if stories else {},
+        articles=dict(Article.objects.filter(pk__in=articles).values_list("pk", "title")) if articles else {},
+        events={e.pk: e.display_headline for e in Event.objects.filter(pk__in=events)} if events else {},
+    )
+
+
+def _articles_phrase(n: int) -> str:
+    return ngettext("%(n)d article", "%(n)d articles", n) % {"n": n}
+
+
+def _describe(entry: AuditEntry, names: _Names, undone: dict[int, AuditEntry]) -> str:
+    action, before, after = entry.action, entry.before or {}, entry.after or {}
+    story = names.story(entry.story_id)
+    if action == AuditEntry.Action.RENAME:
+        new = after.get("editor_title") or gettext("the automatic title")
+        old = before.get("editor_title") or gettext("the automatic title")
+        return gettext("Title of %(story)s changed from %(old)s to %(new)s.") % {
+            "story": story,
+            "old": _quoted(old) if before.get("editor_title") else old,
+            "new": _quoted(new) if after.get("editor_title") else new,
+        }
+    simple = {
+        AuditEntry.Action.SUMMARY: gettext("Summary of %(story)s edited."),
+        AuditEntry.Action.PUBLISH: gettext("%(story)s shown to readers."),
+        AuditEntry.Action.HIDE: gettext("%(story)s hidden from readers."),
+        AuditEntry.Action.LOCK: gettext("%(story)s locked: no automatic merges."),
+        AuditEntry.Action.UNLOCK: gettext("%(story)s unlocked."),
+    }
+    if action in simple:
+        return simple[action] % {"story": story}
+    if action == AuditEntry.Action.MERGE:
+        others = [int(pk) for pk in after.get("stories", [])]
+        merged = ", ".join(names.story(pk) for pk in others)
+        n = int(after.get("articles", 0))
+        if after.get("by") == "engine":
+            return gettext(
+                "The engine merged %(others)s into %(story)s (%(articles)s, similarity %(s)s)."
+            ) % {
+                "others": merged,
+                "story": names.story(after.get("into")),
+                "articles": _articles_phrase(n),
+                "s": f"{float(after.get('similarity', 0)):.2f}",
+            }
+        return gettext("Merged %(others)s into %(story)s (%(articles)s moved).") % {
+            "others": merged,
+            "story": names.story(after.get("into")),
+            "articles": _articles_phrase(n),
+        }
+    if action == AuditEntry.Action.SPLIT:
+        moved = after.get("articles", [])
+        template = (
+            gettext("Moved %(articles)s out of %(story)s into a new story, %(into)s.")
+            if after.get("created")
+            else gettext("Moved %(articles)s out of %(story)s into %(into)s.")
+        )
+        return template % {
+            "articles": _articles_phrase(len(moved)),
+            "story": story,
+            "into": names.story(after.get("into")),
+        }
+    if action == AuditEntry.Action.PIN:
+        came_from = next((row["story"] for row in _snapshot(entry) if row.get("story")), None)
+        if came_from and came_from != entry.story_id:
+            return gettext("Moved %(article)s from %(from)s to %(story)s and pinned it there.") % {
+                "article": names.article(entry.article_id),
+                "from": names.story(came_from),
+                "story": story,
+            }
+        return gettext("Pinned %(article)s to %(story)s.") % {
+            "article": names.article(entry.article_id),
+            "story": story,
+        }
+    if action == AuditEntry.Action.EXCLUDE:
+        return gettext("Took %(article)s out of %(story)s for good.") % {
+            "article": names.article(entry.article_id),
+            "story": story,
+        }
+    if action == AuditEntry.Action.ACCEPT:
+        return gettext("Confirmed %(article)s belongs in %(story)s.") % {
+            "article": names.article(entry.article_id),
+            "story": story,
+        }
+    if action in {AuditEntry.Action.EDIT_EVENT, AuditEntry.Action.KEY_MOMENT}:
+        headline = _quoted(names.events.get(entry.event_id, "")) if entry.event_id else gettext("an event")
+        if action == AuditEntry.Action.KEY_MOMENT:
+            template = (
+                gettext("Marked the event %(event)s of %(story)s a key moment.")
+                if after.get("is_key_moment")
+                else gettext("The event %(event)s of %(story)s is no longer a key moment.")
+            )
+        else:
+            template = gettext("Edited the event %(event)s of %(story)s.")
+        return template % {"event": headline, "story": story}
+    if action == AuditEntry.Action.UNDO:
+        target = undone.get(before.get("entry"))
+        if target is None:
+            return gettext("Undid an earlier action.")
+        return gettext("Undid: %(what)s") % {"what": _describe(target, names, {})}
+    if action == AuditEntry.Action.RECLUSTER:
+        return gettext("Re-clustered all articles, keeping every editor's decision.")
+    return entry.get_action_display()
+
+
+def describe_entries(entries: list[AuditEntry]) -> dict[int, str]:
+    """One sentence per entry (by pk), in the active language."""
+    undone_ids = {e.before.get("entry") for e in entries if e.action == AuditEntry.Action.UNDO}
+    undone_ids = {pk for pk in undone_ids if isinstance(pk, int)}
+    undone = AuditEntry.objects.in_bulk(undone_ids) if undone_ids else {}
+    names = _names(*_ids([*entries, *undone.values()]))
+    return {entry.pk: _describe(entry, names, undone) for entry in entries}
+
+
+@dataclass(frozen=True)
+class Move:
+    """A group of articles an undo moves from one story (or none) back to another (or none)."""
+
+    sentence: str
+    titles: list[str]
+    more: int
+
+
+def undo_preview(entry: AuditEntry) -> tuple[str, list[Move], list[str]]:
+    """What undoing `entry` will do: a summary, the articles that move back, and other effects."""
+    before, after = entry.before or {}, entry.after or {}
+    snapshot = _snapshot(entry)
+    stories, articles, events = _ids([entry])
+    current = dict(
+        Membership.objects.filter(article_id__in=[row["article"] for row in snapshot]).values_list(
+            "article_id", "story_id"
+        )
+    )
+    stories |= set(current.values())
+    names = _names(stories, articles, events)
+    groups: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
+    for row in snapshot:
+        now, then = current.get(row["article"]), row.get("story")
+        if then is not None and then not in names.stories:
+            then = None  # undo cannot put an article back into a story that was deleted
+        if now != then:
+            groups[(now, then)].append(row["article"])
+    moves = []
+    for (now, then), ids in sorted(groups.items(), key=lambda item: -len(item[1])):
+        values = {"articles": _articles_phrase(len(ids)), "from": names.story(now), "to": names.story(then)}
+        if now is None:
+            sentence = gettext("%(articles)s go back into %(to)s:") % values
+        elif then is None:
+            sentence = (
+                gettext("%(articles)s leave %(from)s and are in no story until the engine places them:")
+                % values
+            )
+        else:
+            sentence = gettext("%(articles)s move from %(from)s back to %(to)s:") % values
+        titles = [names.article(pk) for pk in ids[:PREVIEW_ARTICLES]]
+        moves.append(Move(sentence, titles, max(0, len(ids) - PREVIEW_ARTICLES)))
+    effects: list[str] = []
+    story = names.story(entry.story_id)
+    action = entry.action
+    if action == AuditEntry.Action.MERGE:
+        for pk in after.get("stories", []):
+            effects.append(
+                gettext("%(story)s becomes a story of its own again, at its own address.")
+                % {"story": names.story(int(pk))}
+            )
+        if after.get("by") == "engine":
+            effects.append(gettext("The stories are locked, so the engine does not merge them again."))
+    elif action == AuditEntry.Action.SPLIT:
+        effects.append(
+            gettext("The articles may come back into %(story)s: the split's exclusions are lifted.")
+            % {"story": story}
+        )
+        if after.get("created"):
+            effects.append(
+                gettext("%(story)s, which the split made, is left without articles and hidden from readers.")
+                % {"story": names.story(after.get("into"))}
+            )
+    elif action == AuditEntry.Action.EXCLUDE and not before.get("exclusion_existed"):
+        effects.append(
+            gettext("%(article)s may be placed in %(story)s again.")
+            % {"article": names.article(entry.article_id), "story": story}
+        )
+    elif action == AuditEntry.Action.ACCEPT:
+        effects.append(
+            gettext("%(article)s counts as the engine's decision again.")
+            % {"article": names.article(entry.article_id)}
+        )
+    elif action == AuditEntry.Action.PIN:
+        was_pinned = any(row.get("is_pinned") for row in snapshot)
+        if not was_pinned:
+            effects.append(
+                gettext("%(article)s is no longer pinned.") % {"article": names.article(entry.article_id)}
+            )
+    elif action == AuditEntry.Action.RENAME:
+        old = before.get("editor_title")
+        effects.append(
+            gettext("The title goes back to %(title)s.")
+            % {"title": _quoted(old) if old else gettext("the automatic title")}
+        )
+    elif action in {AuditEntry.Action.PUBLISH, AuditEntry.Action.HIDE}:
+        shown = before.get("is_published")
+        template = (
+            gettext("%(story)s is shown to readers again.")
+            if shown
+            else gettext("%(story)s is hidden from readers again.")
+        )
+        effects.append(template % {"story": story})
+    elif action in {AuditEntry.Action.LOCK, AuditEntry.Action.UNLOCK}:
+        template = (
+            gettext("%(story)s is locked again.")
+            if before.get("is_locked")
+            else gettext("%(story)s is unlocked again.")
+        )
+        effects.append(template % {"story": story})
+    elif action == AuditEntry.Action.SUMMARY:
+        effects.append(gettext("The summary goes back to what it was before this edit."))
+    elif action in {AuditEntry.Action.EDIT_EVENT, AuditEntry.Action.KEY_MOMENT}:
+        effects.append(gettext("The event's headline, date and key-moment mark go back to what they were."))
+    summary = describe_entries([entry])[entry.pk]
+    return summary, moves, effects
