@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from itertools import combinations
 
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -86,6 +86,26 @@ def uncertain_memberships() -> QuerySet[Membership]:
     )
 
 
+def cross_language_joins() -> QuerySet[Membership]:
+    """The engine's latest joins of an article into a story told mainly in another language.
+
+    Such a join rests on the sentence vectors alone (words do not cross languages), so editors
+    see them with their scores: the most recent first.
+    """
+    return (
+        Membership.objects.filter(
+            decided_by=Decider.ENGINE,
+            is_pinned=False,
+            score__gte=ASSIGN_THRESHOLD,
+            story__merged_into__isnull=True,
+        )
+        .exclude(article__language="")
+        .exclude(article__language=F("story__language"))
+        .select_related("article__source", "story")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def stories_needing_review() -> QuerySet[Story]:
     return Story.objects.filter(pk__in=uncertain_memberships().values("story_id"))
 
@@ -153,12 +173,14 @@ def fast_growing_stories(*, now: datetime | None = None) -> QuerySet[Story]:
 @permission_required("stories.view_membership", raise_exception=True)
 def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
     uncertain = list(uncertain_memberships()[:QUEUE_ROWS])
-    for membership in uncertain:
+    crossed = list(cross_language_joins()[:QUEUE_ROWS])
+    for membership in [*uncertain, *crossed]:
         membership.decided_words = decided_in_words(membership)
     context = {
         **admin_context,
         "title": _("Review queue"),
         "uncertain": uncertain,
+        "crossed": crossed,
         "fragments": review.fragment_suggestions(limit=QUEUE_ROWS),
         "merges": merge_suggestions(),
         "growing": fast_growing_stories(),

@@ -417,6 +417,26 @@ def test_the_review_queue_lists_doubtful_assignments_likely_merges_and_fast_grow
     assert [s.pk for s in response.context["growing"]] == [big.pk]
 
 
+def test_the_review_queue_shows_joins_across_languages_with_their_scores(editor_client):
+    story = StoryFactory(language="en", title="Iran's foreign minister texted the US envoy")
+    crossed = MembershipFactory(
+        event__story=story,
+        article__language="ar",
+        article__title="عراقجي راسل ويتكوف",
+        score=admin_views.ASSIGN_THRESHOLD + 0.35,
+    )
+    MembershipFactory(event__story=story, article__language="en", score=0.9)  # same language
+    MembershipFactory(event__story=story, article__language="ar", score=0.0)  # started a story
+
+    response = editor_client.get(reverse("admin:stories_review_queue"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert [m.pk for m in response.context["crossed"]] == [crossed.pk]
+    html = response.content.decode()
+    assert "عراقجي راسل ويتكوف" in html
+    assert f"engine, {crossed.score:.2f}" in html
+    assert "ar → en" in html
+
+
 def test_accepting_from_the_review_queue_returns_to_the_queue(editor_client):
     doubtful = MembershipFactory(score=admin_views.ASSIGN_THRESHOLD)
     queue = reverse("admin:stories_review_queue")
@@ -444,8 +464,9 @@ def test_moving_from_the_review_queue_pins_the_article_in_the_other_story(editor
 def test_the_review_queue_runs_constant_queries(editor_client, django_assert_max_num_queries, rows):
     for i in range(rows):
         MembershipFactory(score=admin_views.ASSIGN_THRESHOLD + 0.001 * i)
-    # Two of these read the stories and stored vectors the fragment section compares.
-    with django_assert_max_num_queries(9):
+    # Two of these read the stories and stored vectors the fragment section compares, one the
+    # joins across languages.
+    with django_assert_max_num_queries(10):
         response = editor_client.get(reverse("admin:stories_review_queue"))
     assert len(response.context["uncertain"]) == rows
 
