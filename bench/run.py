@@ -242,6 +242,44 @@ def bench_nearcopy(eval_dir: Path) -> dict:
     return out
 
 
+# --- Sentence encoder ----------------------------------------------------------------------------
+
+
+def bench_encoder(eval_dir: Path, sample: int = 200) -> dict:
+    """The encoder's cost per article (title + lead, as ingest encodes it), one at a time and
+    in ingest's batches, one thread; the extraction figures of the same run are the reference."""
+    import statistics
+
+    from articles import embedding
+
+    texts: list[str] = []
+    for name in ("ecbplus-dev.jsonl", "gedikli-chains.jsonl"):
+        path = eval_dir / name
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                texts.append(embedding.embedding_text(row.get("title") or "", row.get("text") or ""))
+    if not texts:
+        log(f"no texts under {eval_dir}; skipped")
+        return {}
+    texts = texts[:sample]
+    embedding.encode(texts[:2])  # the model loads once per process; not part of the figure
+    singles = []
+    for text in texts:
+        started = time.perf_counter()
+        embedding.encode([text])
+        singles.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    for start in range(0, len(texts), 16):
+        embedding.encode(texts[start : start + 16])
+    batched = (time.perf_counter() - started) * 1000 / len(texts)
+    return {
+        "encoder_articles": len(texts),
+        "encoder_ms_per_article_p50": round(statistics.median(singles), 2),
+        "encoder_ms_per_article_batched_16": round(batched, 2),
+    }
+
+
 # --- Clustering --------------------------------------------------------------------------------
 
 
@@ -267,6 +305,8 @@ def phase_cluster_memory(sizes: list[int], timed: int) -> dict:
         out[f"cluster_assign_ms_p99_{key}"] = round(r.p99_ms, 3)
         out[f"cluster_baseline_articles_per_s_{key}"] = round(r.baseline_articles_per_second, 2)
         out[f"cluster_engine_mb_{key}"] = round(r.engine_mb, 1)
+        # Replaying every story so far, as a restarted worker rebuilds its engine (no encoding).
+        out[f"cluster_rebuild_s_{key}"] = round(r.rebuild_seconds, 1)
     out["cluster_memory_process_peak_rss_mb"] = round(proc_status_kb(os.getpid(), "VmHWM") / 1024, 1)
     return out
 
@@ -874,6 +914,7 @@ TARGETS = [
     ("cluster_assign_ms_p99_1k", 10, False),
     ("cluster_assign_ms_p99_100k", 10, False),
     ("cluster_cost_ratio_100k_vs_1k", 2, False),
+    ("cluster_rebuild_s_100k", 30, False),
     ("story_page_ms_p50", 15, False),
     ("story_page_rps_c6", 250, True),
     ("story_page_http_p99_ms_c6", 50, False),
@@ -906,7 +947,7 @@ def main() -> None:
         "--articles", type=int, help="articles ingested end to end (default 10,000; quick 1,000)"
     )
     parser.add_argument(
-        "--only", default="extract,nearcopy,cluster,ingest,web", help="phases to run, comma-separated"
+        "--only", default="extract,encoder,nearcopy,cluster,ingest,web", help="phases to run, comma-separated"
     )
     parser.add_argument("--gate", choices=["redis", "local"], default="redis", help="fetch politeness gate")
     parser.add_argument(
@@ -952,6 +993,15 @@ def main() -> None:
         if "extract" in phases:
             log("extraction: production extractor and plain trafilatura, one core")
             results.update(bench_extract(eval_dir))
+        if "encoder" in phases:
+            log("sentence encoder: cost per article, alone and in batches of 16, one thread")
+            results.update(bench_encoder(eval_dir))
+            if results.get("extract_baseline_pages_per_s") and results.get("encoder_ms_per_article_p50"):
+                # Against plain trafilatura's time per page in this run: what encoding adds to a page.
+                results["encoder_vs_extraction_page"] = round(
+                    results["encoder_ms_per_article_p50"] / (1000 / results["extract_baseline_pages_per_s"]),
+                    2,
+                )
         if "nearcopy" in phases:
             log("near-copies: edited copies of the eval texts, MinHash LSH and the SimHash reference")
             results.update(bench_nearcopy(eval_dir))
