@@ -646,6 +646,12 @@ class Engine:
         ]
         rows = self._with_margins([self._features(story, doc, vector, dense, numbers) for story, _ in found])
         for (story, dormant), row in zip(found, rows, strict=True):
+            if dormant:
+                # A dormant story wakes only on a strong match of content, whatever the time
+                # since it slept (its quiet weeks would otherwise always outweigh it): the
+                # time features are left out and the bar is higher.
+                row = row.copy()
+                row[_GAP], row[_DATED] = 0.0, 0.0
             p = linker.probability(row)
             if p < (linker.revive_threshold if dormant else linker.threshold):
                 continue
@@ -1159,6 +1165,8 @@ class _StreamScale:
 # How many of the latest arrivals an article is compared with to learn the stream's scale.
 STREAM_NEIGHBOURS = 32
 _NEAR = FEATURES.index("dense_near")
+_GAP = FEATURES.index("gap")
+_DATED = FEATURES.index("dated")
 _LEX = FEATURES.index("lex")
 
 

@@ -60,6 +60,6 @@ def test_train_linker_is_reproducible_and_writes_its_provenance(tmp_path):
         == b["provenance"]["data"]["gedikli-chains"]["sha256"]
     )
     linker = Linker.load(first)
-    # What joins a story: a close sentence vector and shared words raise the probability.
-    assert linker.weights[FEATURES.index("dense_near")] > 0
-    assert linker.weights[FEATURES.index("lex_margin")] > 0
+    # Whatever features leave-one-out keeps, closeness of meaning raises the probability.
+    dense_family = ("dense", "dense_near", "dense_x_other_lang", "dense_margin", "dense_z")
+    assert max(linker.weights[FEATURES.index(name)] for name in dense_family) > 0
