@@ -16,7 +16,7 @@ from . import embedding
 
 
 class BandKeysField(models.Field):
-    """A list of 64-bit ints: bigint[] on PostgreSQL (GIN-indexed by migration 0004), JSON
+    """A list of 64-bit ints: bigint[] on PostgreSQL (GIN-indexed by migration 0007), JSON
     text on SQLite. Lookup ``__shares_any=[...]``: rows holding at least one of the keys."""
 
     description = "list of 64-bit integer keys"
@@ -225,9 +225,9 @@ class Article(models.Model):
     # MinHash of the word 3-shingles of title + text (articles/dedup.py): the signature
     # (512 bytes), its number of distinct shingles, and its LSH band keys, GIN-indexed so
     # that near-copies are found by one overlap probe.
-    minhash = models.BinaryField(null=True, blank=True, editable=False)
-    minhash_shingles = models.PositiveIntegerField(default=0)
-    minhash_bands = BandKeysField(null=True, blank=True, editable=False)
+    minhash = models.BinaryField(_("MinHash signature"), null=True, blank=True, editable=False)
+    minhash_shingles = models.PositiveIntegerField(_("distinct word 3-grams"), default=0)
+    minhash_bands = BandKeysField(_("MinHash band keys"), null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
         null=True,

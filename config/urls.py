@@ -19,3 +19,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("stories.urls")),
 ]
+handler500 = "config.views.server_error"

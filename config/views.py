@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -66,3 +66,32 @@ _FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers, feed readers and crawlers ask for whatever the page says."""
     return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+
+
+_BARE_500 = (
+    '<!DOCTYPE html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">'
+    "<title>{title}</title></head><body><h1>{title}</h1></body></html>"
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page in the site layout, or a bare page when the layout itself cannot render.
+
+    The layout names static files; when what broke is the static manifest (production
+    before collectstatic), rendering it would raise again inside the error handler.
+    """
+    from django.template import loader
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    try:
+        return HttpResponseServerError(loader.get_template("500.html").render())
+    except Exception:
+        logger.exception("the 500 page could not render; serving a bare one")
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        body = _BARE_500.format(
+            lang=language,
+            dir="rtl" if translation.get_language_bidi() else "ltr",
+            title=gettext("Something went wrong"),
+        )
+        return HttpResponseServerError(body)

@@ -64,8 +64,13 @@ def _ids(entries: Iterable[AuditEntry]) -> tuple[set[int], set[int], set[int]]:
     events: set[int] = set()
     for entry in entries:
         stories.update(pk for pk in [entry.story_id, entry.after.get("into")] if isinstance(pk, int))
-        stories.update(int(pk) for pk in entry.after.get("stories", []) if str(pk).isdigit())
-        stories.update(int(pk) for pk in (entry.before.get("stories") or {}) if str(pk).isdigit())
+        # Story edits list story ids here; dossier edits may record a count instead.
+        merged = entry.after.get("stories", [])
+        stories.update(int(pk) for pk in (merged if isinstance(merged, list) else []) if str(pk).isdigit())
+        before = entry.before.get("stories") or {}
+        stories.update(
+            int(pk) for pk in (before if isinstance(before, dict | list) else []) if str(pk).isdigit()
+        )
         if entry.article_id:
             articles.add(entry.article_id)
         if entry.event_id:

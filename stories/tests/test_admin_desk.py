@@ -10,6 +10,7 @@ from django.urls import reverse
 from lxml import html as lxml_html
 
 from articles.models import Article
+from stories import admin_views
 from stories.models import AuditEntry, Membership, Story
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
@@ -166,17 +167,20 @@ def test_the_audit_trail_lists_each_action_as_a_sentence(editor_client):
 def test_the_desk_says_who_placed_each_article_and_how_sure(editor_client):
     story = StoryFactory()
     event = EventFactory(story=story)
+    # Scores are the linker's probabilities; the bands follow its learned threshold.
+    uncertain = round(admin_views.ASSIGN_THRESHOLD + 0.02, 2)
+    sure = round(admin_views.ASSIGN_THRESHOLD + 3 * admin_views.REVIEW_MARGIN + 0.05, 2)
     MembershipFactory(event=event, score=0.0)
-    MembershipFactory(event=event, score=0.2)
-    MembershipFactory(event=event, score=0.6)
+    MembershipFactory(event=event, score=uncertain)
+    MembershipFactory(event=event, score=sure)
     MembershipFactory(event=event, score=0.3, decided_by="editor", is_pinned=True)
     editing.refresh_story_stats(story_ids=[story.pk])
 
     page = text_of(editor_client.get(desk(story)))
 
     assert "engine — started this story" in page
-    assert "engine, 0.20 — uncertain" in page
-    assert "engine, 0.60 — sure" in page
+    assert f"engine, {uncertain:.2f} — uncertain" in page
+    assert f"engine, {sure:.2f} — sure" in page
     assert "pinned by an editor" in page
     assert "0.00 · Engine" not in page
 

@@ -502,7 +502,9 @@ def test_an_editor_undoes_a_dossier_merge_from_the_audit_trail(admin_client):
     )
     dossier_service.merge_dossiers(target=a, others=[b], user=None)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.DOSSIER_MERGE)
-    shown = admin_client.get(reverse("admin:stories_auditentry_change", args=[entry.pk])).content.decode()
+    shown = admin_client.get(
+        reverse("admin:stories_auditentry_change", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "Undo" in shown
     response = admin_client.post(reverse("admin:stories_auditentry_undo", args=[entry.pk]))
     assert response.status_code == 302

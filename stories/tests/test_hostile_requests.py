@@ -268,7 +268,9 @@ def test_admin_ids_and_dates_are_parsed_with_bounds(client, world, method, path,
 def test_a_desk_action_with_a_superscript_digit_for_an_article_is_an_editor_error(client, world):
     client.force_login(world["superuser"])
     story = world["story"]
-    response = client.post(f"/admin/stories/story/{story.pk}/do/pin/", {"article": "²"}, follow=True)
+    response = client.post(
+        f"/admin/stories/story/{story.pk}/do/pin/", {"article": "²"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert [str(message) for message in response.context["messages"]] == ["no article chosen"]
 
