@@ -516,9 +516,9 @@ class StoryAdmin(admin.ModelAdmin):
             # The picker offers stories one can merge with or move into: live ones.
             queryset = queryset.filter(merged_into__isnull=True)
         results, distinct = super().get_search_results(request, queryset, search_term)
-        number = search_term.strip().lstrip("#")
-        if number.isdigit():
-            results = results | queryset.filter(pk=int(number))
+        number = params.parse_id(search_term.strip().lstrip("#"))
+        if number is not None:  # a story's number, within the id column's range
+            results = results | queryset.filter(pk=number)
         return results, distinct
 
     @admin.display(description=_("to review"), ordering="review_count")

@@ -14,12 +14,13 @@ from stories.clustering import ArticleDoc, Engine
 from stories.clustering.evaluation import evaluate, pair_correlation, read_articles, with_vectors
 from stories.clustering.linker import shipped
 
-# Regression floors a little under the measured figures (ECB+ 0.863, chains 0.986, Arabic
-# pairs 0.425, demo per-language 0.963 with precision 1.0): they catch a broken engine, not
-# a change in the last decimal. docs/evaluation.md has the figures and how they were reached.
+# Regression floors a little under the measured figures of the shipped linker (ECB+ 0.866,
+# chains 0.971 with precision 1.0, Arabic pairs 0.437, demo 0.904 with precision 0.947, OG2021
+# ar+en 0.741): they catch a broken engine, not a change in the last decimal.
+# docs/evaluation.md has the figures, the leave-one-dataset-out ones and how they were reached.
 
 DEMO = REPO_ROOT / "articles" / "fixtures" / "demo" / "articles.jsonl"
-DEMO_FLOOR = 0.85
+DEMO_FLOOR = 0.88
 
 
 def test_cluster_eval_scores_ecbplus_and_writes_one_prediction_per_article(tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ def test_story_chains_cluster_with_high_b_cubed_f1() -> None:
     docs, gold = read_articles(eval_path("gedikli-chains.jsonl"))
     run = evaluate(docs, gold)
     assert run.score is not None
-    assert run.score.f1 >= 0.97
+    assert run.score.f1 >= 0.96
     assert run.score.precision >= 0.98
 
 
@@ -53,7 +54,7 @@ def test_the_demo_corpus_joins_its_languages_and_keeps_the_lookalikes_apart() ->
     # One engine for every language: scored against the gold stories as written.
     assert run.score is not None
     assert run.score.f1 >= DEMO_FLOOR
-    assert run.score.precision >= 0.95
+    assert run.score.precision >= 0.93
     main = {}
     for story in ("iran-us-contacts", "iran-protests"):
         members = [d.id for d in docs if gold[d.id] == story]
@@ -63,6 +64,18 @@ def test_the_demo_corpus_joins_its_languages_and_keeps_the_lookalikes_apart() ->
         languages = {d.language for d in docs if run.predictions[d.id] == main[story]}
         assert languages == {"ar", "en"}  # the Arabic and English reports share one story
     assert main["iran-us-contacts"] != main["iran-protests"]
+
+
+def test_arabic_and_english_olympics_headlines_cluster_above_the_baseline() -> None:
+    out = StringIO()
+    call_command(
+        "cluster_eval", str(eval_path("og2021-dev.jsonl")), languages="ar,en", baseline=0.2, stdout=out
+    )
+    report = out.getvalue()
+    engine = float(report.split("engine: ")[1].split("F1: ")[1].split()[0])
+    baseline = float(report.split("baseline 0.2: ")[1].split("F1: ")[1].split()[0])
+    assert engine >= 0.72
+    assert engine > baseline
 
 
 def test_cluster_eval_scores_a_bilingual_file_against_its_gold_as_written() -> None:
