@@ -482,3 +482,34 @@ def test_a_two_language_story_stores_each_day_in_both_languages():
     assert arabic.text in arabic.article.text
     assert [m.language for m in story.key_moments.for_reader("ar") if m.date == quake_day] == ["ar"]
     assert [m.language for m in story.key_moments.for_reader("fr") if m.date == quake_day] == ["en"]
+
+
+@pytest.mark.django_db
+def test_editors_merge_exclude_and_undo_across_languages_and_the_engine_keeps_it():
+    report = _article("Scoop: Iran's foreign minister texted Trump envoy Witkoff", AXIOS_EN, language="en")
+    protests = _article(
+        "احتجاجات إيران تتسع لليلة الخامسة وواشنطن تدين القمع", PROTESTS_AR, hours=6, language="ar"
+    )
+    clustering.cluster_pending()
+    english, arabic = report.membership.story, protests.membership.story
+    assert english != arabic
+
+    merge = editing.merge_stories(target=english, others=[arabic], user=None)
+    assert Membership.objects.get(article=protests).story == merge
+    editing.exclude_article(article=protests, story=merge, user=None)
+    assert not Membership.objects.filter(article=protests, story=merge).exists()
+    # A new Arabic rewrite of the English report still joins it, across the editors' changes.
+    rewrite = _article(
+        "أكسيوس: عراقجي راسل ويتكوف مباشرة لفتح قناة اتصال بين طهران وواشنطن",
+        AXIOS_AR,
+        hours=7,
+        language="ar",
+    )
+    clustering.cluster_pending()  # places the excluded article again, elsewhere, and the rewrite
+    assert Membership.objects.get(article=rewrite).story == merge
+    assert Membership.objects.get(article=protests).story != merge
+    assert Exclusion.objects.filter(article=protests, story=merge).exists()
+
+    undo_merge = AuditEntry.objects.filter(action=AuditEntry.Action.MERGE).latest("pk")
+    editing.undo(entry=undo_merge, user=None)
+    assert Membership.objects.get(article=report).story == english
