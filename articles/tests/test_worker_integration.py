@@ -142,7 +142,8 @@ def test_a_real_worker_polls_a_feed_and_stores_its_extracted_articles(worker, en
     source.refresh_from_db()
     assert source.last_success_at is not None and source.kind == "rss"
     log = worker.read_text(errors="replace")
-    assert "Task articles.poll_source[" in log and "Task articles.fetch_article[" in log
+    # Pages go through fetch_articles (a poll's batch) or fetch_article (one page).
+    assert "Task articles.poll_source[" in log and "Task articles.fetch_article" in log
 
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -407,6 +407,9 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
     }
     Membership.objects.filter(story=source).update(story=target)
     Event.objects.filter(story=source).update(story=target)
+    # "Not this story" follows the story into its survivor; an article already excluded from
+    # the survivor keeps that one row (the pair is unique).
+    Exclusion.objects.filter(story=source, article__exclusions__story=target).delete()
     Exclusion.objects.filter(story=source).update(story=target)
     Story.objects.filter(merged_into=source).update(merged_into=target)
     source.merged_into = target

