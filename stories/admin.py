@@ -818,6 +818,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["story__slug", "story__title", "story__editor_title", "article__title", "user__username"]
     date_hierarchy = "created_at"
+    # The entry in words ("what"), never the raw before/after snapshots.
     readonly_fields = [
         "created_at",
         "user",
@@ -829,24 +830,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "dossier",
         "undone_at",
     ]
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "created_at",
-                    "user",
-                    "action",
-                    "what",
-                    "story",
-                    "article",
-                    "event",
-                    "dossier",
-                    "undone_at",
-                ]
-            },
-        ),
-    ]
+    fieldsets = [(None, {"fields": readonly_fields})]
     change_form_template = "admin/stories/auditentry/change_form.html"
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
