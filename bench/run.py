@@ -84,6 +84,7 @@ from django.db import connection, connections  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from articles.embedding import to_bytes  # noqa: E402
 from articles.models import Article, Source, url_hash  # noqa: E402
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story  # noqa: E402
 
@@ -334,6 +335,8 @@ def _synthetic_articles(
                 language="en",
                 published_at=start + step * i,
                 status=Article.Status.EXTRACTED,
+                # Stored with its sentence vector, as ingest writes it.
+                embedding=to_bytes(doc.vector),
             )
         )
     return rows
@@ -402,7 +405,7 @@ def phase_cluster_db(batch: int) -> dict:
     )
     clustering.reset_engines()
     started = time.perf_counter()
-    clustering.engine_for("en")
+    clustering.engine_for(clustering.ALL)
     rebuild = time.perf_counter() - started
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
