@@ -64,7 +64,7 @@ class SyntheticNews:
         self.words = words
         self.cum_weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(words))))
         self.topics: list[list[str]] = []
-        self.meanings: list[np.ndarray] = []
+        self.seed = seed
         self.noise = np.random.default_rng(seed)
         self.serial = 0
 
@@ -74,10 +74,13 @@ class SyntheticNews:
         name = f"{self.words[self.rng.randrange(300, len(self.words))].title()} "
         name += self.words[self.rng.randrange(300, len(self.words))].title()
         self.topics.append([*topic, name])
-        # A story's articles share a direction in the sentence space, each off it by noise of
-        # the size seen between same-story articles (cosine ~0.75 to the story's mean).
-        self.meanings.append(self.noise.standard_normal(512).astype(np.float32))
         return self._article(len(self.topics) - 1)
+
+    def _meaning(self, story: int) -> np.ndarray:
+        # A story's articles share a direction in the sentence space, each off it by noise of
+        # the size seen between same-story articles. Regenerated from the story's number, not
+        # kept: 100,000 kept vectors would count 200 MB against the engine's memory.
+        return np.random.default_rng((self.seed, story)).standard_normal(512).astype(np.float32)
 
     def follow_up(self) -> ArticleDoc:
         return self._article(self.rng.randrange(len(self.topics)))
@@ -90,7 +93,7 @@ class SyntheticNews:
         title = " ".join([*picked[:3], topic[6], *background[:3]])
         body = " ".join([*background, *topic, *picked, topic[6]])
         self.serial += 1
-        meaning = self.meanings[story] + 0.9 * self.noise.standard_normal(512).astype(np.float32)
+        meaning = self._meaning(story) + 0.9 * self.noise.standard_normal(512).astype(np.float32)
         vector = meaning / np.linalg.norm(meaning)
         return ArticleDoc(id=f"s{self.serial}", title=title, text=body, language="en", vector=vector)
 

@@ -323,8 +323,14 @@ class _DenseSum:
             self.total = self.total - dense  # a new array: the one-vector case may share it
 
     def unit(self) -> np.ndarray | None:
+        if self.total is None:
+            return None
+        if self.count == 1:
+            # The member's own vector is already unit length: no copy is kept (most stories
+            # and events have one article; a float32 copy each would cost 2 KB).
+            return self.total.astype(np.float32)
         # Read for every candidate comparison, changed only when a member comes or goes.
-        if self._unit is None and self.total is not None:
+        if self._unit is None:
             self._unit = unit(self.total.astype(np.float32, copy=False))
         return self._unit
 
@@ -364,7 +370,7 @@ class _Story:
         self.centroid = _Centroid(vector)
         self.dense = _DenseSum()
         self.languages: Counter[str | None] = Counter()
-        self.numbers: Counter[str] = Counter()
+        self.numbers: Counter[str] | None = None  # made when a member brings a number
         # The recent members' sentence vectors as one matrix, built when first needed after a
         # change of members (candidate scoring reads it far more often than members change).
         self.recent_dense: np.ndarray | None = None
@@ -395,9 +401,15 @@ class Engine:
         event_ids: Callable[[], Hashable] | None = None,
         constraints: EditorConstraints | None = None,
         linker: Linker | None = None,
+        stream_scale: bool | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.linker = linker or shipped()
+        # The stream-scale features cost a comparison with the latest arrivals per article;
+        # an engine whose linker gives them no weight skips it (training always keeps it).
+        if stream_scale is None:
+            stream_scale = any(self.linker.weights[FEATURES.index(name)] for name in ("dense_z", "lex_z"))
+        self.stream_scale = stream_scale
         self.representation: Representation = representation or TfidfRepresentation()
         self._story_ids = story_ids or _Counter()
         self._event_ids = event_ids or _Counter()
@@ -508,7 +520,7 @@ class Engine:
         story.members[doc_a.id] = _Member(doc_a, _Packed(a), None, _half(doc_a.vector), numbers)
         story.dense.add(_half(doc_a.vector))
         story.languages[doc_a.language] += 1
-        story.numbers.update(numbers)
+        _count_numbers(story, numbers)
         story.touch(doc_a.published_at)
         b = self.representation.vectorize(doc_b)
         row = self._features(story, doc_b, b, _unit_or_none(doc_b.vector), self.representation.numbers(doc_b))
@@ -727,7 +739,7 @@ class Engine:
         # Words are evidence within a language: a story with no article in this one shares at
         # most a number or a name with it, which "numbers" and the sentence vectors weigh.
         lex = self._link_score(story, vector) if same else 0.0
-        shared = sum(1 for n in numbers if n in story.numbers) if numbers else 0
+        shared = sum(1 for n in numbers if n in story.numbers) if numbers and story.numbers else 0
         gap = self._gap_days(story, doc.published_at)
         return [
             dense_score,
@@ -776,6 +788,8 @@ class Engine:
         "unrelated" looks like in this stream. Placing and replaying (``load``) both call this,
         so an engine rebuilt from the database scores exactly as the live one did.
         """
+        if not self.stream_scale:
+            return
         dense = _unit_or_none(doc.vector)
         if dense is not None:
             if self._recent_vectors:
@@ -864,7 +878,7 @@ class Engine:
         story.recent_dense = None
         story.dense.add(dense)
         story.languages[doc.language] += 1
-        story.numbers.update(numbers)
+        _count_numbers(story, numbers)
         self._article_story[doc.id] = story.id
         story.touch(when)
         if not story.dormant:
@@ -1018,7 +1032,7 @@ class Engine:
             target.recent_dense = None
             target.dense.add(member.dense)
             target.languages[member.language] += 1
-            target.numbers.update(member.numbers)
+            _count_numbers(target, member.numbers)
             self._article_story[member.id] = target.id
         for event in source.events.values():
             target.events[event.id] = event
@@ -1110,8 +1124,7 @@ class Engine:
         story.dense.remove(member.dense)
         story.recent_dense = None
         story.languages[member.language] -= 1
-        story.numbers.subtract(member.numbers)
-        story.numbers += Counter()  # drop the numbers no member has any more
+        _count_numbers(story, member.numbers, -1)
         if not story.members:
             self._unindex(story)
             del self._stories[story.id]
@@ -1168,6 +1181,19 @@ _NEAR = FEATURES.index("dense_near")
 _GAP = FEATURES.index("gap")
 _DATED = FEATURES.index("dated")
 _LEX = FEATURES.index("lex")
+
+
+def _count_numbers(story: _Story, numbers: frozenset[str], sign: int = 1) -> None:
+    if not numbers:
+        return
+    counts = story.numbers if story.numbers is not None else Counter()
+    for number in numbers:
+        left = counts[number] + sign
+        if left > 0:
+            counts[number] = left
+        else:
+            counts.pop(number, None)  # no member has it any more
+    story.numbers = counts or None
 
 
 def _half(vector: np.ndarray | None) -> np.ndarray | None:

@@ -77,7 +77,7 @@ def _untrained() -> Linker:
 def examples_from_stream(stream: Stream, *, seed: int = 0) -> Examples:
     """Teacher-forced examples; a fixed share of articles lose their sentence vector, as when
     the encoder fails on an article, so the model also learns to decide on words alone."""
-    engine = Engine(linker=_untrained())
+    engine = Engine(linker=_untrained(), stream_scale=True)
     rng = random.Random(f"{seed}:{stream.name}")
     rows: list[list[float]] = []
     labels: list[int] = []
@@ -98,7 +98,7 @@ def examples_from_stream(stream: Stream, *, seed: int = 0) -> Examples:
 def examples_from_pairs(pairs: Iterable[tuple[ArticleDoc, ArticleDoc, float]]) -> Examples:
     """(article, article, overall) → one example each: clear same-story or clear different only."""
     pairs = list(pairs)
-    engine = Engine(linker=_untrained())
+    engine = Engine(linker=_untrained(), stream_scale=True)
     for a, b, _ in pairs:
         engine.observe(a)
         engine.observe(b)
