@@ -69,13 +69,13 @@ class EngineConfig:
     merge_threshold: float = 0.6  # centroid cosine at which merge_pass() merges stories
     event_window: timedelta = timedelta(days=2)  # an event's articles are this close in time
     dormant_after: timedelta = timedelta(days=30)  # stream-time quiet period before a story sleeps
-    dense_candidates: int = 10  # stories found by sentence-vector search, beside the word index...
+    dense_candidates: int = 8  # stories found by sentence-vector search, beside the word index...
     dense_recent: int = 8192  # ...among this many most recently touched stories (dense.py says why)
     near_members: int = 8  # recent members compared one by one ("dense_near")
     centroid_terms: int = 150  # strongest terms kept per story centroid (memory and speed bound)
     index_terms: int = 16  # strongest centroid terms a story is findable by
     query_terms: int = 32  # strongest article terms used to look candidates up
-    candidates: int = 24  # candidates rescored exactly
+    candidates: int = 12  # word-index candidates rescored (12 and 24: the same B³ on every stream)
     max_posting: int = 5000  # a term indexing more stories than this is too common to look up
     linked_events: int = 5  # recent events compared for event-level linking
     title_chars: int = 110  # story titles are cut at a word boundary to fit
