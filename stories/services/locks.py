@@ -1,6 +1,6 @@
 """PostgreSQL advisory locks that keep clustering batches and editors' changes apart.
 
-A clustering batch holds its partition's lock (one batch per language at a time) and the
+A clustering batch holds its partition's lock (one batch at a time, every language in it) and the
 shared side of the editors' lock; an editor's change that moves articles holds the exclusive
 side. So an editor's merge never interleaves with a batch writing into the stories it merges:
 it waits for the running batches to commit, and the next batches see its result (and rebuild
