@@ -14,6 +14,7 @@ from django.db import connections
 
 from conftest import CHROMIUM, REPO_ROOT
 from stories.models import KeyMoment
+from stories.services import dossiers
 from stories.tests.test_views import build_story
 
 pytest.importorskip("playwright.sync_api")
@@ -59,8 +60,13 @@ def pages(transactional_db, monkeypatch):
     KeyMoment.objects.create(
         story=english, date=english.last_activity_at.date(), text="The port authority tables a new offer"
     )
+    dossier = dossiers.create_dossier(
+        names={"ar": "النيل والموانئ", "en": "The Nile and the ports"}, stories=[arabic, english], user=None
+    )
     return {
         "home": "/",
+        "dossiers": "/dossiers/",
+        "dossier": dossier.get_absolute_url(),
         "story-ar": arabic.get_absolute_url(),
         "story-en": english.get_absolute_url(),
         "search": "/search/?q=%D8%B3%D8%AF",
