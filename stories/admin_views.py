@@ -25,11 +25,23 @@ from stories.clustering.linker import shipped as shipped_linker
 from stories.models import Decider, Membership, Story
 from stories.services import editing, review
 
-# The linker joins a story when its probability reaches this; memberships just above it are
-# the doubtful ones.
-ASSIGN_THRESHOLD = shipped_linker().threshold
 
-# An engine assignment scoring in [ASSIGN_THRESHOLD, ASSIGN_THRESHOLD + REVIEW_MARGIN) is a doubt.
+def assign_threshold() -> float:
+    """The linker joins a story when its probability reaches this; memberships just above it
+    are the doubtful ones."""
+    # Read when asked, not at import: `manage.py train_linker` must start even when the
+    # shipped file no longer matches the engine's features.
+    return shipped_linker().threshold
+
+
+def __getattr__(name: str) -> float:
+    # `admin_views.ASSIGN_THRESHOLD` as before, for callers outside this module.
+    if name == "ASSIGN_THRESHOLD":
+        return assign_threshold()
+    raise AttributeError(name)
+
+
+# An engine assignment scoring in [threshold, threshold + REVIEW_MARGIN) is a doubt.
 REVIEW_MARGIN = 0.1
 # Merge suggestions: Jaccard similarity of the stems of two stories' titles and keyphrases,
 # among visible stories active in the last MERGE_WINDOW_DAYS (at most MERGE_CANDIDATES).
@@ -53,8 +65,8 @@ def doubtful(prefix: str = "") -> Q:
         **{
             f"{prefix}decided_by": Decider.ENGINE,
             f"{prefix}is_pinned": False,
-            f"{prefix}score__gte": ASSIGN_THRESHOLD,
-            f"{prefix}score__lt": ASSIGN_THRESHOLD + REVIEW_MARGIN,
+            f"{prefix}score__gte": assign_threshold(),
+            f"{prefix}score__lt": assign_threshold() + REVIEW_MARGIN,
         }
     )
 
@@ -63,12 +75,12 @@ def decided_in_words(membership: Membership) -> str:
     """Who placed an article and how sure, for editors: "engine, 0.21 — uncertain"."""
     if membership.decided_by == Decider.EDITOR:
         return gettext("pinned by an editor") if membership.is_pinned else gettext("confirmed by an editor")
-    if membership.score < ASSIGN_THRESHOLD:
+    if membership.score < assign_threshold():
         # A story's first article joined nothing: there is no score to doubt.
         return gettext("engine — started this story")
-    if membership.score < ASSIGN_THRESHOLD + REVIEW_MARGIN:
+    if membership.score < assign_threshold() + REVIEW_MARGIN:
         sureness = gettext("uncertain")
-    elif membership.score < ASSIGN_THRESHOLD + 3 * REVIEW_MARGIN:
+    elif membership.score < assign_threshold() + 3 * REVIEW_MARGIN:
         sureness = gettext("fairly sure")
     else:
         sureness = gettext("sure")
@@ -96,7 +108,7 @@ def cross_language_joins() -> QuerySet[Membership]:
         Membership.objects.filter(
             decided_by=Decider.ENGINE,
             is_pinned=False,
-            score__gte=ASSIGN_THRESHOLD,
+            score__gte=assign_threshold(),
             story__merged_into__isnull=True,
         )
         .exclude(article__language="")
@@ -184,8 +196,8 @@ def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
         "fragments": review.fragment_suggestions(limit=QUEUE_ROWS),
         "merges": merge_suggestions(),
         "growing": fast_growing_stories(),
-        "threshold": ASSIGN_THRESHOLD,
-        "review_below": ASSIGN_THRESHOLD + REVIEW_MARGIN,
+        "threshold": assign_threshold(),
+        "review_below": assign_threshold() + REVIEW_MARGIN,
         "merge_similarity": MERGE_SIMILARITY,
         "large": LARGE_STORY_ARTICLES,
         "fast": FAST_GROWTH_PER_DAY,

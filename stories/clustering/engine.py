@@ -56,6 +56,7 @@ import numpy as np
 
 from .dense import DenseIndex, unit
 from .linker import FEATURES, Linker, shipped
+from .places import place_codes
 from .representation import ArticleDoc, Representation, SparseVector, TfidfRepresentation
 
 __all__ = ["Assignment", "EditorConstraints", "Engine", "EngineConfig", "Merge", "StoryView"]
@@ -248,6 +249,7 @@ class _Member:
         "id",
         "language",
         "numbers",
+        "places",
         "published_at",
         "source",
         "title",
@@ -271,6 +273,7 @@ class _Member:
         self.event_id = event_id
         self.dense = dense  # float16 unit vector, or None
         self.numbers = numbers
+        self.places: frozenset[str] = frozenset()
 
     def doc(self) -> ArticleDoc:
         """Enough of the article to place it again (its vectors are kept, its text is not)."""
@@ -361,6 +364,7 @@ class _Story:
         "last_at",
         "members",
         "numbers",
+        "places",
         "recent_dense",
     )
 
@@ -371,6 +375,7 @@ class _Story:
         self.dense = _DenseSum()
         self.languages: Counter[str | None] = Counter()
         self.numbers: Counter[str] | None = None  # made when a member brings a number
+        self.places: Counter[str] | None = None  # ...or names a place
         # The recent members' sentence vectors as one matrix, built when first needed after a
         # change of members (candidate scoring reads it far more often than members change).
         self.recent_dense: np.ndarray | None = None
@@ -418,6 +423,7 @@ class Engine:
         self._article_story: dict[object, Hashable] = {}
         self._active_index: dict[str, set[Hashable]] = {}
         self._dormant_index: dict[str, set[Hashable]] = {}
+        self._places_cache: tuple[ArticleDoc, frozenset[str]] | None = None
         self._dense_scale = _StreamScale(mean=0.45, spread=0.15)
         self._lex_scale = _StreamScale(mean=0.15, spread=0.1)
         self._recent_vectors: deque[np.ndarray] = deque(maxlen=STREAM_NEIGHBOURS)
@@ -517,7 +523,10 @@ class Engine:
         a = self.representation.vectorize(doc_a)
         story = _Story("pair", _Packed(a), -1)
         numbers = self.representation.numbers(doc_a)
-        story.members[doc_a.id] = _Member(doc_a, _Packed(a), None, _half(doc_a.vector), numbers)
+        member = _Member(doc_a, _Packed(a), None, _half(doc_a.vector), numbers)
+        member.places = self._doc_places(doc_a)
+        _count_places(story, member.places)
+        story.members[doc_a.id] = member
         story.dense.add(_half(doc_a.vector))
         story.languages[doc_a.language] += 1
         _count_numbers(story, numbers)
@@ -740,6 +749,8 @@ class Engine:
         # most a number or a name with it, which "numbers" and the sentence vectors weigh.
         lex = self._link_score(story, vector) if same else 0.0
         shared = sum(1 for n in numbers if n in story.numbers) if numbers and story.numbers else 0
+        places = self._doc_places(doc)
+        common = sum(1 for p in places if p in story.places) if places and story.places else 0
         gap = self._gap_days(story, doc.published_at)
         return [
             dense_score,
@@ -756,7 +767,8 @@ class Engine:
             no_vector,
             0.0 if doc.text else dense_score,
             0.0 if doc.text else lex,
-        ]
+            min(common, 3) / 3.0,
+        ]  # the features relative to other candidates follow (``_with_margins``)
 
     def _with_margins(self, rows: list[list[float]]) -> list[list[float]]:
         """Append the features that compare a candidate with others (``linker.RELATIVE``): its
@@ -807,6 +819,15 @@ class Engine:
                 self._lex_scale.add(best)
             self._recent_words.append(vector)
 
+    def _doc_places(self, doc: ArticleDoc) -> frozenset[str]:
+        # Every candidate of an arriving article asks; look its places up once.
+        cached = self._places_cache
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        places = place_codes(doc.title, doc.text, doc.language)
+        self._places_cache = (doc, places)
+        return places
+
     def _link_score(self, story: _Story, vector: SparseVector) -> float:
         score = story.centroid.cosine(vector)
         if len(story.events) > 1:
@@ -841,6 +862,7 @@ class Engine:
         fresh: bool = False,
         numbers: frozenset[str] = frozenset(),
         dense: np.ndarray | None = None,
+        places: frozenset[str] | None = None,
     ) -> tuple[Hashable, float, bool]:
         """Put ``doc`` in ``story`` (and an event); returns (event id, event score, new event).
 
@@ -874,6 +896,8 @@ class Engine:
                 event.last_at = when if event.last_at is None else max(event.last_at, when)
         event.dense.add(dense)
         member = _Member(doc, vector, event.id, dense, numbers)
+        member.places = places if places is not None else self._doc_places(doc)
+        _count_places(story, member.places)
         story.members[doc.id] = member
         story.recent_dense = None
         story.dense.add(dense)
@@ -1033,6 +1057,7 @@ class Engine:
             target.dense.add(member.dense)
             target.languages[member.language] += 1
             _count_numbers(target, member.numbers)
+            _count_places(target, member.places)
             self._article_story[member.id] = target.id
         for event in source.events.values():
             target.events[event.id] = event
@@ -1107,7 +1132,15 @@ class Engine:
 
     def _reattach(self, story: _Story, member: _Member, *, fresh: bool = False) -> None:
         revived = story.dormant
-        self._add(story, member.doc(), member.vector, fresh=fresh, numbers=member.numbers, dense=member.dense)
+        self._add(
+            story,
+            member.doc(),
+            member.vector,
+            fresh=fresh,
+            numbers=member.numbers,
+            dense=member.dense,
+            places=member.places,
+        )
         if revived:
             self._wake(story)
 
@@ -1125,6 +1158,7 @@ class Engine:
         story.recent_dense = None
         story.languages[member.language] -= 1
         _count_numbers(story, member.numbers, -1)
+        _count_places(story, member.places, -1)
         if not story.members:
             self._unindex(story)
             del self._stories[story.id]
@@ -1184,16 +1218,24 @@ _LEX = FEATURES.index("lex")
 
 
 def _count_numbers(story: _Story, numbers: frozenset[str], sign: int = 1) -> None:
-    if not numbers:
-        return
-    counts = story.numbers if story.numbers is not None else Counter()
-    for number in numbers:
-        left = counts[number] + sign
+    story.numbers = _counted(story.numbers, numbers, sign)
+
+
+def _count_places(story: _Story, places: frozenset[str], sign: int = 1) -> None:
+    story.places = _counted(story.places, places, sign)
+
+
+def _counted(counts: Counter[str] | None, values: frozenset[str], sign: int) -> Counter[str] | None:
+    if not values:
+        return counts
+    counts = counts if counts is not None else Counter()
+    for value in values:
+        left = counts[value] + sign
         if left > 0:
-            counts[number] = left
+            counts[value] = left
         else:
-            counts.pop(number, None)  # no member has it any more
-    story.numbers = counts or None
+            counts.pop(value, None)  # no member has it any more
+    return counts or None
 
 
 def _half(vector: np.ndarray | None) -> np.ndarray | None:

@@ -36,6 +36,7 @@ FEATURES: tuple[str, ...] = (
     "no_vector",  # 1 when either side has no sentence vector (dense features are then 0)
     "dense_x_headline",  # "dense" for a headline-only article (one line sits on another scale)
     "lex_x_headline",  # "lex" for a headline-only article
+    "places",  # countries and cities (CLDR gazetteer, any language) shared with the story, capped at 3, / 3
     "dense_margin",  # "dense_near" minus the best "dense_near" of the other candidates (a ranker's view)
     "lex_margin",  # "lex" minus the best "lex" of the other candidates
     "dense_z",  # "dense_near" against this stream's usual best candidate (z-score)
