@@ -69,20 +69,30 @@ def _variants(word: str, lang: str | None) -> list[str]:
     return out
 
 
+@functools.cache
+def _first_words() -> frozenset[str]:
+    # Runs of two or three words are looked up only from a word that starts such a name.
+    return frozenset(words[0] for words in _gazetteer() if len(words) > 1)
+
+
 def place_codes(title: str, text: str = "", lang: str | None = None) -> frozenset[str]:
     """The codes of the countries and cities the title and lead name."""
     gazetteer = _gazetteer()
+    starts = _first_words()
     words = _norm(f"{title} {(text or '')[:LEAD_CHARS]}", lang)
     found: set[str] = set()
-    for i in range(len(words)):
-        for size in (3, 2, 1):
-            run = words[i : i + size]
-            if len(run) < size:
-                continue
-            heads = _variants(run[0], lang)
-            for head in heads:
-                code = gazetteer.get((head, *run[1:]))
-                if code is not None:
-                    found.add(code)
-                    break
+    for i, word in enumerate(words):
+        for head in _variants(word, lang):
+            code = None
+            if head in starts:
+                for size in (3, 2):
+                    if i + size <= len(words):
+                        code = gazetteer.get((head, *words[i + 1 : i + size]))
+                        if code is not None:
+                            break
+            if code is None:
+                code = gazetteer.get((head,))
+            if code is not None:
+                found.add(code)
+                break
     return frozenset(found)
