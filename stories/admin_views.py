@@ -34,13 +34,6 @@ def assign_threshold() -> float:
     return shipped_linker().threshold
 
 
-def __getattr__(name: str) -> float:
-    # `admin_views.ASSIGN_THRESHOLD` as before, for callers outside this module.
-    if name == "ASSIGN_THRESHOLD":
-        return assign_threshold()
-    raise AttributeError(name)
-
-
 # An engine assignment scoring in [threshold, threshold + REVIEW_MARGIN) is a doubt.
 REVIEW_MARGIN = 0.1
 # Merge suggestions: Jaccard similarity of the stems of two stories' titles and keyphrases,

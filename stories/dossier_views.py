@@ -12,9 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf, Substr
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
@@ -22,7 +21,6 @@ from . import params
 from .models import Dossier, Event, Story
 from .views import (
     EVENTS_PER_PAGE,
-    MAX_MERGE_HOPS,
     TimelineDay,
     _direction,
     _event_date,
@@ -31,6 +29,7 @@ from .views import (
     attach_sources,
     attach_story_cards,
     dossier_strip,
+    redirect_to_survivor,
 )
 
 DOSSIERS_PER_PAGE = 30
@@ -44,24 +43,8 @@ def get_dossier_or_404(slug: str) -> Dossier:
     return get_object_or_404(Dossier, is_published=True, slug=slug)
 
 
-def surviving_dossier(dossier: Dossier) -> Dossier:
-    """The dossier a merged one now lives in, following chains of merges."""
-    seen = {dossier.pk}
-    current = dossier
-    while current.merged_into_id:
-        if current.merged_into_id in seen or len(seen) > MAX_MERGE_HOPS:
-            raise Http404("This dossier was merged in a loop.")
-        seen.add(current.merged_into_id)
-        current = Dossier.objects.filter(pk=current.merged_into_id, is_published=True).first()
-        if current is None:
-            raise Http404("This dossier was merged into one that is not published.")
-    return current
-
-
 def redirect_to_surviving_dossier(request: HttpRequest, dossier: Dossier, url_name: str) -> HttpResponse:
-    target = reverse(url_name, kwargs={"slug": surviving_dossier(dossier).slug})
-    query = request.META.get("QUERY_STRING", "")
-    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
+    return redirect_to_survivor(request, dossier, url_name, Dossier.objects.filter(is_published=True))
 
 
 def dossier_stories(dossier: Dossier) -> Any:

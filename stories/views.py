@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -77,33 +77,29 @@ def get_story_or_404(slug: str) -> Story:
     return get_object_or_404(Story.objects.published(), slug=slug)
 
 
-def _surviving_story(story: Story) -> Story:
-    """The story a merged story now lives in, following chains of merges."""
-    seen = {story.pk}
-    current = story
+def _survivor(item: Any, live: QuerySet) -> Any:
+    """The story (or dossier) a merged one now lives in, following chains of merges."""
+    seen = {item.pk}
+    current = item
     while current.merged_into_id:
         if current.merged_into_id in seen or len(seen) > MAX_MERGE_HOPS:
-            raise Http404("This story was merged in a loop.")
+            raise Http404("This page was merged in a loop.")
         seen.add(current.merged_into_id)
-        current = Story.objects.published().filter(pk=current.merged_into_id).first()
+        current = live.filter(pk=current.merged_into_id).first()
         if current is None:
-            raise Http404("This story was merged into a story that is not published.")
+            raise Http404("This page was merged into one that is not published.")
     return current
 
 
-def redirect_to_survivor(request: HttpRequest, story: Story, url_name: str) -> HttpResponse:
-    target = reverse(url_name, kwargs={"slug": _surviving_story(story).slug})
+def redirect_to_survivor(
+    request: HttpRequest, item: Any, url_name: str, live: QuerySet | None = None
+) -> HttpResponse:
+    """301 to the page of what ``item`` was merged into; ``live`` are the rows readers may see
+    (published stories unless told otherwise)."""
+    survivor = _survivor(item, live if live is not None else Story.objects.published())
+    target = reverse(url_name, kwargs={"slug": survivor.slug})
     query = request.META.get("QUERY_STRING", "")
     return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
-
-
-def reader_title(story: Story, language: str) -> tuple[str, str]:
-    """The story's title for a reader of `language`, and the language that title is in."""
-    if story.editor_title:
-        return story.editor_title, story.language
-    if story.titles.get(language):
-        return story.titles[language], language
-    return story.title, story.language
 
 
 def _languages_by_coverage(story: Story) -> list[str]:

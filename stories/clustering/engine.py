@@ -573,8 +573,14 @@ class Engine:
         learned (``observe``): training uses this to see the decisions the engine faces.
         """
         vector = self.representation.vectorize(doc)
+        scored = self._scored_candidates(doc, vector, self.representation.numbers(doc))
+        return [(story.id, row, dormant) for story, row, dormant in scored]
+
+    def _scored_candidates(
+        self, doc: ArticleDoc, vector: SparseVector, numbers: frozenset[str]
+    ) -> list[tuple[_Story, list[float], bool]]:
+        """Every candidate story ``doc`` is not excluded from, with its linker features."""
         dense = _unit_or_none(doc.vector)
-        numbers = self.representation.numbers(doc)
         excluded = self.constraints.excludes.get(doc.id, ())
         found = [
             (story, dormant)
@@ -582,7 +588,7 @@ class Engine:
             if story.id not in excluded
         ]
         rows = self._with_margins([self._features(story, doc, vector, dense, numbers) for story, _ in found])
-        return [(story.id, row, dormant) for (story, dormant), row in zip(found, rows, strict=True)]
+        return [(story, row, dormant) for (story, dormant), row in zip(found, rows, strict=True)]
 
     def load(self, doc: ArticleDoc, story_id: Hashable, event_id: Hashable) -> Assignment:
         """Replay a known assignment (from the database) without deciding anything."""
@@ -655,18 +661,10 @@ class Engine:
         Returns (story or None, its probability, whether it was dormant).
         """
         linker = self.linker
-        dense = _unit_or_none(doc.vector)
-        excluded = self.constraints.excludes.get(doc.id, ())
         best: _Story | None = None
         best_p = 0.0
         best_dormant = False
-        found = [
-            (story, dormant)
-            for story, dormant in self._candidate_stories(doc, vector, dense)
-            if story.id not in excluded
-        ]
-        rows = self._with_margins([self._features(story, doc, vector, dense, numbers) for story, _ in found])
-        for (story, dormant), row in zip(found, rows, strict=True):
+        for story, row, dormant in self._scored_candidates(doc, vector, numbers):
             if dormant:
                 # A dormant story wakes only on a strong match of content, whatever the time
                 # since it slept (its quiet weeks would otherwise always outweigh it): the

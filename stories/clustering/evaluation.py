@@ -117,11 +117,6 @@ def evaluate_baseline(
     return EvalRun(predictions, bcubed(predictions, gold) if gold else None, seconds)
 
 
-def per_language_gold(docs: Iterable[ArticleDoc], gold: dict[object, object]) -> dict[object, object]:
-    """Gold stories split by language: what per-language partitions can reach at best."""
-    return {doc.id: (gold[doc.id], doc.language) for doc in docs if doc.id in gold}
-
-
 def pair_correlation(
     path: Path | str, lang1: str = "ar", lang2: str = "ar", engine: Engine | None = None
 ) -> float:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -293,7 +292,3 @@ def describe(linker: Linker) -> str:
         {n: round(w, 3) for n, w in zip(FEATURES, linker.weights, strict=True)}
         | {"bias": round(linker.bias, 3)}
     )
-
-
-def sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))

@@ -168,8 +168,8 @@ def test_the_desk_says_who_placed_each_article_and_how_sure(editor_client):
     story = StoryFactory()
     event = EventFactory(story=story)
     # Scores are the linker's probabilities; the bands follow its learned threshold.
-    uncertain = round(admin_views.ASSIGN_THRESHOLD + 0.02, 2)
-    sure = round(admin_views.ASSIGN_THRESHOLD + 3 * admin_views.REVIEW_MARGIN + 0.05, 2)
+    uncertain = round(admin_views.assign_threshold() + 0.02, 2)
+    sure = round(admin_views.assign_threshold() + 3 * admin_views.REVIEW_MARGIN + 0.05, 2)
     MembershipFactory(event=event, score=0.0)
     MembershipFactory(event=event, score=uncertain)
     MembershipFactory(event=event, score=sure)
