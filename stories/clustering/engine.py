@@ -11,24 +11,24 @@ How an article is placed:
 
 1. The representation learns from it (document frequencies) and turns it into a sparse,
    L2-normalised vector.
-2. Candidate stories come from an inverted index over each *active* story's strongest
-   centroid terms (never a scan of all stories); the best-overlapping few are rescored
-   exactly: cosine with the story centroid, or with one of its recent events' centroids
-   (event-level linking: a story that drifted still matches its latest happening), times a
-   decay for the time gap between the article and the story's last activity (no decay when
-   either has no date). The decay has a floor (``decay_floor``): it halves the score every
-   ``decay_half_life`` but never takes more than half, so a close follow-up weeks later still
-   joins while a weak look-alike does not. The article's strongest terms find candidates;
-   once they have found enough, its commoner terms only re-rank those, which keeps the lookup
-   cost nearly flat from 1,000 to 100,000 active stories.
-3. The best score at or above ``story_threshold`` joins that story, otherwise a new story
-   starts. Inside the story, the article joins the closest recent event (within
-   ``event_window``, at or above the tighter ``event_threshold``) or starts one.
+2. Candidate stories come from two indexes: an inverted index over each *active* story's
+   strongest centroid terms (stories in the article's own language; its strongest terms find
+   candidates, its commoner ones only re-rank them, so the lookup stays nearly flat from
+   1,000 to 100,000 stories), and the sentence-vector index (``dense.py``: the nearest means
+   among the most recently touched stories, in any language).
+3. For each candidate the engine computes the linker's features (``linker.FEATURES``:
+   sentence-vector and same-language word closeness, shared numbers and places, time gap,
+   language share, …) and the learned logistic model (``linker.py``) turns them into a
+   probability. The best candidate at or above the linker's ``threshold`` joins, otherwise a
+   new story starts. Inside the story, the article joins the closest recent event (within
+   ``event_window``, at or above ``event_threshold`` in words or ``event_dense_threshold`` in
+   sentence vectors) or starts one.
 
 Stories with no article for ``dormant_after`` of *stream time* (the newest ``published_at``
 seen, so replaying last year's archive behaves as it did live) go dormant: they leave the
-active index and come back only on a strong match (``revive_threshold``, no decay), so a
-months-long protest movement stays one story while old stories stop attracting look-alikes.
+active indexes and come back only on a strong match of content (the linker's
+``revive_threshold``, time features left out), so a months-long protest movement stays one
+story while old stories stop attracting look-alikes.
 
 Editor decisions are constraints the engine never breaks: ``pin`` (the article stays in that
 story), ``exclude`` (it never returns there), ``lock`` (no automatic merges into or out of the
@@ -87,7 +87,7 @@ class Assignment:
     article_id: object
     story_id: Hashable
     event_id: Hashable
-    story_score: float  # the (decayed) score that won, 0.0 for a new story
+    story_score: float  # the linker's probability for the story joined, 0.0 for a new story
     event_score: float  # cosine with the event joined, 0.0 for a new event
     new_story: bool
     new_event: bool
