@@ -705,18 +705,24 @@ def find_original(
         if not article.minhash:
             return None
         signature = dedup.MinHash.from_bytes(article.minhash, article.minhash_shingles)
-    others = Article.objects.ready()
+    # No status filter in SQL: only store_text writes hashes and band keys, always with a ready
+    # status. Given one, a planner without statistics yet (a young table) drove the probe by the
+    # status index and compared band keys row by row (4 ms at 1,000 rows, not 0.3 ms).
+    others = Article.objects.all()
     if article.pk:
         others = others.exclude(pk=article.pk)
     match = Q(content_hash=article.content_hash) | Q(minhash_bands__shares_any=signature.bands())
     exact_first = Case(When(content_hash=article.content_hash, then=Value(0)), default=Value(1))
-    rows = list(
-        others.filter(match)
+    ready = {Article.Status.EXTRACTED, Article.Status.FEED_ONLY}
+    rows = [
+        row[:-1]
+        for row in others.filter(match)
         .order_by(exact_first, "created_at", "pk")
-        .values_list("pk", "content_hash", "minhash", "minhash_shingles", "duplicate_of_id")[
+        .values_list("pk", "content_hash", "minhash", "minhash_shingles", "duplicate_of_id", "status")[
             :NEAR_COPY_CANDIDATES
         ]
-    )
+        if row[-1] in ready
+    ]
     for pk, content_hash, _minhash, _shingles, duplicate_of_id in rows:
         if content_hash == article.content_hash:
             return duplicate_of_id or pk
