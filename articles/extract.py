@@ -11,6 +11,35 @@ trafilatura does the heavy lifting (boilerplate removal, metadata). Around it:
   "5 comments", "Follow us on Twitter") that survive inside the article container;
 - when trafilatura finds no text, the publisher's own JSON-LD ``articleBody`` is used.
 
+Three rules make the extraction hold on layouts trafilatura reads only in part. They work on the
+page's structure, never on a site, reuse the one parsed tree (no second trafilatura run, about
+2 ms a page), and each is a candidate of `extract_eval --cv`, so whether it helps is scored out of
+sample (docs/evaluation.md has the figures and what did not help):
+
+- *a run of links inside a paragraph is not prose*: an inline element in a ``<p>`` with two or
+  more links and no word outside them (a hover card, a tag list, a share row) is dropped before
+  extraction. The innermost such element goes, so a link that starts the run, the name a hover
+  card describes, stays in its sentence. Links with words between them are untouched;
+- *bare text is a paragraph*: a run of text and inline elements directly inside a ``<div>``
+  (the lead written straight into a container, paragraphs separated by ``<br>``) is wrapped in a
+  ``<p>`` before trafilatura reads the page, as Mozilla's Readability does; trafilatura otherwise
+  tends to drop such text, which is often the article's first paragraph. Runs of fewer than
+  ``_MIN_WORDS`` words of their own stay as they are (labels, bylines, buttons);
+- *a body cut in pieces is read whole*: publishers cut long articles into several containers of
+  one kind (``<div class="article__body">`` …) with an advertisement between them, and trafilatura
+  keeps one piece. The container holding most of the extracted paragraphs is found in the page;
+  the paragraphs of every other element with the same tag and class, under a parent of the same
+  class (a comment box may reuse the article's class, not its place), are added in page order
+  when the piece is article-like itself (at least two paragraphs not already extracted,
+  ``_MIN_WORDS`` words, links under half of its words), then cleaned like the rest.
+
+Author and date come from the publisher's JSON-LD article object (``NewsArticle``,
+``BlogPosting`` …) first: a byline in structured data is exact, trafilatura's is a guess from the
+page text ("Phil Helsel is a reporter", "Condé Nast; Molly Wood", "Sarah E Needleman" for
+"Sarah E. Needleman"). An organisation named as the author (the publisher standing in for a
+byline) comes after trafilatura's guess. The article's datePublished goes before other objects'
+dates (an embedded video's); when it is a bare day, another candidate of that day gives the time.
+
 Pure: no Django, plain data in and out.
 """
 
@@ -19,13 +48,14 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
-from lxml.html import HtmlElement, fromstring
+from lxml.html import Element, HtmlElement, fromstring
 from trafilatura.utils import decode_file, load_html
 
 
@@ -64,6 +94,8 @@ _PROMO_LINE = re.compile(
 _PROMO_MAX_WORDS = 30
 
 _WORD = re.compile(r"\w+")
+_BYLINE_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # WHATWG: these labels mean windows-1252 in every browser, and pages rely on it.
@@ -78,23 +110,43 @@ MODES = ("precision", "default", "recall")
 
 
 def extract_article(
-    html: str | bytes, *, url: str | None = None, mode: str = "precision", clean: bool = True
+    html: str | bytes,
+    *,
+    url: str | None = None,
+    mode: str = "precision",
+    clean: bool = True,
+    bare_text: bool = True,
+    pieces: bool = True,
+    link_runs: bool = True,
 ) -> ExtractedPage | None:
     """The article on a page, or None when the page has no article text (or is not HTML).
 
-    mode (trafilatura's precision, default or recall mode) and clean (drop the repeated
-    headline and cross-promotion lines) are the production choices; the other values exist
-    so that `extract_eval --cv` can compare them out of sample.
+    mode (trafilatura's precision, default or recall mode), clean (drop the repeated headline and
+    cross-promotion lines), bare_text (wrap bare text runs in paragraphs), pieces (add the other
+    pieces of a body cut in several containers) and link_runs (drop runs of links inside
+    paragraphs) are the production choices; the other values exist so that `extract_eval --cv`
+    can compare them out of sample.
     """
     try:
-        return _extract(html, url, mode=mode, clean=clean)
+        return _extract(
+            html, url, mode=mode, clean=clean, bare_text=bare_text, pieces=pieces, link_runs=link_runs
+        )
     # lxml and trafilatura raise a wide range of errors on hostile input; a page that cannot be
     # read is simply a page without an article, never a crash of the caller's pipeline.
     except Exception:
         return None
 
 
-def _extract(html: str | bytes, url: str | None, *, mode: str, clean: bool) -> ExtractedPage | None:
+def _extract(
+    html: str | bytes,
+    url: str | None,
+    *,
+    mode: str,
+    clean: bool,
+    bare_text: bool,
+    pieces: bool,
+    link_runs: bool,
+) -> ExtractedPage | None:
     if isinstance(html, bytes):
         html = _decode(html)
     if not html.strip():
@@ -104,9 +156,14 @@ def _extract(html: str | bytes, url: str | None, *, mode: str, clean: bool) -> E
         return None
     # Read our own metadata first: trafilatura may prune the tree it is given.
     structured = _json_ld_objects(tree)
+    article = _json_ld_article(structured)
     language = _declared_language(tree)
     canonical = _canonical_url(tree, url)
-    published_at = _published_at(tree, structured)
+    published_at = _published_at(tree, structured, article)
+    if link_runs:
+        _drop_link_runs(tree)
+    if bare_text:
+        _wrap_bare_text(tree)
 
     doc = trafilatura.bare_extraction(
         tree,
@@ -119,9 +176,14 @@ def _extract(html: str | bytes, url: str | None, *, mode: str, clean: bool) -> E
         # structured dates read above come first anyway.
         date_extraction_params={"original_date": True, "extensive_search": False},
     )
-    article = _json_ld_article(structured)
     title = _clean((doc.title if doc is not None else None) or _ld_str(article.get("headline")))
-    text = (_clean_body(doc.text or "", title) if clean else (doc.text or "")) if doc is not None else ""
+    text = doc.text or "" if doc is not None else ""
+    if pieces and text:
+        # trafilatura copies the tree it is given, so the page is still whole here.
+        before, after = _other_pieces(tree, text)
+        text = "\n".join([*before, text, *after])
+    if clean:
+        text = _clean_body(text, title)
     if not text:
         text = _json_ld_body(article)
     if len(_WORD.findall(text)) < _MIN_WORDS:
@@ -136,7 +198,11 @@ def _extract(html: str | bytes, url: str | None, *, mode: str, clean: bool) -> E
     return ExtractedPage(
         text=text,
         title=title,
-        author=_clean((doc.author if doc is not None else None) or _ld_author(article)),
+        author=_clean(
+            _ld_author(article, people=True)
+            or (doc.author if doc is not None else None)
+            or _ld_author(article, people=False)
+        ),
         published_at=published_at,
         image_url=image_url,
         language=language or _detect_language(text),
@@ -212,6 +278,126 @@ def _clean_body(text: str, title: str | None) -> str:
     return "\n".join(lines)
 
 
+# HTML's phrasing content that can stand inside a paragraph; a run of these and of text directly
+# in a <div> is one paragraph (Readability's rule). <br> ends a run.
+_PHRASING_TAGS = (
+    "a abbr b bdi bdo cite code data del dfn em font i img ins kbd mark q s samp small span strong sub"
+    " sup time u var wbr"
+)
+_PHRASING = frozenset(_PHRASING_TAGS.split())
+# Inline elements that can hold a run of links inside a paragraph.
+_INLINE_CONTAINERS = ("span", "em", "strong", "b", "i", "small", "font")
+# Above this share of its words in links a piece is navigation (trafilatura uses the same cut).
+_MAX_LINK_SHARE = 0.5
+
+
+def _wrap_bare_text(tree: HtmlElement) -> None:
+    """Wrap each run of text and inline elements directly inside a <div> in a <p>, when the run
+    has at least _MIN_WORDS words of its own (outside its elements) and so is written prose."""
+    for div in list(tree.iter("div")):
+        children = list(div)
+        own = " ".join([div.text or "", *(child.tail or "" for child in children)])
+        if len(_WORD.findall(own)) < _MIN_WORDS:
+            continue
+        # The div's content as runs (lists of strings and inline elements) between block elements.
+        parts: list[list[Any] | HtmlElement] = []
+        run: list[Any] = [div.text or ""]
+        for child in children:
+            tail, child.tail = child.tail or "", None
+            div.remove(child)
+            if isinstance(child.tag, str) and child.tag in _PHRASING:
+                run.append(child)
+            else:
+                parts += [run, child]
+                run = []
+            run.append(tail)
+        parts.append(run)
+        div.text = None
+        for part in parts:
+            if not isinstance(part, list):
+                div.append(part)
+            elif len(_WORD.findall(" ".join(item for item in part if isinstance(item, str)))) >= _MIN_WORDS:
+                paragraph = Element("p")
+                for item in part:
+                    _append_inline(paragraph, item)
+                div.append(paragraph)
+            else:
+                for item in part:
+                    _append_inline(div, item)
+
+
+def _drop_link_runs(tree: HtmlElement) -> None:
+    """Drop each inline element inside a paragraph that holds two or more links and no word outside
+    them: a hover card, a tag list or a share row set in the flow of the text. The innermost such
+    element goes, so a link that starts the run (the name a hover card describes) stays."""
+    runs = []
+    for paragraph in tree.iter("p"):
+        for element in paragraph.iterdescendants(*_INLINE_CONTAINERS):
+            links = list(element.iter("a"))
+            if len(links) < 2:
+                continue
+            words = len(_WORD.findall(element.text_content()))
+            if words and sum(len(_WORD.findall(link.text_content())) for link in links) >= words:
+                runs.append(element)
+    found = set(runs)
+    for element in runs:
+        if element.getparent() is not None and not any(inner in found for inner in element.iterdescendants()):
+            element.drop_tree()  # keeps its tail, the text that follows it
+
+
+def _append_inline(parent: HtmlElement, item: str | HtmlElement) -> None:
+    if not isinstance(item, str):
+        parent.append(item)
+    elif len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + item
+    else:
+        parent.text = (parent.text or "") + item
+
+
+def _other_pieces(tree: HtmlElement, text: str) -> tuple[list[str], list[str]]:
+    """Paragraphs of the other pieces of a body cut into containers of one kind: those before the
+    extracted piece and those after it, in page order."""
+    extracted = {" ".join(_words(line)) for line in text.split("\n")}
+    extracted.discard("")
+    holders: Counter[HtmlElement] = Counter()
+    for paragraph in tree.iter("p"):
+        if " ".join(_words(paragraph.text_content())) in extracted:
+            holders[paragraph.getparent()] += 1
+    if not holders:
+        return [], []
+    main = holders.most_common(1)[0][0]
+    kind = _kind(main)
+    if not kind[1]:
+        return [], []
+    before: list[str] = []
+    after: list[str] = []
+    seen_main = False
+    for element in tree.iter(main.tag):
+        if element is main:
+            seen_main = True
+            continue
+        if (element.get("class") or "").split() != kind[1] or _kind(element) != kind:
+            continue
+        if any(a is main for a in element.iterancestors()) or any(a is element for a in main.iterancestors()):
+            continue
+        piece = [p for p in element.iterchildren("p") if " ".join(_words(p.text_content())) not in extracted]
+        lines = [" ".join(p.text_content().split()) for p in piece]
+        words = sum(len(_WORD.findall(line)) for line in lines)
+        linked = sum(len(_WORD.findall(a.text_content())) for p in piece for a in p.iter("a"))
+        if len(piece) >= 2 and words >= _MIN_WORDS and linked <= _MAX_LINK_SHARE * words:
+            (after if seen_main else before).extend(lines)
+    return before, after
+
+
+def _kind(element: HtmlElement) -> tuple[list[str], list[str]]:
+    """What a container is: its class and its parent's class (a comment's "content" box is not
+    the article's "content" box)."""
+    parent = element.getparent()
+    return ((parent.get("class") or "").split() if parent is not None else []), (
+        element.get("class") or ""
+    ).split()
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
@@ -242,20 +428,48 @@ def _json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
 
 
 def _json_ld_article(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    """The JSON-LD object with the longest articleBody (the page's article), or an empty one."""
+    """The page's article in its JSON-LD: the object with the longest articleBody, else the first
+    object of an article type (NewsArticle, BlogPosting …), else an empty one."""
     articles = [obj for obj in objects if isinstance(obj.get("articleBody"), str)]
-    return max(articles, key=lambda obj: len(obj["articleBody"]), default={})
+    if articles:
+        return max(articles, key=lambda obj: len(obj["articleBody"]))
+    return next((obj for obj in objects if _is_article_type(obj.get("@type"))), {})
+
+
+def _is_article_type(value: Any) -> bool:
+    # schema.org's CreativeWork subtypes for a piece of writing: Article and its descendants
+    # (NewsArticle, ReportageNewsArticle, ScholarlyArticle …) and the postings (BlogPosting …).
+    types = value if isinstance(value, list) else [value]
+    return any(isinstance(t, str) and t.endswith(("Article", "Posting")) for t in types)
 
 
 def _ld_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _ld_author(article: dict[str, Any]) -> str | None:
+def _ld_author(article: dict[str, Any], *, people: bool) -> str | None:
+    """The article's authors named in its JSON-LD: the people (a Person, or a bare name) when
+    people is true, else the organisations. An author with the publisher's own name is the
+    publisher, whatever its type says."""
     authors = article.get("author")
     authors = authors if isinstance(authors, list) else [authors]
-    names = [a.get("name") if isinstance(a, dict) else a for a in authors]
-    return "; ".join(name for name in names if isinstance(name, str) and name.strip()) or None
+    publisher = article.get("publisher")
+    publisher_name = publisher.get("name") if isinstance(publisher, dict) else None
+    names = []
+    for author in authors:
+        name = author.get("name") if isinstance(author, dict) else author
+        if not isinstance(name, str) or not (name := _BYLINE_BY.sub("", name).strip()):
+            continue
+        typed_person = not isinstance(author, dict) or _is_person(author.get("@type"))
+        if (typed_person and name != publisher_name) == people:
+            names.append(name)
+    return "; ".join(names) or None
+
+
+def _is_person(value: Any) -> bool:
+    # An author object without a type is taken for a person: organisations say they are one.
+    types = value if isinstance(value, list) else [value]
+    return value is None or "Person" in types
 
 
 def _json_ld_body(article: dict[str, Any]) -> str:
@@ -266,18 +480,32 @@ def _json_ld_body(article: dict[str, Any]) -> str:
     return "\n".join(line.strip() for line in body.splitlines() if _WORD.search(line))
 
 
-def _published_at(tree: HtmlElement, objects: list[dict[str, Any]]) -> datetime | None:
-    """Publication time with its time of day, which trafilatura's date (a day) lacks."""
-    candidates = [obj.get("datePublished") for obj in objects]
+def _published_at(
+    tree: HtmlElement, objects: list[dict[str, Any]], article: dict[str, Any]
+) -> datetime | None:
+    """Publication time with its time of day, which trafilatura's date (a day) lacks.
+
+    The article's own JSON-LD date comes first: other objects on the page (an embedded video,
+    a reviewed claim, the web page) carry dates of their own. When it is a bare day, a later
+    candidate on that day gives the time.
+    """
+    candidates = [article.get("datePublished")] + [obj.get("datePublished") for obj in objects]
     candidates += tree.xpath(
         '//meta[@property="article:published_time" or @name="article:published_time"'
         ' or @itemprop="datePublished"]/@content'
     )
     candidates += tree.xpath('//*[@itemprop="datePublished"]/@datetime')
+    found = None
     for value in candidates:
-        if isinstance(value, str) and (parsed := _parse_datetime(value)):
+        if not isinstance(value, str) or not (parsed := _parse_datetime(value)):
+            continue
+        if found is None:
+            found = parsed
+            if not _DATE_ONLY.match(value.strip()):
+                return parsed
+        elif parsed.date() == found.date() and not _DATE_ONLY.match(value.strip()):
             return parsed
-    return None
+    return found
 
 
 def _parse_datetime(value: str) -> datetime | None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import dedup, embedding, text
+from .boilerplate import SiteLines
 from .extract import extract_article
 from .feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from .fetch import (
@@ -144,6 +145,13 @@ def get_fetcher() -> Fetcher:
     policy = fetch_policy()
     gate = _host_gate()
     return Fetcher(policy, gate=gate, robots=RobotsCache(Fetcher(policy, gate=gate)))
+
+
+@lru_cache(maxsize=1)
+def site_lines() -> SiteLines:
+    """The lines each site repeats, learned from the pages this process extracts (with
+    SILSILA_SITE_BOILERPLATE on). Per process and bounded; a fresh worker relearns them."""
+    return SiteLines()
 
 
 # --- Polling ----------------------------------------------------------------------------
@@ -517,12 +525,17 @@ def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
     page = extract_article(_page_markup(result), url=result.url)
     if page is None:
         return _fall_back_to_feed(article, error="no article text found on the page")
+    body = page.text
+    if settings.SILSILA_SITE_BOILERPLATE:
+        body = site_lines().clean(result.url, body)
+        if not body:
+            return _fall_back_to_feed(article, error="only lines the site repeats on every page")
     if page.image_url and article.image_url in {"", page.image_url}:
         article.image_width, article.image_height = page.image_width, page.image_height
     return dict(
         article=article,
         title=article.title or page.title or "",
-        body=page.text,
+        body=body,
         language_hint=page.language or article.language or article.source.language or None,
         status=Article.Status.EXTRACTED,
         # The final URL after redirects (feed proxies, short links) with the page's own

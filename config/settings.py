@@ -361,6 +361,10 @@ SILSILA_FETCH_BACK_OFF = env_float("SILSILA_FETCH_BACK_OFF", 60.0)
 SILSILA_FETCH_MAX_BACK_OFF = env_float("SILSILA_FETCH_MAX_BACK_OFF", 3600.0)
 # New pages of one poll are fetched this many to a task (one encoder call per batch).
 SILSILA_FETCH_BATCH = env_int("SILSILA_FETCH_BATCH", 16)
+# Drop the lines a site repeats on most of its pages (articles/boilerplate.py), learned per
+# worker process from the pages it extracts. Off by default: the extraction benchmark has one page
+# per site, so its effect is not measured there.
+SILSILA_SITE_BOILERPLATE = env_bool("SILSILA_SITE_BOILERPLATE", False)
 SILSILA_POLL_INTERVAL = env_int("SILSILA_POLL_INTERVAL", 15 * 60)
 SILSILA_POLL_BACKOFF_MAX = env_int("SILSILA_POLL_BACKOFF_MAX", 24 * 60 * 60)
 SILSILA_SOURCE_MAX_FAILURES = env_int("SILSILA_SOURCE_MAX_FAILURES", 10)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from articles.extract import extract_article
+from conftest import eval_path
 
 DATA = Path(__file__).parent / "data" / "extract"
 
@@ -123,3 +125,149 @@ def test_it_reads_the_lead_image_and_its_declared_size():
         html.replace("og:image:width", "x-width"), url="https://news.example/budget"
     )
     assert without_size.image_url and (without_size.image_width, without_size.image_height) == (None, None)
+
+
+def test_it_reads_a_body_cut_into_pieces_around_an_advertisement_whole():
+    page = extract_article(_page("split_body.html"))
+
+    assert page is not None
+    lines = page.text.split("\n")
+    # The first piece, then the piece after the advertisement row, in page order.
+    assert lines[0].startswith("Three years after the county cut its evening bus services")
+    assert lines[3].startswith("The transport committee will vote next month")
+    assert lines[-1] == "The authority expects to publish the full route review before the committee meets."
+    assert len(lines) == 6
+    # A reader's comment sits in a box of the same class, but under a comment, not the article.
+    assert "empty buses" not in page.text
+    assert "Advertisement" not in page.text
+
+
+def test_without_the_pieces_rule_only_the_first_piece_is_read():
+    page = extract_article(_page("split_body.html"), pieces=False)
+
+    assert page is not None
+    assert len(page.text.split("\n")) == 3
+    assert "transport committee" not in page.text
+
+
+def test_author_and_date_come_from_the_json_ld_article_first():
+    page = extract_article(_page("split_body.html"))
+
+    assert page is not None
+    # The structured byline keeps the initial's full stop that trafilatura's guess drops ("Maria K
+    # Okafor"); a leading "By" is cut; the publisher listed as an Organization is not a byline.
+    assert page.author == "Maria K. Okafor; Tomás Ruiz-Reid"
+    # The article's date, not the embedded video's (listed first on the page): 05:30 at -04:00.
+    assert page.published_at == datetime(2024, 9, 10, 9, 30, tzinfo=UTC)
+
+
+def test_an_organisation_named_as_author_gives_way_to_the_byline_on_the_page():
+    page = extract_article(_page("link_run.html"))
+
+    assert page is not None
+    assert page.author == "Dana Whitfield"
+
+
+def test_a_run_of_links_inside_a_paragraph_is_dropped_and_the_sentence_kept():
+    page = extract_article(_page("link_run.html"))
+
+    assert page is not None
+    lines = page.text.split("\n")
+    # The hover card's headlines go; the name it describes (its first link) stays in the sentence.
+    assert lines[0] == (
+        "A man from upstate New York pleaded guilty on Tuesday to charges that he threatened to kill"
+        " Rep. Jane Doe in a series of phone calls to her office in Washington last spring."
+    )
+    assert "Senate passes budget" not in page.text
+    # Links with words between them are prose.
+    assert "citing letters from his employer and his family." in page.text
+
+
+def test_without_the_link_run_rule_the_hover_card_runs_into_the_sentence():
+    page = extract_article(_page("link_run.html"), link_runs=False)
+
+    assert page is not None
+    assert "Jane DoeJane DoeSenate passes budget bill" in page.text
+
+
+# Two pages of the article-extraction benchmark whose first paragraph is bare text in a <div>.
+_BARE_LEADS = {
+    "232a43fb": "Following the 16-inch MacBook Pro, Apple plans to release a new 13-inch MacBook Pro",
+    "4a44ab3e": "Three people have died during protests in Bolivia against the self-declared",
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(_BARE_LEADS))
+def test_a_lead_written_as_bare_text_in_a_div_is_read(prefix):
+    (path,) = eval_path("extraction", "html").glob(f"{prefix}*.html.gz")
+    html = gzip.decompress(path.read_bytes())
+
+    page = extract_article(html)
+    without = extract_article(html, bare_text=False)
+
+    assert page is not None and without is not None
+    assert _BARE_LEADS[prefix] in page.text
+    assert _BARE_LEADS[prefix] not in without.text
+
+
+def _blog_post(*, article_date: str, page_date: str, author: str, publisher: str) -> str:
+    body = "".join(
+        f"<p>{sentence}</p>"
+        for sentence in (
+            "Pears from the orchard go into a spiced jam with honey, cinnamon and a little lemon.",
+            "Simmer the fruit slowly until it turns translucent, then add the honey and the spices.",
+            "Ladle the jam into warm jars, seal them, and keep them in a cool cupboard until winter.",
+        )
+    )
+    return f"""<html lang="en"><head><title>Spiced honey pear jam</title>
+    <script type="application/ld+json">{{"@context": "https://schema.org", "@graph": [
+      {{"@type": "WebPage", "datePublished": "{page_date}"}},
+      {{"@type": "BlogPosting", "headline": "Spiced honey pear jam", "datePublished": "{article_date}",
+        "author": {{"@type": "Person", "name": "{author}"}},
+        "publisher": {{"@type": "Organization", "name": "{publisher}"}}}}]}}</script>
+    <meta name="author" content="Regan Holt">
+    </head><body><article><h1>Spiced honey pear jam</h1>{body}</article></body></html>"""
+
+
+def test_a_bare_day_from_the_article_takes_its_time_from_another_candidate_of_that_day():
+    page = extract_article(
+        _blog_post(
+            article_date="2017-12-06",
+            page_date="2017-12-06T16:54:11+00:00",
+            author="Regan Holt",
+            publisher="Pantry Notes",
+        )
+    )
+
+    assert page is not None
+    assert page.published_at == datetime(2017, 12, 6, 16, 54, 11, tzinfo=UTC)
+
+
+def test_an_article_date_is_not_replaced_by_another_days_time():
+    page = extract_article(
+        _blog_post(
+            article_date="2017-12-06",
+            page_date="2019-01-01T08:00:00+00:00",
+            author="Regan Holt",
+            publisher="Pantry Notes",
+        )
+    )
+
+    assert page is not None
+    assert page.published_at == datetime(2017, 12, 6, tzinfo=UTC)
+
+
+def test_a_person_with_the_publishers_name_is_the_publisher_not_a_byline():
+    page = extract_article(
+        _blog_post(
+            article_date="2017-12-06",
+            page_date="2017-12-06",
+            author="Pantry Notes",
+            publisher="Pantry Notes",
+        )
+    )
+
+    assert page is not None
+    # trafilatura's guess, which reads the page's author meta, goes first; taken as a person the
+    # publisher's name alone would have been the byline.
+    assert page.author == "Regan Holt; Pantry Notes"

@@ -23,6 +23,7 @@ from articles.models import Article, Source
 from articles.tests.factories import ArticleFactory, SourceFactory
 from articles.tests.harbour import DATA, HTML, PAGES, RSS, fixture, serve_harbour
 from articles.tests.httpserver import Request, Response, TestServer, hang, redirect
+from articles.tests.valley_ledger import BRIEFING, TIP, valley_ledger_pages
 from bench import nearcopies
 
 MiB = 1024 * 1024
@@ -738,3 +739,49 @@ def test_an_import_source_is_never_polled():
     assert summary.status == "error"
     source.refresh_from_db()
     assert source.consecutive_failures == 0
+
+
+@pytest.fixture
+def site_boilerplate(settings):
+    settings.SILSILA_SITE_BOILERPLATE = True
+    services.site_lines.cache_clear()
+    yield
+    services.site_lines.cache_clear()
+
+
+def _serve_valley_ledger(server: TestServer) -> list[tuple[Article, list[str]]]:
+    """The Valley Ledger's seven pages on the server, each a pending article of one source."""
+    source = SourceFactory(url=server.url("/feed.rss"))
+    pending = []
+    for n, (url, html, paragraphs) in enumerate(valley_ledger_pages()):
+        path = "/" + url.split("/", 3)[3]
+        server.add(path, Response(body=html.encode(), headers=HTML))
+        article = ArticleFactory(
+            source=source,
+            url=server.url(path),
+            text="",
+            status=Article.Status.PENDING,
+            published_at=NOW + timedelta(hours=n),
+        )
+        pending.append((article, paragraphs))
+    return pending
+
+
+def test_with_site_boilerplate_on_the_lines_a_site_repeats_are_not_stored(server, site_boilerplate):
+    pending = _serve_valley_ledger(server)
+
+    stored = [(services.fetch_article(article=article), paragraphs) for article, paragraphs in pending]
+
+    assert {article.status for article, _ in stored} == {Article.Status.EXTRACTED}
+    # Learned as the pages arrive: the first five keep the tip line and the pitch, later ones not.
+    assert stored[0][0].text.split("\n") == [*stored[0][1], TIP, BRIEFING]
+    for article, paragraphs in stored[5:]:
+        assert article.text.split("\n") == paragraphs
+
+
+def test_with_site_boilerplate_off_every_page_keeps_its_text(server):
+    pending = _serve_valley_ledger(server)
+
+    stored = [services.fetch_article(article=article) for article, _ in pending]
+
+    assert all(article.text.endswith(BRIEFING) for article in stored)

@@ -6,10 +6,10 @@ trafilatura with default settings runs in the same process so the two figures ar
 busy machine.
 
 With --cv K the choice of method is scored out of sample: every candidate of CANDIDATES (the
-production method and its variants: trafilatura mode, line cleaning) runs on every page; the
-pages are cut into K folds (by a hash of their key), and each fold is predicted by the
-candidate that scored best on the other folds. The pooled held-out score is the method's
-figure; the in-sample score of each candidate is printed beside it.
+production method and its variants: trafilatura mode, line cleaning, the link-run, bare-text and
+body-piece rules) runs on every page; the pages are cut into K folds (by a hash of their key), and
+each fold is predicted by the candidate that scored best on the other folds. The pooled held-out
+score is the method's figure; the in-sample score of each candidate is printed beside it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -36,17 +37,25 @@ def _silsila(html: bytes, url: str | None) -> str | None:
     return page.text if page else None
 
 
-def _variant(html: bytes, url: str | None, *, mode: str, clean: bool) -> str | None:
-    page = extract_article(html, url=url, mode=mode, clean=clean)
+def _variant(html: bytes, url: str | None, **options: Any) -> str | None:
+    page = extract_article(html, url=url, **options)
     return page.text if page else None
 
 
-# The production method first: on a tie in the training folds it is kept.
+# The production method first: on a tie in the training folds it is kept. Each variant changes
+# one production choice (see articles/extract.py); "none of the three" is the method before the
+# link-run, bare-text and body-piece rules.
 CANDIDATES: dict[str, Extractor] = {
-    "silsila (precision, cleaned)": _silsila,
-    "precision, not cleaned": partial(_variant, mode="precision", clean=False),
-    "default mode, cleaned": partial(_variant, mode="default", clean=True),
-    "recall mode, cleaned": partial(_variant, mode="recall", clean=True),
+    "silsila (precision, cleaned, link runs, bare text, pieces)": _silsila,
+    "without dropping link runs": partial(_variant, link_runs=False),
+    "without bare-text paragraphs": partial(_variant, bare_text=False),
+    "without body pieces": partial(_variant, pieces=False),
+    "none of the three (precision, cleaned)": partial(
+        _variant, link_runs=False, bare_text=False, pieces=False
+    ),
+    "not cleaned": partial(_variant, clean=False),
+    "default mode": partial(_variant, mode="default"),
+    "recall mode": partial(_variant, mode="recall"),
 }
 
 
