@@ -62,7 +62,7 @@ def _stored_article() -> Article:
 
 
 def test_the_duplicate_lookup_uses_the_hash_and_band_indexes_not_a_table_scan():
-    _fill(20_000, seed=3)
+    _fill(5_000, seed=3)
     article = _stored_article()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
