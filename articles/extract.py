@@ -313,17 +313,23 @@ def _wrap_bare_text(tree: HtmlElement) -> None:
             run.append(tail)
         parts.append(run)
         div.text = None
+        # The last child is tracked here: lxml counts an element's children by walking them, so
+        # asking the element would make a page of many inline elements quadratic.
+        last: HtmlElement | None = None
         for part in parts:
             if not isinstance(part, list):
                 div.append(part)
+                last = part
             elif len(_WORD.findall(" ".join(item for item in part if isinstance(item, str)))) >= _MIN_WORDS:
                 paragraph = Element("p")
+                inner: HtmlElement | None = None
                 for item in part:
-                    _append_inline(paragraph, item)
+                    inner = _append_inline(paragraph, item, inner)
                 div.append(paragraph)
+                last = paragraph
             else:
                 for item in part:
-                    _append_inline(div, item)
+                    last = _append_inline(div, item, last)
 
 
 def _drop_link_runs(tree: HtmlElement) -> None:
@@ -345,13 +351,18 @@ def _drop_link_runs(tree: HtmlElement) -> None:
             element.drop_tree()  # keeps its tail, the text that follows it
 
 
-def _append_inline(parent: HtmlElement, item: str | HtmlElement) -> None:
+def _append_inline(
+    parent: HtmlElement, item: str | HtmlElement, last: HtmlElement | None
+) -> HtmlElement | None:
+    """Append text or an element to `parent`, whose last child is `last`; the new last child."""
     if not isinstance(item, str):
         parent.append(item)
-    elif len(parent):
-        parent[-1].tail = (parent[-1].tail or "") + item
+        return item
+    if last is not None:
+        last.tail = (last.tail or "") + item
     else:
         parent.text = (parent.text or "") + item
+    return last
 
 
 def _other_pieces(tree: HtmlElement, text: str) -> tuple[list[str], list[str]]:

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml.html import document_fromstring
 
-from articles.extract import extract_article
+from articles.extract import _wrap_bare_text, extract_article
 from conftest import eval_path
 
 DATA = Path(__file__).parent / "data" / "extract"
@@ -271,3 +272,18 @@ def test_a_person_with_the_publishers_name_is_the_publisher_not_a_byline():
     # trafilatura's guess, which reads the page's author meta, goes first; taken as a person the
     # publisher's name alone would have been the byline.
     assert page.author == "Regan Holt; Pantry Notes"
+
+
+def test_wrapping_bare_text_keeps_every_word_in_order_on_a_div_of_thousands_of_inline_elements():
+    runs = " ".join(f"word{i} <b>bold{i}</b> <a href='/{i}'>link{i}</a> more text" for i in range(3000))
+    tree = document_fromstring(
+        f"<html><body><div>{runs}<ul><li>item</li></ul>closing words of it</div></body></html>"
+    )
+    before = tree.text_content()
+    _wrap_bare_text(tree)
+    assert tree.text_content() == before
+    div = tree.find(".//div")
+    assert [child.tag for child in div] == ["p", "ul"]
+    assert len(div[0]) == 6000  # every inline element moved into the paragraph, in order
+    assert div[0][-1].text == "link2999" and div[0][-1].tail == " more text"
+    assert div[1].tail == "closing words of it"
