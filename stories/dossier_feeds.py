@@ -19,7 +19,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from .dossier_views import dossier_events, get_dossier_or_404, redirect_to_surviving_dossier
-from .feeds import FEED_ITEMS, _event_text, text_as_html
+from .feeds import FEED_ITEMS, EventItems, _event_text
 from .models import Dossier, Event
 from .views import attach_sources
 
@@ -47,7 +47,7 @@ def _item_link(event: Event) -> str:
     return f"{reverse('stories:detail', kwargs={'slug': event.story.slug})}#event-{event.pk}"
 
 
-class DossierAtomFeed(Feed):
+class DossierAtomFeed(EventItems, Feed):
     feed_type = Atom1Feed
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -89,23 +89,8 @@ class DossierAtomFeed(Feed):
     def item_title(self, item: Event) -> str:
         return _item_title(item)
 
-    def item_description(self, item: Event) -> str:
-        # As in the story feeds: plain text made inert HTML (escaped, then the pages' nh3 policy).
-        return text_as_html(_event_text(item))
-
     def item_link(self, item: Event) -> str:
         return _item_link(item)
-
-    def item_guid(self, item: Event) -> str:
-        return f"silsila:event:{item.pk}"
-
-    item_guid_is_permalink = False
-
-    def item_pubdate(self, item: Event):
-        return item.when
-
-    def item_updateddate(self, item: Event):
-        return item.when
 
     def item_categories(self, item: Event) -> list[str]:
         return [item.story_label]

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, NullIf, Substr
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
@@ -21,9 +20,11 @@ from . import params
 from .models import Dossier, Event, Story
 from .views import (
     EVENTS_PER_PAGE,
+    TIMELINE_EVENT_FIELDS,
     TimelineDay,
     _direction,
     _event_date,
+    _event_excerpt,
     _is_fragment_request,
     _set_reader_name,
     attach_sources,
@@ -53,19 +54,11 @@ def dossier_stories(dossier: Dossier) -> Any:
 
 def dossier_events(dossier: Dossier, *, offset: int, limit: int) -> list[Event]:
     """Newest events across the dossier's stories, with each event's story label (one query)."""
-    article = "representative_article"
-    excerpt_source = Coalesce(NullIf(f"{article}__summary", Value("")), f"{article}__text")
     return list(
         Event.objects.filter(story__in=dossier_stories(dossier))
-        .select_related(f"{article}__source", "story")
+        .select_related("representative_article__source", "story")
         .only(
-            "story_id",
-            "occurred_at",
-            "editor_occurred_at",
-            "headline",
-            "editor_headline",
-            "article_count",
-            "is_key_moment",
+            *TIMELINE_EVENT_FIELDS,
             "story__slug",
             "story__language",
             "story__labels",
@@ -74,15 +67,8 @@ def dossier_events(dossier: Dossier, *, offset: int, limit: int) -> list[Event]:
             "story__editor_titles",
             "story__title",
             "story__editor_title",
-            f"{article}__url",
-            f"{article}__title",
-            f"{article}__language",
-            f"{article}__image_url",
-            f"{article}__image_width",
-            f"{article}__image_height",
-            f"{article}__source__name",
         )
-        .annotate(when=_event_date(), excerpt=Substr(excerpt_source, 1, 400))
+        .annotate(when=_event_date(), excerpt=_event_excerpt())
         .order_by(F("when").desc(), "-pk")[offset : offset + limit]
     )
 

@@ -88,7 +88,26 @@ class HtmlSubtitleAtomFeed(Atom1Feed):
             handler.addQuickElement("subtitle", subtitle, {"type": "html"})
 
 
-class StoryAtomFeed(Feed):
+class EventItems:
+    """The Feed item hooks of a timeline event, shared by the story and dossier feeds."""
+
+    def item_description(self, item: Event) -> str:
+        # Atom writes it as <summary type="html">, RSS as <description>: HTML in both.
+        return text_as_html(_event_text(item))
+
+    def item_guid(self, item: Event) -> str:
+        return f"silsila:event:{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Event):
+        return item.when
+
+    def item_updateddate(self, item: Event):
+        return item.when
+
+
+class StoryAtomFeed(EventItems, Feed):
     feed_type = HtmlSubtitleAtomFeed
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -133,23 +152,8 @@ class StoryAtomFeed(Feed):
     def item_title(self, item: Event) -> str:
         return item.display_headline
 
-    def item_description(self, item: Event) -> str:
-        # Atom writes it as <summary type="html">, RSS as <description>: HTML in both.
-        return text_as_html(_event_text(item))
-
     def item_link(self, item: Event) -> str:
         return f"{reverse('stories:detail', kwargs={'slug': item.story_slug})}#event-{item.pk}"
-
-    def item_guid(self, item: Event) -> str:
-        return f"silsila:event:{item.pk}"
-
-    item_guid_is_permalink = False
-
-    def item_pubdate(self, item: Event):
-        return item.when
-
-    def item_updateddate(self, item: Event):
-        return item.when
 
     def item_categories(self, item: Event) -> list[str]:
         return [source.name for source in item.sources]

@@ -178,6 +178,15 @@ def _published_articles(language: str | None) -> QuerySet[Article]:
     return articles.filter(language=language) if language else articles
 
 
+def _rows(stories: QuerySet[Story], articles: QuerySet[Article]) -> tuple[list[tuple], list[tuple]]:
+    """Either backend's matches as the rows search() ranks: the newest first, capped."""
+    story_rows = list(stories.order_by("-last_activity_at", "-pk").values_list(*_STORY_FIELDS)[:MAX_STORIES])
+    article_rows = list(
+        articles.order_by("-published_at", "-pk").values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
+    )
+    return story_rows, article_rows
+
+
 def _postgres_rows(query: str, language: str | None) -> tuple[list[tuple], list[tuple]]:
     search_query = SearchQuery(query, config="english", search_type="websearch")
     raw = prefix_tsquery(query)
@@ -189,21 +198,10 @@ def _postgres_rows(query: str, language: str | None) -> tuple[list[tuple], list[
         ("editor_summary", "B"),
         ("summary", "B"),
     )
-    story_rows = list(
-        _visible_stories(language)
-        .annotate(vector=story_vector)
-        .filter(vector=search_query)
-        .order_by("-last_activity_at", "-pk")
-        .values_list(*_STORY_FIELDS)[:MAX_STORIES]
-    )
+    stories = _visible_stories(language).annotate(vector=story_vector).filter(vector=search_query)
     # Articles carry a stored, GIN-indexed document (title, summary and body).
-    article_rows = list(
-        _published_articles(language)
-        .filter(search_document=search_query)
-        .order_by("-published_at", "-pk")
-        .values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
-    )
-    return story_rows, article_rows
+    articles = _published_articles(language).filter(search_document=search_query)
+    return _rows(stories, articles)
 
 
 def fts_query(query: str) -> str:
@@ -217,22 +215,13 @@ def fts_query(query: str) -> str:
 def _sqlite_rows(query: str, language: str | None) -> tuple[list[tuple], list[tuple]]:
     match = fts_query(query)
     story_ids = RawSQL("SELECT rowid FROM stories_story_fts WHERE stories_story_fts MATCH %s", [match])
-    story_rows = list(
-        _visible_stories(language)
-        .filter(pk__in=story_ids)
-        .order_by("-last_activity_at", "-pk")
-        .values_list(*_STORY_FIELDS)[:MAX_STORIES]
-    )
     article_ids = RawSQL(
         "SELECT rowid FROM articles_article_fts WHERE articles_article_fts MATCH %s", [match]
     )
-    article_rows = list(
-        _published_articles(language)
-        .filter(pk__in=article_ids)
-        .order_by("-published_at", "-pk")
-        .values_list(*_ARTICLE_FIELDS)[:MAX_ARTICLE_HITS]
+    return _rows(
+        _visible_stories(language).filter(pk__in=story_ids),
+        _published_articles(language).filter(pk__in=article_ids),
     )
-    return story_rows, article_rows
 
 
 def _group(story_scores: dict[int, float], hits: list[tuple[int, float, ArticleHit]]) -> list[StoryResult]:

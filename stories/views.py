@@ -191,6 +191,31 @@ def _event_date():
     return Coalesce("editor_occurred_at", "occurred_at")
 
 
+_ARTICLE = "representative_article"
+# What a timeline entry shows, read with .only() by every timeline (story, dossier, feeds).
+TIMELINE_EVENT_FIELDS = (
+    "story_id",
+    "occurred_at",
+    "editor_occurred_at",
+    "headline",
+    "editor_headline",
+    "article_count",
+    "is_key_moment",
+    f"{_ARTICLE}__url",
+    f"{_ARTICLE}__title",
+    f"{_ARTICLE}__language",
+    f"{_ARTICLE}__image_url",
+    f"{_ARTICLE}__image_width",
+    f"{_ARTICLE}__image_height",
+    f"{_ARTICLE}__source__name",
+)
+
+
+def _event_excerpt():
+    """The first 400 characters of the representative article's summary, else of its text."""
+    return Substr(Coalesce(NullIf(f"{_ARTICLE}__summary", Value("")), f"{_ARTICLE}__text"), 1, 400)
+
+
 def timeline_events(
     story: Story, *, oldest_first: bool, offset: int, limit: int, language: str = ""
 ) -> list[Event]:
@@ -202,32 +227,15 @@ def timeline_events(
     """
     when = _event_date()
     order = [when.asc(), "pk"] if oldest_first else [when.desc(), "-pk"]
-    article = "representative_article"
-    excerpt_source = Coalesce(NullIf(f"{article}__summary", Value("")), f"{article}__text")
     events = story.events.all()
     if language:
         events = events.filter(
             Exists(Membership.objects.filter(event=OuterRef("pk"), article__language=language))
         )
     return list(
-        events.select_related(f"{article}__source")
-        .only(
-            "story_id",
-            "occurred_at",
-            "editor_occurred_at",
-            "headline",
-            "editor_headline",
-            "article_count",
-            "is_key_moment",
-            f"{article}__url",
-            f"{article}__title",
-            f"{article}__language",
-            f"{article}__image_url",
-            f"{article}__image_width",
-            f"{article}__image_height",
-            f"{article}__source__name",
-        )
-        .annotate(when=when, excerpt=Substr(excerpt_source, 1, 400))
+        events.select_related(f"{_ARTICLE}__source")
+        .only(*TIMELINE_EVENT_FIELDS)
+        .annotate(when=when, excerpt=_event_excerpt())
         .order_by(*order)[offset : offset + limit]
     )
 
