@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from articles import text
 from stories import params, quality, quality_text
 from stories.clustering.linker import shipped as shipped_linker
 from stories.models import Decider, Membership, Story
@@ -122,11 +121,6 @@ class MergeSuggestion:
     similarity: float
 
 
-def story_terms(story: Story) -> frozenset[str]:
-    words = " ".join([story.display_title, *story.titles.values(), *map(str, story.keyphrases)])
-    return frozenset(text.terms(words, story.language or None))
-
-
 def merge_suggestions(*, now: datetime | None = None) -> list[MergeSuggestion]:
     now = now or timezone.now()
     stories = list(
@@ -134,7 +128,7 @@ def merge_suggestions(*, now: datetime | None = None) -> list[MergeSuggestion]:
         .filter(last_activity_at__gte=now - timedelta(days=MERGE_WINDOW_DAYS))
         .order_by("-last_activity_at")[:MERGE_CANDIDATES]
     )
-    terms = {story.pk: story_terms(story) for story in stories}
+    terms = {story.pk: review.story_terms(story) for story in stories}
     # An inverted index keeps this near-linear: only stories sharing a term are compared.
     by_term: dict[str, list[Story]] = {}
     for story in stories:

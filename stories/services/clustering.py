@@ -490,30 +490,10 @@ def refresh_story_text(*, story: Story) -> None:
         KeyMoment.objects.filter(story=story, decided_by=Decider.ENGINE).delete()
         fixed_days = {m.date for m in fixed}
         computed = [m for m in moments if m.date not in fixed_days]
-        originals = KeyMoment.objects.bulk_create(
-            [
-                KeyMoment(
-                    story=story,
-                    date=m.date,
-                    text=m.text,
-                    language=m.language or "",
-                    article_id=m.article_id,
-                    decided_by=Decider.ENGINE,
-                )
-                for m in computed
-            ]
-        )
+        originals = KeyMoment.objects.bulk_create([_engine_moment(story, m) for m in computed])
         KeyMoment.objects.bulk_create(
             [
-                KeyMoment(
-                    story=story,
-                    date=other.date,
-                    text=other.text,
-                    language=other.language or "",
-                    article_id=other.article_id,
-                    alternative_of=row,
-                    decided_by=Decider.ENGINE,
-                )
+                _engine_moment(story, other, alternative_of=row)
                 for m, row in zip(computed, originals, strict=True)
                 for other in m.alternatives
             ]
@@ -528,6 +508,21 @@ def refresh_story_text(*, story: Story) -> None:
             ),
             updated_at=timezone.now(),
         )
+
+
+def _engine_moment(
+    story: Story, moment: timeline.KeyMoment, *, alternative_of: KeyMoment | None = None
+) -> KeyMoment:
+    """An unsaved engine key moment of `story`; `alternative_of` makes it another language's telling."""
+    return KeyMoment(
+        story=story,
+        date=moment.date,
+        text=moment.text,
+        language=moment.language or "",
+        article_id=moment.article_id,
+        alternative_of=alternative_of,
+        decided_by=Decider.ENGINE,
+    )
 
 
 def _days_spanned(articles: list[Article]) -> int:

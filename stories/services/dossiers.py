@@ -187,6 +187,32 @@ def _file(stories: Iterable[Story], dossier: Dossier | None) -> set[int]:
     return touched
 
 
+def _file_in_new_dossier(
+    stories: list[Story],
+    *,
+    slug_name: str,
+    editor_names: dict[str, str],
+    user: User | None,
+    action: str,
+    before: dict[str, Any],
+    audited: Dossier | None = None,
+) -> Dossier:
+    """A new editor's dossier holding `stories`; `action` is recorded on `audited`, else on it."""
+    dossier = Dossier.objects.create(
+        slug=_unique_slug(slug_name), editor_names=editor_names, decided_by=Decider.EDITOR
+    )
+    refresh_dossier_stats(dossier_ids=_file(stories, dossier))
+    _audit(
+        user=user,
+        action=action,
+        dossier=audited or dossier,
+        before=before,
+        after={"created": dossier.pk, "stories": sorted(s.pk for s in stories)},
+    )
+    dossier.refresh_from_db()
+    return dossier
+
+
 @transaction.atomic
 def create_dossier(
     *, names: dict[str, str] | str, user: User | None, stories: Iterable[Story] = ()
@@ -199,21 +225,14 @@ def create_dossier(
     stories = list(stories)
     before = _snapshot(dossier_ids=[], story_ids=[s.pk for s in stories])
     language_names = {k: v for k, v in cleaned.items() if k}
-    dossier = Dossier.objects.create(
-        slug=_unique_slug(next(iter(cleaned.values()))),
+    return _file_in_new_dossier(
+        stories,
+        slug_name=next(iter(cleaned.values())),
         editor_names=language_names or {"": cleaned[""]},
-        decided_by=Decider.EDITOR,
-    )
-    refresh_dossier_stats(dossier_ids=_file(stories, dossier))
-    _audit(
         user=user,
         action=AuditEntry.Action.DOSSIER_CREATE,
-        dossier=dossier,
         before=before,
-        after={"created": dossier.pk, "stories": sorted(s.pk for s in stories)},
     )
-    dossier.refresh_from_db()
-    return dossier
 
 
 @transaction.atomic
@@ -301,19 +320,15 @@ def split_dossier(
     if not cleaned:
         raise EditorError("give the new dossier a name")
     before = _snapshot(dossier_ids=[dossier.pk], story_ids=[s.pk for s in stories])
-    new = Dossier.objects.create(
-        slug=_unique_slug(next(iter(cleaned.values()))), editor_names=cleaned, decided_by=Decider.EDITOR
-    )
-    refresh_dossier_stats(dossier_ids=_file(stories, new))
-    _audit(
+    return _file_in_new_dossier(
+        stories,
+        slug_name=next(iter(cleaned.values())),
+        editor_names=cleaned,
         user=user,
         action=AuditEntry.Action.DOSSIER_SPLIT,
-        dossier=dossier,
         before=before,
-        after={"created": new.pk, "stories": sorted(s.pk for s in stories)},
+        audited=dossier,
     )
-    new.refresh_from_db()
-    return new
 
 
 def undo_dossier_action(entry: AuditEntry) -> None:

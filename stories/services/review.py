@@ -35,7 +35,8 @@ class FragmentSuggestion:
     basis: str
 
 
-def _terms(story: Story) -> frozenset[str]:
+def story_terms(story: Story) -> frozenset[str]:
+    """A story's title words and keyphrases as search terms (the review queue's word overlap)."""
     words = " ".join([story.display_title, *story.titles.values(), *map(str, story.keyphrases)])
     return frozenset(text.terms(words, story.language or None))
 
@@ -70,7 +71,7 @@ def fragment_suggestions(
             first=story.first_activity_at,
             last=story.last_activity_at,
             centroid=centroid(vectors[story.pk]),
-            terms=_terms(story),
+            terms=story_terms(story),
         )
         for story in stories.values()
     ]
