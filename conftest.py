@@ -48,3 +48,33 @@ def browser():
         )
         yield launched
         launched.close()
+
+
+SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"  # git-ignored, for a person to look at
+
+# The marks of every browser test module: `pytestmark = [*BROWSER_TESTS, ...]`.
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
+]
+
+
+def screenshot(page, name: str, *, full_page: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def live_server_connections(monkeypatch):
+    """No database connection outlives a request; returns `connections.close_all`.
+
+    The live server answers each request in a new thread (and Playwright's greenlet gives a
+    test its own connection context): a persistent connection left open in one of them would
+    keep the test database from being dropped. Ask for it in the fixture that writes the data.
+    """
+    from django.db import connections
+
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+    return connections.close_all

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import importlib
 import os
-from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connections
 
 from articles.tests.factories import ArticleFactory
-from conftest import CHROMIUM
+from conftest import BROWSER_TESTS, screenshot
 from stories.models import Exclusion, Membership, Story
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
@@ -24,16 +22,14 @@ from stories.tests.factories import EventFactory, MembershipFactory, StoryFactor
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still sync.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PASSWORD = "a long editor passphrase 7"
 
 pytestmark = [
-    pytest.mark.browser,
+    *BROWSER_TESTS,
     # Transactional (the live server reads what the test writes). Not serialized_rollback:
     # restoring a snapshot collides with the content types a flush re-creates; the tests that
     # need the migration's Editors group re-create it when a flush took it.
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
 ]
 
 
@@ -47,8 +43,7 @@ def page(browser):
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, f"{name}", full_page=True)
 
 
 def story(title: str, articles: int) -> Story:
@@ -61,20 +56,11 @@ def story(title: str, articles: int) -> Story:
     return made
 
 
-@pytest.fixture
-def close_connections(monkeypatch):
-    # The live server answers each request in a new thread, and Playwright's greenlet gives
-    # this test its own connection context: any connection left open in either would keep
-    # the test database from being dropped.
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
-    return connections.close_all
-
-
-def test_an_editor_merges_two_stories_and_excludes_an_article(live_server, page, close_connections):
+def test_an_editor_merges_two_stories_and_excludes_an_article(live_server, page, live_server_connections):
     try:
         editor_merges_and_excludes(live_server, page)
     finally:
-        close_connections()
+        live_server_connections()
 
 
 def editor_merges_and_excludes(live_server, page) -> None:

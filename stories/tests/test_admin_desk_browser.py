@@ -10,28 +10,24 @@ from __future__ import annotations
 import importlib
 import io
 import os
-from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import connections
 
-from conftest import CHROMIUM
+from conftest import BROWSER_TESTS, screenshot
 from stories.models import AuditEntry, Story
 from stories.services import clustering, editing
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PASSWORD = "a long editor passphrase 7"
 
 pytestmark = [
-    pytest.mark.browser,
+    *BROWSER_TESTS,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
 ]
 
 DESK_PAGES = {
@@ -46,9 +42,7 @@ DESK_PAGES = {
 
 
 @pytest.fixture
-def demo(monkeypatch):
-    # The live server answers in other threads: no connection may outlive the test.
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+def demo(live_server_connections):
     clustering.reset_engines()
     call_command("load_demo", verbosity=0, stdout=io.StringIO())
     if not Group.objects.filter(name="Editors").exists():
@@ -59,7 +53,7 @@ def demo(monkeypatch):
     editor.groups.add(Group.objects.get(name="Editors"))
     yield editor
     clustering.reset_engines()
-    connections.close_all()
+    live_server_connections()
 
 
 def _page(browser, language: str):
@@ -78,8 +72,7 @@ def _log_in(page, base: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"desk-{name}.png"), full_page=True)
+    screenshot(page, f"desk-{name}", full_page=True)
 
 
 # The page itself, and any box that would scroll on its own (the admin wraps result tables in

@@ -8,31 +8,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 
-from conftest import CHROMIUM, REPO_ROOT
+from conftest import BROWSER_TESTS, screenshot
 from stories.models import KeyMoment
 from stories.tests.test_views import build_story
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 # Tests ask for `stories` before `browser` (conftest.py): data is written before Playwright
 # starts its event loop, so the ORM never runs inside it and no connection is left open in it.
 @pytest.fixture
-def stories(transactional_db, monkeypatch):
-    # The live server answers each request in a new thread; a persistent connection left
-    # in one of those threads would keep the test database from being dropped.
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+def stories(transactional_db, live_server_connections):
     arabic = build_story(
         events=30,
         events_per_day=4,
@@ -57,11 +46,6 @@ def stories(transactional_db, monkeypatch):
     return arabic, english
 
 
-def _shot(page, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
-
-
 def _headlines(page) -> list[str]:
     return page.locator(".event-headline").all_inner_texts()
 
@@ -77,7 +61,7 @@ def test_a_reader_follows_an_arabic_story_through_its_timeline(live_server, stor
         "مفاوضات الهدنة في غزة",
         "Harbour workers strike over pay",
     ]
-    _shot(page, "01-home-ar")
+    screenshot(page, "01-home-ar")
 
     page.get_by_role("link", name="مفاوضات الهدنة في غزة").click()
     page.wait_for_url(f"**/stories/{arabic.slug}/")
@@ -91,7 +75,7 @@ def test_a_reader_follows_an_arabic_story_through_its_timeline(live_server, stor
     heading = page.locator(".day-heading").first.bounding_box()
     main = page.locator("main").bounding_box()
     assert heading["x"] + heading["width"] > main["x"] + main["width"] - 40
-    _shot(page, "02-story-ar")
+    screenshot(page, "02-story-ar")
 
     page.get_by_role("link", name="أحداث سابقة").click()
     # expect() polls from Playwright, not by eval in the page (the CSP forbids eval).
@@ -103,20 +87,20 @@ def test_a_reader_follows_an_arabic_story_through_its_timeline(live_server, stor
     # The plain URL did not change: the older events were appended in place.
     assert page.url.endswith(f"/stories/{arabic.slug}/")
     page.locator(".event-headline").nth(19).scroll_into_view_if_needed()
-    _shot(page, "03-story-ar-older-loaded")
+    screenshot(page, "03-story-ar-older-loaded")
 
     page.get_by_role("link", name="الأقدم أولًا").click()
     page.wait_for_url("**?order=oldest")
     expect(page.locator(".event-headline").first).to_have_text("جولة مفاوضات جديدة رقم 29")
     assert _headlines(page)[:2] == ["جولة مفاوضات جديدة رقم 29", "جولة مفاوضات جديدة رقم 28"]
     assert page.locator('.order-toggle a[aria-current="true"]').inner_text() == "الأقدم أولًا"
-    _shot(page, "04-story-ar-oldest-first")
+    screenshot(page, "04-story-ar-oldest-first")
 
     page.goto(f"{live_server.url}/search/")
     page.locator("#search-q").fill("مفاوضات")
     page.wait_for_selector("#results .story-card-title")
     assert page.locator("#results .story-card-title").all_inner_texts() == ["مفاوضات الهدنة في غزة"]
-    _shot(page, "05-search-ar")
+    screenshot(page, "05-search-ar")
     context.close()
 
 
@@ -129,16 +113,16 @@ def test_an_english_reader_sees_an_english_story_left_to_right(live_server, stor
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert page.locator("h1").inner_text() == "Harbour workers strike over pay"
     assert _headlines(page)[0] == "Strike update number 0"
-    _shot(page, "06-story-en-narrow")
+    screenshot(page, "06-story-en-narrow")
 
     # An Arabic story inside the English interface: the story's own text reads right to left.
     page.goto(f"{live_server.url}{arabic.get_absolute_url()}")
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert page.locator("h1").get_attribute("dir") == "rtl"
     assert page.get_by_role("heading", name="Timeline").count() == 1
-    _shot(page, "07-story-ar-in-english-ui")
+    screenshot(page, "07-story-ar-in-english-ui")
 
     page.goto(f"{live_server.url}/stories/{arabic.slug}/embed/")
     assert page.locator("html").get_attribute("dir") == "rtl"
-    _shot(page, "08-embed-ar")
+    screenshot(page, "08-embed-ar")
     context.close()

@@ -10,28 +10,19 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
-from conftest import CHROMIUM, REPO_ROOT
+from conftest import BROWSER_TESTS, screenshot
 from stories.models import Dossier, Event, Story
 from stories.views import EVENTS_PER_PAGE
 
 pytest.importorskip("playwright.sync_api")
 
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 # Asked for before `browser` (see test_browser.py): the ORM never runs inside Playwright's loop.
 @pytest.fixture
-def demo(transactional_db, monkeypatch):
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+def demo(transactional_db, live_server_connections):
     call_command("load_demo", stdout=io.StringIO())
     # The Iran file, whichever language names it (the engine may file stories of one language
     # or stories spanning both): the dossier holding the story with the most Iran headlines.
@@ -57,11 +48,6 @@ def _articles(story: Story):
     return [m.article for m in story.memberships.select_related("article")]
 
 
-def _shot(page, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
-
-
 def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_server, demo, browser):
     iran, iran_stories = demo["iran"], demo["iran_stories"]
     context = browser.new_context(locale="ar", viewport={"width": 1100, "height": 900})
@@ -81,7 +67,7 @@ def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_
     # Every card's name is a label of at most six words.
     for label in page.locator(".story-card-title").all_inner_texts():
         assert 1 <= len(label.split()) <= 6, label
-    _shot(page, "16-home-ar", full_page=True)
+    screenshot(page, "16-home-ar", full_page=True)
 
     pill.click()
     page.wait_for_url(f"**/dossiers/{iran.slug}/")
@@ -92,7 +78,7 @@ def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_
     heading = page.locator(".day-heading").first.bounding_box()
     main = page.locator("main").bounding_box()
     assert heading["x"] + heading["width"] > main["x"] + main["width"] - 40
-    _shot(page, "17-dossier-ar")
+    screenshot(page, "17-dossier-ar")
 
     page.locator(".dossier-stories .story-card-title a").first.click()
     page.wait_for_url("**/stories/**")
@@ -100,7 +86,7 @@ def test_an_arabic_reader_goes_from_the_strip_to_a_dossier_and_its_stories(live_
     assert len(page.locator("h1").inner_text().split()) <= 6
     assert page.locator(".story-newest-headline").count() == 1
     assert page.locator(".dossier-strip").count() == 1
-    _shot(page, "18-story-ar-with-label")
+    screenshot(page, "18-story-ar-with-label")
     context.close()
 
 
@@ -115,15 +101,15 @@ def test_an_english_reader_on_a_phone_sees_the_strip_wrap_and_the_dossier_list(l
     for box in page.locator(".dossier-strip li").all():
         bounds = box.bounding_box()
         assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= 390
-    _shot(page, "19-home-en-phone")
+    screenshot(page, "19-home-en-phone")
 
     page.goto(f"{live_server.url}/dossiers/")
     names = page.locator(".dossier-card-title").all_inner_texts()
     assert demo["iran_name_en"] in names
-    _shot(page, "20-dossiers-en-phone", full_page=True)
+    screenshot(page, "20-dossiers-en-phone", full_page=True)
 
     page.goto(f"{live_server.url}{iran.get_absolute_url()}")
     assert page.get_by_role("link", name="Atom").get_attribute("href") == f"/dossiers/{iran.slug}/feed.atom"
     assert page.locator(".event-story a").first.inner_text() in demo["iran_labels_en"]
-    _shot(page, "21-dossier-en-phone")
+    screenshot(page, "21-dossier-en-phone")
     context.close()

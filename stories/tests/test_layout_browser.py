@@ -12,32 +12,20 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from articles import services
 from articles.admin import SourceForm
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
-from conftest import CHROMIUM, REPO_ROOT
+from conftest import BROWSER_TESTS, screenshot
 from stories.models import KeyMoment, Membership
 from stories.tests.factories import EventFactory, StoryFactory
 
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 LONG = "W" * 5000
 PASSWORD = "a-long-password-1"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
-
-
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+pytestmark = BROWSER_TESTS
 
 
 def _editor_session(django_user_model) -> str:
@@ -50,7 +38,7 @@ def _editor_session(django_user_model) -> str:
 
 
 @pytest.fixture
-def long_word_story(transactional_db, monkeypatch, django_user_model):
+def long_word_story(transactional_db, live_server_connections, django_user_model):
     """A story whose every outlet- or editor-written field holds a word as long as it can.
 
     5,000 characters in article titles, summaries and texts, the story's summary, key phrases
@@ -59,7 +47,6 @@ def long_word_story(transactional_db, monkeypatch, django_user_model):
     Written before the browser starts (see test_hostile_content.live_hostile_story).
     """
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
     # Fields with a length limit get a word as long as they hold.
     source = SourceFactory(name="Outlet" + "O" * 194, language="en")
     story = StoryFactory(
@@ -99,7 +86,7 @@ def long_word_story(transactional_db, monkeypatch, django_user_model):
         Membership.objects.create(article=article, story=story, event=event, score=0.9)
     KeyMoment.objects.create(story=story, date=BASE_TIME.date(), text=f"Moment {LONG}", article=articles[0])
     session_id = _editor_session(django_user_model)
-    connections.close_all()
+    live_server_connections()
     return story, session_id
 
 
@@ -141,7 +128,7 @@ def test_a_five_thousand_character_word_never_scrolls_a_page_sideways(
         # A long word is on the page (excerpts are cut at 220 characters), so a page that
         # lost the fields cannot pass.
         assert re.search(r"\w{190,}", page.inner_text("body")), name
-        _shot(page, f"long-word-{name}-{width}")
+        screenshot(page, f"long-word-{name}-{width}")
         scroll_width, client_width = _sideways(page)
         if scroll_width != client_width:
             overflow[name] = (scroll_width - client_width, page.evaluate(_WIDE_ELEMENTS))
@@ -150,10 +137,9 @@ def test_a_five_thousand_character_word_never_scrolls_a_page_sideways(
 
 
 @pytest.fixture
-def spoofed_source_story(transactional_db, monkeypatch):
+def spoofed_source_story(transactional_db, live_server_connections):
     """A source added through the admin's form, and an article imported under a spoofed title."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
     form = SourceForm(
         data={
             "url": "https://agency.example/feed",
@@ -189,7 +175,7 @@ def spoofed_source_story(transactional_db, monkeypatch):
         story=story, occurred_at=article.published_at, headline=article.title, representative_article=article
     )
     Membership.objects.create(article=article, story=story, event=event, score=0.9)
-    connections.close_all()
+    live_server_connections()
     return story
 
 
@@ -205,5 +191,5 @@ def test_a_source_name_with_a_right_to_left_override_displays_as_written(
     assert page.locator(".event-headline").first.inner_text() == "تقرير txt.exe"
     assert "\u202e" not in page.content()
     name.scroll_into_view_if_needed()
-    _shot(page, "bidi-source-name")
+    screenshot(page, "bidi-source-name")
     context.close()

@@ -10,32 +10,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 
-from conftest import CHROMIUM, REPO_ROOT
+from conftest import BROWSER_TESTS, REPO_ROOT, SCREENSHOTS
 from stories.models import KeyMoment
 from stories.services import dossiers
 from stories.tests.test_views import build_story
 
 pytest.importorskip("playwright.sync_api")
 
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots" / "reflow"
+REFLOW_SCREENSHOTS = SCREENSHOTS / "reflow"
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (320, 390, 1280)
 MIN_TARGET = 44
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
-def pages(transactional_db, monkeypatch):
+def pages(transactional_db, live_server_connections):
     """The reader pages to check, with the kind of text that breaks narrow layouts."""
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
     arabic = build_story(
         events=8,
         events_per_day=3,
@@ -119,7 +112,7 @@ def _axe_violations(page) -> list[str]:
 def test_reader_pages_reflow_on_phones_with_large_targets_and_no_axe_violation(
     live_server, pages, browser, language
 ):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    REFLOW_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
     for width in WIDTHS:
         # bypass_csp: axe is injected as an inline script, which the site's policy forbids.
@@ -132,8 +125,8 @@ def test_reader_pages_reflow_on_phones_with_large_targets_and_no_axe_violation(
             if not name.startswith("embed"):
                 assert page.locator("html").get_attribute("lang") == language
             label = f"{language}-{width}-{name}"
-            page.screenshot(path=str(SCREENSHOTS / f"{label}.png"))
-            page.screenshot(path=str(SCREENSHOTS / f"{label}-full.png"), full_page=True)
+            page.screenshot(path=str(REFLOW_SCREENSHOTS / f"{label}.png"))
+            page.screenshot(path=str(REFLOW_SCREENSHOTS / f"{label}-full.png"), full_page=True)
             overflow = _overflow(page)
             if overflow["scroll"] != overflow["client"]:
                 problems.append(f"{label}: scrolls sideways {overflow}")
