@@ -17,10 +17,12 @@ How an article is placed:
    1,000 to 100,000 stories), and the sentence-vector index (``dense.py``: the nearest means
    among the most recently touched stories, in any language).
 3. For each candidate the engine computes the linker's features (``linker.FEATURES``:
-   sentence-vector and same-language word closeness, shared numbers and places, time gap,
+   sentence-vector closeness raw, centred on the stream's language means and projected
+   (``projection.py``), same-language word closeness, shared numbers and places, time gap,
    language share, …) and the learned logistic model (``linker.py``) turns them into a
-   probability. The best candidate at or above the linker's ``threshold`` joins, otherwise a
-   new story starts. Inside the story, the article joins the closest recent event (within
+   probability. The best candidate at or above the linker's threshold for the article's
+   regime (``threshold`` with a body, ``headline_threshold`` for a bare headline) joins,
+   otherwise a new story starts. Inside the story, the article joins the closest recent event (within
    ``event_window``, at or above ``event_threshold`` in words or ``event_dense_threshold`` in
    sentence vectors) or starts one.
 
