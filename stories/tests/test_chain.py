@@ -6,19 +6,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from articles import attribution_metrics as metrics
 from articles import services as article_services
+from articles.attribution import OutletIndex, SourceName, attribute
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from articles.tests.test_attribution import SEED_LEAD
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, eval_path
 from stories.models import AuditEntry, Event, Story
 from stories.services import chains, history
 from stories.services.editing import refresh_event_stats
@@ -252,6 +256,15 @@ def test_re_reading_an_article_keeps_the_editors_credit(seed_event, admin_user):
     assert (arabic.credit_name, arabic.credit_outlet) == ("AFP", "afp")
 
 
+def test_the_command_rebuilds_chains_after_credits_were_re_read(seed_event, capsys):
+    event, _, _ = seed_event
+    Event.objects.filter(pk=event.pk).update(chain={})
+    call_command("refresh_event_chains")
+    event.refresh_from_db()
+    assert event.chain["first"]["source"] == "Axios"
+    assert "1 event(s) read, 1 chain(s) changed; 1 event(s) have a chain" in capsys.readouterr().out
+
+
 def test_events_change_their_chain_when_articles_move(seed_event):
     event, english, _ = seed_event
     other = EventFactory(story=event.story)
@@ -262,3 +275,49 @@ def test_events_change_their_chain_when_articles_move(seed_event):
     # The rewrite now credits an outlet its event does not hold: Axios, unseen, came first.
     assert event.chain["first"]["article"] is None and event.chain["first"]["outlet"] == "axios"
     assert Event.objects.get(pk=other.pk).chain == {}
+
+
+def test_in_the_dev_stream_each_rewrite_follows_its_original_and_never_comes_first():
+    """The ten Arabic rewrites of ar-en-stories-dev, their credits read as at ingest, in their
+    labelled events: each follows the English original the README names."""
+    path = eval_path("ar-en-stories-dev.jsonl")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rewrites = metrics.read_rewrites(path.with_name("ar-en-stories-dev.README.md"))
+    names = sorted({r["source"] for r in records})
+    source_ids = {name: n for n, name in enumerate(names, start=1)}
+    index = OutletIndex([SourceName(source_ids[name], name) for name in names])
+    events: dict[str, list[Report]] = defaultdict(list)
+    for number, record in enumerate(records, start=1):
+        source_id = source_ids[record["source"]]
+        credit = attribute(title=record["title"], text=record["text"], index=index, own_source_id=source_id)
+        events[record["event"]].append(
+            Report(
+                id=number,
+                source_id=source_id,
+                source_name=record["source"],
+                outlet="",
+                published_at=datetime.fromisoformat(record["published_at"].replace("Z", "+00:00")),
+                language=record["lang"],
+                url=record["id"],  # the record's id stands in for its address
+                title=record["title"],
+                credit_name=credit.name if credit else "",
+                credit_outlet=credit.outlet if credit else "",
+                credited_source_id=credit.source_id if credit else None,
+            )
+        )
+    chains = {event: build_chain(reports) for event, reports in events.items()}
+    found = {
+        follower["url"]: follower["original_url"]
+        for chain in chains.values()
+        for follower in chain.get("followers", [])
+    }
+    assert found == rewrites
+    # First is the earliest independent report: the original, or an earlier report of its own
+    # (d-075 came before the Gulf Ledger report that d-078 rewrites); never a rewrite.
+    by_id = {record["id"]: record for record in records}
+    for chain in filter(None, chains.values()):
+        first = chain["first"]["url"]
+        assert first not in rewrites
+        for follower in chain["followers"]:
+            assert by_id[first]["published_at"] <= by_id[follower["original_url"]]["published_at"]
+    assert sum(chain["first"]["url"] in rewrites.values() for chain in chains.values() if chain) == 6
