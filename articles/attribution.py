@@ -928,6 +928,8 @@ def _cue_name(cue: _Cue, toks: list[_Tok], first: int, after: int, index: Outlet
             name = _known(index.backward(toks, j, context=typed), toks, index) if j >= 0 else None
         if j < 0:
             return None
+        if name is not None and _inside_longer_name(toks, name.start):
+            name = None  # "The Kyiv Independent reported" is not The Independent
         if cue.verb and name is None and not _typed(toks, j - 1):
             return None
         name = name or _backward_unknown(toks, j, typed=typed)
@@ -989,6 +991,17 @@ def _is_adjective(norm: str) -> bool:
 
 
 _BEFORE_CUE = frozenset({",", "،", "which", "who", "the"}) | _TYPE_EN | _TYPE_EN_WEAK | _ADJECTIVES_AR
+
+
+def _inside_longer_name(toks: list[_Tok], start: int) -> bool:
+    """A capitalised word before a Latin name, past the sentence's first word, makes it longer."""
+    before = toks[start - 1] if start > 1 else None
+    return (
+        before is not None
+        and bool(_LATIN.search(before.raw))
+        and before.raw[:1].isupper()
+        and before.norm != "the"
+    )
 
 
 def _typed(toks: list[_Tok], i: int) -> bool:
