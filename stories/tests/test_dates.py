@@ -269,3 +269,16 @@ def test_a_weekday_after_a_date_of_this_week_is_read_against_publication():
         (date(2026, 11, 15), False),
         (date(2026, 11, 16), False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("ROMA, 11 FEB - Il presidente ha parlato.", "it", [("11 FEB", date(2011, 2, 11))]),
+        ("PARIS, 11 févr. 2011 (AFP) - Le président", "fr", [("11 févr. 2011", date(2011, 2, 11))]),
+        ("Madrid, 20 dic (EFE).- El gobierno", "es", [("20 dic", date(2010, 12, 20))]),
+        ("BERLIN, 3. Okt. - Die Regierung", "de", [("3. Okt.", date(2010, 10, 3))]),
+    ],
+)
+def test_it_reads_the_month_abbreviations_of_wire_datelines(text, language, expected):
+    assert resolved(text, date(2011, 2, 12), language) == expected

@@ -406,3 +406,22 @@ def test_a_moment_does_not_restate_a_summary_sentence_of_its_day_in_other_words(
     moments = key_moments(story, 1, avoid=summary)
     assert all(m.article_id != "j2" for m in moments)
     assert key_moments(story, 1)  # without a summary to avoid, the day has its moment
+
+
+def test_an_arabic_sentence_naming_its_own_subject_is_told_without_its_opening_and():
+    story = [
+        article(
+            "q1",
+            "2026-11-13",
+            "ضرب زلزال بقوة 6.3 درجة شرق تركيا مساء أمس وأدى إلى انهيار عشرات المباني في ولاية ألازيغ. "
+            "وأرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة لمركز الزلزال أمس. "
+            "وقالت المصادر إن عدد القتلى ارتفع إلى واحد وثلاثين شخصا على الأقل أمس.",
+            "wire",
+            "ar",
+        )
+    ]
+    lead = story[0].text.split(". ")[0] + "."
+    texts = [m.text for m in key_moments(story, 3, avoid=[lead])]
+    assert "أرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة لمركز الزلزال أمس." in texts
+    # "the sources" were introduced before: never alone, and with the sentence before only.
+    assert not any(text.startswith("وقالت المصادر") for text in texts)

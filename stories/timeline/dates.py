@@ -87,6 +87,14 @@ _MONTHS: dict[int, tuple[str, ...]] = {
     12: ("december", "dec", "diciembre", "décembre", "decembre", "dicembre", "dezember", "dezembro",
          "декабря", "декабрь", "aralık", "aralik", "ديسمبر", "كانون الاول"),
 }  # fmt: skip
+# Abbreviations of the Romance and German presses ("11 févr.", ANSA's "ROMA, 11 FEB", "3 dic."),
+# read as the month only next to a day number like the full names.
+_MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ene", "janv", "gen"), 2: ("févr", "fevr", "fév", "fev"), 4: ("abr", "avr"), 5: ("mag",),
+    6: ("giu",), 7: ("juil", "lug"), 8: ("ago",), 10: ("ott", "okt"), 12: ("déc", "dic", "dez"),
+}  # fmt: skip
+for _month, _names in _MONTH_ABBREVIATIONS.items():
+    _MONTHS[_month] += _names
 # English puts the month first ("January 25, 2011"); the other languages put the day first.
 _MONTHS_FIRST = (
     "january", "jan", "february", "feb", "march", "mar", "april", "apr", "may", "june", "jun",

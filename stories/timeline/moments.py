@@ -273,7 +273,7 @@ _DEPENDENT_OPENINGS: dict[str, tuple[str, ...]] = {
 # Arabic writes "and" as a prefix: «وقال», «وأظهرت», «وبذلك» continue the sentence before. A first
 # word that starts with و is such a continuation unless it is one of the common words whose و is
 # part of the root (وزير, وكالة, وفد, واشنطن…), matched by their start.
-_AR_AND = re.compile(r"^[\W\d_]*و[^\W\d_]{2,}")
+_AR_AND = re.compile(r"^(?P<lead>[\W\d_]*)و(?P<word>[^\W\d_]{2,})")
 _AR_ROOT_WAW = (
     "وزير", "وزار", "وكال", "وفد", "وفود", "وسط", "وقف", "ولاي", "واشنطن", "وقع", "وافق", "وصل", "وصول",
     "وعد", "وجه", "وضع", "وفا", "وحد", "وقود", "ولي", "وطن", "واصل", "ورد", "وراء", "وسائل", "وسيط", "وثيق",
@@ -303,8 +303,35 @@ def opens_dependent(sentence: str, language: str | None) -> bool:
         return True
     code = (language or "").split("-")[0].lower()
     if code in ("ar", "") and (waw := _AR_AND.match(folded)):
-        return not waw.group().lstrip("\"'«“ ").startswith(_AR_ROOT_WAW)
+        return not waw.group().removeprefix(waw["lead"]).startswith(_AR_ROOT_WAW)
     return code in ("en", "") and bool(_EARLY_DEMONSTRATIVE.match(sentence))
+
+
+# After «و» is dropped, a sentence stands alone when its verb names its own subject («وأرسلت الحكومة
+# خياما» → «أرسلت الحكومة خياما»); not when the word is itself a back-reference («وبذلك»), when the
+# verb's subject is only implied («وأضاف أن…», «وقال: …») or when it is a bare title or source
+# the article introduced before («وقالت المصادر», «وأوضح المسؤول», «وقال الرئيس»). Folded forms.
+_AR_REFERRING = ("بذلك", "لذلك", "بهذا", "ذلك", "هذا", "هذه", "عليه", "منه", "منها", "معه", "معها", "ايضا",
+                 "بدوره", "بدورها", "اضاف", "اضافت", "تابع", "تابعت")  # fmt: skip
+_AR_NO_SUBJECT = ("ان", "انه", "انها", "انهم", "الي", "في", "علي", "من", "عن", "له", "لها", "لهم", "خلال",
+                  "بعد", "قبل", "ايضا", "كذلك", "حتي", "مع")  # fmt: skip
+_AR_VAGUE = ("المصادر", "المصدر", "المسؤول", "المسؤولون", "المتحدث", "الناطق", "البيان", "التقرير",
+             "الرئيس", "الوزير", "المبعوث", "الطرفان", "الطرفين", "الجانبان", "الجانب", "الوزاره", "المنظمه",
+             "المصدران", "المسؤولين", "مصادر", "مصدر", "مسؤول")  # fmt: skip
+
+
+def _arabic_and_dropped(sentence: str) -> int | None:
+    """Where `sentence` stands alone once its opening «و» is dropped (see _AR_REFERRING), or None."""
+    folded = sentence.translate(_ARABIC_FOLD)
+    waw = _AR_AND.match(folded)
+    if not waw or not opens_dependent(sentence, "ar") or _opening_pattern("ar").match(folded):
+        return None
+    words = folded[waw.end("lead") + 1 :].split()
+    if len(words) < 2 or words[0] in _AR_REFERRING or words[0].endswith(":"):
+        return None
+    if words[1].strip(":،,") in (*_AR_NO_SUBJECT, *_AR_VAGUE) or words[1].startswith(":"):
+        return None
+    return waw.end("lead") + 1
 
 
 def _usable(text: str) -> bool:
@@ -340,9 +367,10 @@ def _is_recap(text: str, mention: DateMention, sentence_start: int) -> bool:
 def _standalone_spans(
     article: StoryArticle, spans: list[tuple[int, int]], mentions: list[DateMention]
 ) -> list[tuple[int, int] | None]:
-    """Per sentence, the span a reader can take alone: the sentence, or it and the one before when it
-    leans on that one (a connective, a pronoun, a weekday read from the sentence before), or None
-    when the one before leans on another in turn or is in another paragraph."""
+    """Per sentence, the span a reader can take alone: the sentence; the Arabic sentence without its
+    opening «و» when it names its own subject; it and the one before when it leans on that one (a
+    connective, a pronoun, a weekday read from the sentence before); or None when the one before
+    leans on another in turn or is in another paragraph."""
     text = article.text
     anchored = [m.start for m in mentions if m.anchored]
     leaning = [
@@ -352,8 +380,13 @@ def _standalone_spans(
     ]
     result: list[tuple[int, int] | None] = []
     for i, (start, end) in enumerate(spans):
+        sentence = text[start:end].lstrip()
         if not leaning[i]:
             result.append((start, end))
+        elif (dropped := _arabic_and_dropped(sentence)) is not None and not any(
+            start <= pos < end for pos in anchored
+        ):
+            result.append((end - len(sentence) + dropped, end))
         elif i > 0 and not leaning[i - 1] and "\n" not in text[spans[i - 1][1] : start]:
             result.append((spans[i - 1][0], end))
         else:
