@@ -41,6 +41,7 @@ Resolution rules, chosen for news usage:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -402,15 +403,15 @@ def _weekday_at(
     return start, end, _weekday_date(weekday, published, direction), False
 
 
-def _anchor(found: list[DateMention], pos: int, published: date) -> date | None:
-    """The day a narrative set just before `pos`, when it lies in an earlier week than `published`."""
-    for mention in reversed(found):
-        if mention.end > pos or not (mention.kind in ("absolute", "numeric") or mention.anchored):
-            continue
-        if pos - mention.end > _ANCHOR_REACH:
-            return None
-        return mention.date if (published - mention.date).days > _ANCHOR_AGE_DAYS else None
-    return None
+def _anchor(anchors: list[tuple[int, date]], pos: int, published: date) -> date | None:
+    """The day a narrative set just before `pos`, when it lies in an earlier week than `published`.
+
+    `anchors` are (end offset, day) of the written dates and anchored weekdays, sorted."""
+    index = bisect_right(anchors, (pos, date.max)) - 1
+    if index < 0 or pos - anchors[index][0] > _ANCHOR_REACH:
+        return None
+    day = anchors[index][1]
+    return day if (published - day).days > _ANCHOR_AGE_DAYS else None
 
 
 def find_dates(text: str, published: date, language: str | None = None) -> list[DateMention]:
@@ -467,14 +468,14 @@ def find_dates(text: str, published: date, language: str | None = None) -> list[
             found.append(
                 DateMention(match.start(), match.end(), published + timedelta(days=sign * count), "relative")
             )
+    anchors = sorted((m.end, m.date) for m in found if m.kind in ("absolute", "numeric"))
     for match in words:
         if any(match.start() < m.end and m.start < match.end() for m in found):
             continue  # "يوم" of a counted day, or a word inside a date already read
         name = match["word"]
         anchored = False
         if name in _WEEKDAY_OF:
-            found.sort(key=lambda m: m.start)
-            hit = _weekday_at(low, match, published, _anchor(found, match.start(), published))
+            hit = _weekday_at(low, match, published, _anchor(anchors, match.start(), published))
             if hit is None:
                 continue
             start, end, day, anchored = hit
@@ -494,5 +495,7 @@ def find_dates(text: str, published: date, language: str | None = None) -> list[
         if any(start < m.end and m.start < end for m in found):
             continue
         found.append(DateMention(start, end, day, kind, anchored))
+        if anchored:
+            insort(anchors, (end, day))
     found.sort(key=lambda m: m.start)
     return found
