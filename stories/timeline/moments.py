@@ -13,16 +13,21 @@ Two steps, as in the timeline-summarisation literature (Ghalandari & Ifrim 2020 
    sentence, naming no other day, of an article published that day or the next. A sentence
    from a later article that names the day is used only when no such report exists, and never
    when it is a recap ("since the attack on 13 November ...": it names another day too, or a
-   "since/after" word leads into the date). Among the candidates of one language the pick is
+   "since/after" word leads into the date). A candidate must stand alone: sentences are never cut
+   inside a quotation and one whose quotation marks do not balance is dropped; one opening on a
+   connective or a pronoun ("He", «وقالت», "Il") is told with the sentence before, or, in Arabic
+   when the verb names its own subject, without its «و», or not at all; a day after "from"
+   ("his account from Sunday") does not date it. Among the candidates of one language the pick is
    the one nearest their TF-IDF centroid (Radev et al. 2004), skipping near-duplicates of
-   entries already chosen and of the story's summary sentences. Every language of the story is
+   entries already chosen and of the story's summary sentences (and, on the day a summary sentence
+   tells, of sentences sharing half its terms). Every language of the story is
    drawn on: each entry has its sentence in the story's main language when there is one, and
    the same day's best sentence in each other language as an alternative, so a reader can be
    shown the day in their own language. Each sentence keeps its article id and character span.
 
 Editors' moments (`fixed`) are always in the result, count toward N, and take their day out of
-the choice. No language-specific settings: only the date rules, the recap words and the
-stemmer know the language.
+the choice. No language-specific settings: only the date rules, the recap words, the lists of
+leaning openings and the stemmer know the language.
 """
 
 from __future__ import annotations
