@@ -358,8 +358,9 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
 # --- Maintenance ------------------------------------------------------------------------
 
 
-def maintain_partition(*, partition: str) -> dict[str, int] | None:
-    """Dormancy, merges of converged stories, then summaries and key moments of changed stories."""
+def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[str, int] | None:
+    """Dormancy, merges of converged stories, then (unless told not to: the task leaves them
+    to a worker of the default queue) summaries and key moments of changed stories."""
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
@@ -381,14 +382,14 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
         Story.objects.filter(pk__in=set(loaded) - dormant, status=Story.Status.DORMANT).update(
             status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
-    refreshed = refresh_story_texts()
+    refreshed = refresh_story_texts() if refresh_texts else 0
     return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
 
 
-def maintain_stories() -> dict[str, dict[str, int] | None]:
+def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] | None]:
     if not Story.objects.exists():
         return {}
-    return {ALL: maintain_partition(partition=ALL)}
+    return {ALL: maintain_partition(partition=ALL, refresh_texts=refresh_texts)}
 
 
 def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) -> None:
