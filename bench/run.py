@@ -391,9 +391,17 @@ def fill_stories(news, source: Source, count: int, *, start: datetime, step: tim
         )
 
 
-def phase_cluster_db(batch: int) -> dict:
-    """Time cluster_pending() on `batch` new articles against what the database holds now."""
+def phase_cluster_db(batch: int, *, restore: bool) -> dict:
+    """Time cluster_pending() on `batch` new articles against what the database holds now, in
+    a fresh process as a worker that has just started.
+
+    restore=False: a worker with no snapshot to read: its engine replays every stored
+    assignment (timed), then writes a snapshot (timed) before clustering. restore=True: a
+    worker that restores that snapshot (timed; it also replays the memberships written after
+    it), as every worker but the first does.
+    """
     from stories.clustering.bench import SyntheticNews, vocabulary
+    from stories.models import EngineSnapshot
     from stories.services import clustering
 
     state = json.loads((VAR / "cluster_db_state.json").read_text())
@@ -410,9 +418,20 @@ def phase_cluster_db(batch: int) -> dict:
         _synthetic_articles(news, source, batch, start=start, step=timedelta(seconds=20), follow=True)
     )
     clustering.reset_engines()
+    if not restore:
+        EngineSnapshot.objects.all().delete()
     started = time.perf_counter()
     clustering.engine_for(clustering.ALL)
     rebuild = time.perf_counter() - started
+    restored = clustering._holders[clustering.ALL].saved_at is not None
+    if restore and not restored:
+        raise RuntimeError("the worker replayed instead of restoring the snapshot (see its log)")
+    snapshot_s, snapshot_mb = 0.0, 0.0
+    if not restore:
+        started = time.perf_counter()
+        clustering.save_engine(clustering.ALL)
+        snapshot_s = time.perf_counter() - started
+        snapshot_mb = EngineSnapshot.objects.get().size / 2**20
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         result = clustering.cluster_pending()
@@ -422,6 +441,8 @@ def phase_cluster_db(batch: int) -> dict:
         "assigned": result.assigned,
         "new_stories": result.new_stories,
         "rebuild_s": round(rebuild, 2),
+        "snapshot_write_s": round(snapshot_s, 2),
+        "snapshot_mb": round(snapshot_mb, 1),
         "articles_per_s": round(result.assigned / elapsed, 1) if elapsed else 0.0,
         "queries": len(queries),
         "queries_per_article": round(len(queries) / max(1, result.assigned), 2),
@@ -459,21 +480,36 @@ def bench_cluster_db(sizes: list[int], batch: int) -> dict:
                 }
             )
         )
-        r = run_phase("cluster-db", "--batch", str(batch), timeout=900)
         key = _size_key(size)
-        out[f"cluster_db_articles_per_s_{key}"] = r["articles_per_s"]
-        out[f"cluster_db_rebuild_s_{key}"] = r["rebuild_s"]
-        out[f"cluster_db_queries_per_article_{key}"] = r["queries_per_article"]
-        out[f"cluster_db_worker_peak_rss_mb_{key}"] = r["peak_rss_mb"]
-        log(
-            f"  cluster_pending at {r['stories']} stories: {r['assigned']} articles, "
-            f"{r['articles_per_s']}/s, {r['queries']} queries, rebuild {r['rebuild_s']}s, "
-            f"peak RSS {r['peak_rss_mb']} MB"
-        )
-        filled = Article.objects.count()
-        # Keep the synthetic stream's topics in step with what the subprocess drew.
-        for _ in range(batch):
-            news.new_story()
+        # A worker with no snapshot (replay, then it writes one), then one that restores it.
+        for phase in ("cluster-db", "cluster-restore"):
+            r = run_phase(phase, "--batch", str(batch), timeout=900)
+            if phase == "cluster-db":
+                out[f"cluster_db_articles_per_s_{key}"] = r["articles_per_s"]
+                out[f"cluster_db_rebuild_s_{key}"] = r["rebuild_s"]
+                out[f"cluster_db_queries_per_article_{key}"] = r["queries_per_article"]
+                out[f"cluster_db_replay_peak_rss_mb_{key}"] = r["peak_rss_mb"]
+                out[f"cluster_snapshot_write_s_{key}"] = r["snapshot_write_s"]
+                out[f"cluster_snapshot_mb_{key}"] = r["snapshot_mb"]
+                how = f"replay {r['rebuild_s']}s, snapshot {r['snapshot_mb']} MB written in {r['snapshot_write_s']}s"
+            else:
+                out[f"cluster_restore_s_{key}"] = r["rebuild_s"]
+                out[f"cluster_db_warm_articles_per_s_{key}"] = r["articles_per_s"]
+                out[f"cluster_db_worker_peak_rss_mb_{key}"] = r["peak_rss_mb"]
+                how = f"restore {r['rebuild_s']}s"
+            log(
+                f"  {phase} at {r['stories']} stories: {r['assigned']} articles, "
+                f"{r['articles_per_s']}/s, {r['queries']} queries, {how}, peak RSS {r['peak_rss_mb']} MB"
+            )
+            filled = Article.objects.count()
+            # Keep the synthetic stream's topics in step with what the subprocess drew.
+            for _ in range(batch):
+                news.new_story()
+            state = json.loads((VAR / "cluster_db_state.json").read_text())
+            state["serial"] = r["serial"]
+            state["stories"] = len(news.topics)
+            state["next_at"] = (start + step * filled).isoformat()
+            (VAR / "cluster_db_state.json").write_text(json.dumps(state))
     out["cluster_db_batch"] = batch
     return out
 
@@ -966,8 +1002,8 @@ def main() -> None:
     if args.phase == "cluster-memory":
         print(json.dumps(phase_cluster_memory([int(s) for s in args.sizes.split(",")], args.timed)))
         return
-    if args.phase == "cluster-db":
-        print(json.dumps(phase_cluster_db(args.batch)))
+    if args.phase in ("cluster-db", "cluster-restore"):
+        print(json.dumps(phase_cluster_db(args.batch, restore=args.phase == "cluster-restore")))
         return
 
     quick = args.quick
