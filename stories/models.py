@@ -27,7 +27,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 class Dossier(models.Model):
     """A long-running file (ملف) holding related stories over months: "Iran", "Africa Cup 2025".
 
-    Proposed by stories.dossiers from stories that share entities and themes; editors create,
+    Proposed by stories.curation.dossiers from stories that share entities and themes; editors create,
     rename, merge and split them and move stories in or out (stories.services.dossiers).
     """
 
@@ -125,7 +125,7 @@ class Story(models.Model):
     summary = models.TextField(_("automatic summary"), blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
-    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.labels);
+    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.curation.labels);
     # an editor's label for a language is never overwritten and is shown instead.
     labels = models.JSONField(_("labels per language"), default=dict, blank=True)
     editor_labels = models.JSONField(_("editor's labels per language"), default=dict, blank=True)

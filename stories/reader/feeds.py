@@ -33,8 +33,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
 from articles.sanitize import sanitize_html
+from stories.models import Event, Story
 
-from .models import Event, Story
 from .views import (
     attach_sources,
     get_story_or_404,

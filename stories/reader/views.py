@@ -35,10 +35,10 @@ from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from articles.models import RTL_LANGUAGES
+from stories.models import Dossier, Event, Membership, Story
 
 from . import params
 from . import search as story_search
-from .models import Dossier, Event, Membership, Story
 
 logger = logging.getLogger(__name__)
 
