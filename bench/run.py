@@ -491,7 +491,7 @@ def bench_cluster_db(sizes: list[int], batch: int) -> dict:
                 out[f"cluster_db_replay_peak_rss_mb_{key}"] = r["peak_rss_mb"]
                 out[f"cluster_snapshot_write_s_{key}"] = r["snapshot_write_s"]
                 out[f"cluster_snapshot_mb_{key}"] = r["snapshot_mb"]
-                how = f"replay {r['rebuild_s']}s, snapshot {r['snapshot_mb']} MB written in {r['snapshot_write_s']}s"
+                how = f"replay {r['rebuild_s']}s, snapshot {r['snapshot_mb']} MB {r['snapshot_write_s']}s"
             else:
                 out[f"cluster_restore_s_{key}"] = r["rebuild_s"]
                 out[f"cluster_db_warm_articles_per_s_{key}"] = r["articles_per_s"]

@@ -466,3 +466,6 @@ class EngineSnapshotChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["snapshot", "seq"], name="stories_snapshot_chunk_seq")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.seq} of engine snapshot {self.snapshot_id}"

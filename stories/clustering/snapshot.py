@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import BinaryIO
 
 import articles.text
 
@@ -68,7 +67,9 @@ def fingerprint() -> str:
     files = sorted(
         path
         for path in _PACKAGE.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and "tests" not in path.relative_to(_PACKAGE).parts
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and "tests" not in path.relative_to(_PACKAGE).parts
     )
     for path in [*files, Path(articles.text.__file__).resolve()]:
         digest.update(f"{path.name}\n".encode())
@@ -148,14 +149,19 @@ def load(
     raw = _HashingReader(chunks)
     try:
         with io.BufferedReader(raw, buffer_size=8 << 20) as stream:
-            engine = pickle.Unpickler(stream).load()
+            # Read only from the snapshot table, as trusted as the database (module docstring).
+            engine = pickle.Unpickler(stream).load()  # noqa: S301
             raw.drain()
     except SnapshotError:
         raise
     except Exception as exc:  # a corrupt pickle fails in many ways; each means "replay"
-        raise SnapshotError(f"unreadable after {raw.size} of {size} bytes: {type(exc).__name__}: {exc}") from exc
+        raise SnapshotError(
+            f"unreadable after {raw.size} of {size} bytes: {type(exc).__name__}: {exc}"
+        ) from exc
     if raw.size != size or raw.digest.hexdigest() != sha256:
-        raise SnapshotError(f"checksum mismatch: read {raw.size} of {size} bytes, sha256 {raw.digest.hexdigest()[:12]}…")
+        raise SnapshotError(
+            f"checksum mismatch: read {raw.size} of {size} bytes, sha256 {raw.digest.hexdigest()[:12]}…"
+        )
     if not isinstance(engine, Engine):
         raise SnapshotError(f"the snapshot holds a {type(engine).__name__}, not an Engine")
     # The constructor's arguments of the same names (engine.py); a snapshot is of this package.

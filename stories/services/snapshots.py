@@ -112,7 +112,9 @@ def load_snapshot(
         .iterator(chunk_size=1)
     )
     try:
-        engine = snapshot.load(chunks, size=row.size, sha256=row.sha256, story_ids=story_ids, event_ids=event_ids)
+        engine = snapshot.load(
+            chunks, size=row.size, sha256=row.sha256, story_ids=story_ids, event_ids=event_ids
+        )
     except snapshot.SnapshotError as exc:
         logger.warning("engine snapshot %s of %s is unusable (%s): replaying", row.pk, partition, exc)
         return None
