@@ -173,6 +173,8 @@ class Story(models.Model):
         verbose_name_plural = _("stories")
         indexes = [
             models.Index(fields=["status", "-last_activity_at"], name="story_status_recent"),
+            # The home page's version (reader.views._home_version): the newest change, off the index.
+            models.Index(fields=["-updated_at"], name="story_recently_updated"),
         ]
 
     def __str__(self) -> str:
