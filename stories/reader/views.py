@@ -13,6 +13,7 @@ import hashlib
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
@@ -534,15 +535,16 @@ def attach_story_cards(stories: list[Story], *, language: str) -> None:
         story.image = images.get(story.pk)
 
 
-# The home page's body is kept per reader language, filter, page, version of the stories and
-# minute: any change to stories, memberships, dossiers or the audit trail gives a new version,
-# and the minute keeps the time-decayed ranking exactly as fresh as it was (a new article shows
-# at once; the same stories re-rank at least once a minute).
-HOME_BODY_CACHE_SECONDS = 120
+# The bodies of the home and dossier pages are kept per reader language, page, version of the
+# stories and minute: any change to stories, memberships, dossiers or the audit trail gives a
+# new version, and the minute keeps the time-decayed ranking exactly as fresh as it was (a new
+# article shows at once; the same stories re-rank at least once a minute).
+KEPT_BODY_SECONDS = 120
 
 
-def _home_version() -> str:
-    """What the home page shows has changed when this has: one query, each part read off an index."""
+def stories_version() -> str:
+    """What the home and dossier pages show has changed when this has: one query, each part
+    read off an index."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT MAX(updated_at) FROM stories_story), (SELECT MAX(id) FROM stories_membership),"
@@ -564,18 +566,31 @@ def home(request: HttpRequest) -> HttpResponse:
     page = params.page_number(request)
     reader_language = translation.get_language() or settings.LANGUAGE_CODE
     fragment = _is_fragment_request(request) and page > 1
-    minute = int(timezone.now().timestamp() // 60)
-    key = f"silsila:home-body:{reader_language}:{language}:{page}:{int(fragment)}:{_home_version()}:{minute}"
-    body = _cache_get(key)
-    if body is None:
-        context = _home_context(language=language, page=page, reader_language=reader_language)
-        partial = "story-page" if fragment else "page-body"
-        body = str(render_to_string(f"stories/home.html#{partial}", context, request=request))
-        _cache_set(key, body, HOME_BODY_CACHE_SECONDS)
+    body = kept_body(
+        request,
+        ("home", language, page),
+        template="stories/home.html#" + ("story-page" if fragment else "page-body"),
+        context=lambda: _home_context(language=language, page=page, reader_language=reader_language),
+    )
     if fragment:
         return HttpResponse(body)
+    return render(request, "stories/home.html", {"page_body": body})
+
+
+def kept_body(
+    request: HttpRequest, parts: tuple, *, template: str, context: Callable[[], dict[str, Any]]
+) -> SafeString:
+    """`template` (a page's body or fragment) for this version of the stories and minute:
+    rendered from context() by the first reader and kept, read back by the next ones."""
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    minute = int(timezone.now().timestamp() // 60)
+    key = ":".join(map(str, ("silsila:kept", template, reader_language, *parts, stories_version(), minute)))
+    body = _cache_get(key)
+    if body is None:
+        body = str(render_to_string(template, context(), request=request))
+        _cache_set(key, body, KEPT_BODY_SECONDS)
     # Our own template's output, escaped when it was rendered: safe to insert as it is.
-    return render(request, "stories/home.html", {"page_body": mark_safe(body)})  # noqa: S308
+    return mark_safe(body)  # noqa: S308
 
 
 def _home_context(*, language: str, page: int, reader_language: str) -> dict[str, Any]:
