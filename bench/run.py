@@ -937,6 +937,9 @@ def bench_web(*, story_size: int, iterations: int, wrk_seconds: int) -> dict:
     finally:
         stop(gunicorn)
     out["story_page_rps_vs_healthz_c6"] = round(out["story_page_rps_c6"] / out["healthz_rps_c6"], 2)
+    # Issue 26: the home page at most 1.5x a story page's time, and as many requests/s at 6 connections.
+    out["home_vs_story_page_p50"] = round(out["home_page_ms_p50"] / out["story_page_ms_p50"], 2)
+    out["home_vs_story_page_rps_c6"] = round(out["home_page_rps_c6"] / out["story_page_rps_c6"], 2)
     return out
 
 
@@ -956,6 +959,10 @@ TARGETS = [
     ("cluster_assign_ms_p99_100k", 10, False),
     ("cluster_cost_ratio_100k_vs_1k", 2, False),
     ("cluster_rebuild_s_100k", 30, False),
+    ("cluster_restore_s_100k", 10, False),
+    ("ingest_cluster_delay_s_p50", 30, False),
+    ("home_vs_story_page_p50", 1.5, False),
+    ("home_vs_story_page_rps_c6", 1.0, True),
     ("story_page_ms_p50", 15, False),
     ("story_page_rps_c6", 250, True),
     ("story_page_http_p99_ms_c6", 50, False),

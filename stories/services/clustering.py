@@ -34,6 +34,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from articles.models import Article
+from stories.clustering import snapshot
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
 from stories.curation import labels as labels_module
@@ -187,9 +188,10 @@ def _rebuild(partition: str, marker: int) -> _Holder:
     )
     _give_events_to_orphans(partition)
     watermark = 0
-    for membership in memberships.iterator(chunk_size=2000):
-        engine.load(_doc(membership.article), membership.story_id, membership.event_id)
-        watermark = max(watermark, membership.pk)
+    with snapshot.no_cyclic_gc():
+        for membership in memberships.iterator(chunk_size=2000):
+            engine.load(_doc(membership.article), membership.story_id, membership.event_id)
+            watermark = max(watermark, membership.pk)
     return _Holder(engine=engine, marker=marker, watermark=watermark)
 
 

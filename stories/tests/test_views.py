@@ -182,9 +182,18 @@ def test_a_new_story_shows_on_the_kept_home_page_at_once(client):
     StoryFactory(title="Already there", article_count=3)
     assert "Already there" in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
 
-    StoryFactory(title="Just clustered", article_count=1)
+    StoryFactory(title="Just clustered", article_count=3)
 
     assert "Just clustered" in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+
+def test_an_editor_hiding_a_story_takes_it_off_the_kept_home_page_at_once(client, admin_user):
+    story = StoryFactory(title="Soon hidden", article_count=3)
+    assert "Soon hidden" in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    editing.set_published(story=story, user=admin_user, published=False)
+
+    assert "Soon hidden" not in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
 
 
 # --- Story page ------------------------------------------------------------------------------
