@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0012_engine_snapshots'),
+        ('stories', '0013_engine_snapshots'),
     ]
 
     operations = [
