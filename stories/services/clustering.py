@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from articles import embedding
 from articles.models import Article
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
@@ -454,7 +455,7 @@ def refresh_story_text(*, story: Story) -> None:
     articles = list(
         Article.objects.filter(membership__story=story)
         .order_by("published_at", "pk")
-        .only("pk", "title", "text", "summary", "language", "published_at", "source_id")
+        .only("pk", "title", "text", "summary", "language", "published_at", "source_id", "embedding")
     )
     sentences = summary_module.summarize(
         [summary_module.SummaryArticle(a.title, a.text or a.summary, a.language or None) for a in articles],
@@ -503,11 +504,23 @@ def refresh_story_text(*, story: Story) -> None:
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
             labels=labels_module.story_labels(
-                [LabelArticle(a.title, a.text or a.summary, a.language, a.published_at) for a in articles],
-                keyphrases=story.keyphrases,
+                [label_article(a) for a in articles], keyphrases=story.keyphrases, encode=embedding.encode
             ),
             updated_at=timezone.now(),
         )
+
+
+def label_article(article: Article, *, group: int | None = None) -> LabelArticle:
+    """What naming needs of an article: its headline, lead, source and sentence vector."""
+    return LabelArticle(
+        article.title,
+        article.text or article.summary,
+        article.language or None,
+        article.published_at,
+        source=str(article.source_id),
+        vector=article.embedding_vector,
+        group=group,
+    )
 
 
 def _engine_moment(
