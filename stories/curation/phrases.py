@@ -74,7 +74,7 @@ _FUNCTION_WORDS = {
 _ENGLISH_ADJECTIVES = _listed(
     """eastern western northern southern central north south east west new old major big large
     small huge high low strong weak top key possible direct foreign national international local
-    global political economic military human coastal humanitarian public private former latest
+    global political economic military nuclear human coastal humanitarian public private former latest
     last first final second third early late other several many own same full whole hard bad good
     great long short deadly fatal massive severe fresh further joint rare special senior chief
     official unofficial technical financial social civil federal regional domestic total
@@ -131,7 +131,7 @@ _EVENT_WORDS = {
         hostages massacre raid fighting battle contacts channel meeting crackdown boycott walkout
         lockdown ban tariffs shutdown impeachment inquiry verdict funeral rally riots uprising
         insurgency migration aid relief reconstruction recovery cabinet government currency pound
-        lira rial dollar economy debt oil gas water nuclear stadium stadiums doping vaccine
+        lira rial dollar economy debt oil gas water stadium stadiums doping vaccine
         virus spill leak hack cyberattack""",
     "ar": """احتجاجات احتجاج تظاهرات مظاهرات إضراب إضرابات زلزال قمة محادثات مفاوضات هدنة انتخابات
         حرب أزمة اتفاق اتفاقية هجوم هجمات تفجير انفجار فيضانات فيضان حريق حرائق عاصفة إعصار
