@@ -83,7 +83,12 @@ _ENGLISH_ADJECTIVES = _listed(
 )
 # Demonyms and other adjectives of place ("Iranian", "Turkish", "Chinese", "Iraqi"): a capital,
 # then one of these endings, and not a place name itself.
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|can|ese|ish|ic|i)$")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|can|ese|ish|ic)$")
+# Demonyms in -i, listed: many surnames end in -i too ("Kamali", "Araghchi").
+_DEMONYMS_I = _listed(
+    """iraqi saudi omani yemeni kuwaiti qatari emirati bahraini pakistani israeli somali
+    bangladeshi nepali azerbaijani afghani kurdish"""
+)
 # Headline verbs that sit next to a name and would make it a clause ("Iran hits", "join Iran").
 _ENGLISH_VERBS = _listed(
     """hits hit join joins joined says warns urges calls agrees agree faces face turns turn
@@ -189,6 +194,8 @@ def is_adjective(word: str, language: str | None) -> bool:
         return is_arabic_nisba(word)
     if language in (None, "en"):
         if word.casefold() in _ENGLISH_ADJECTIVES:
+            return True
+        if word.casefold() in _DEMONYMS_I:
             return True
         return bool(_DEMONYM.match(word)) and not is_place([word], language)
     return False
@@ -297,3 +304,32 @@ def sentence_case(name: str, language: str | None) -> str:
     if language in ("ar", "zh", "ja", "ko", "fa", "ur", "he"):
         return name
     return name[:1].upper() + name[1:]
+
+
+def chips(keyphrases: list[str], *, limit: int = 8) -> list[str]:
+    """The engine's keyphrases as a reader's chips: names and noun phrases, one per concept.
+
+    A phrase that is not a well-formed name in its script's language is dropped (a bare
+    adjective «الأمريكي», a ministry's adjective without its noun «الخارجية», a function
+    word); a place already shown in another language is dropped too (Iran = إيران), by the
+    gazetteer's codes.
+    """
+    shown: list[str] = []
+    seen_places: set[str] = set()
+    seen_words: set[str] = set()
+    for phrase in keyphrases:
+        language = "ar" if _ARABIC_LETTERS.search(phrase) else "en"
+        if [p for p in problems(phrase, language) if p != "lower-case"]:
+            continue
+        codes = places.place_codes(phrase, "", language)
+        if codes and codes <= seen_places:
+            continue
+        folded = normalize(phrase, language)
+        if folded in seen_words:
+            continue
+        seen_places |= codes
+        seen_words.add(folded)
+        shown.append(phrase)
+        if len(shown) == limit:
+            break
+    return shown

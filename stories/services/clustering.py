@@ -33,6 +33,7 @@ from articles.models import Article
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
 from stories.curation import labels as labels_module
+from stories.curation import phrases
 from stories.curation.labels import LabelArticle
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 from stories.timeline import moments as timeline
@@ -285,7 +286,7 @@ def _write_assignments(
                 slug=slugs[story_id],
                 title=title[:300],
                 titles=view.titles,
-                keyphrases=view.keyphrases,
+                keyphrases=phrases.chips(view.keyphrases),
                 language=view.language or "",
             )
         )
@@ -350,7 +351,7 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
         view = engine.story(story.pk)
         story.title = (view.title or story.title)[:300]
         story.titles = view.titles
-        story.keyphrases = view.keyphrases
+        story.keyphrases = phrases.chips(view.keyphrases)
         story.status = Story.Status.DORMANT if view.status == "dormant" else Story.Status.ACTIVE
         story.updated_at = timezone.now()
     Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status", "updated_at"])
@@ -439,9 +440,12 @@ def refresh_story_texts(*, story_ids: Iterable[int] | None = None) -> int:
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
-        # Also stories never labelled (labels came after them): they get one on the next pass.
+        # Also stories never labelled or summarised per language (those came after them): they
+        # get them on the next pass.
         stories = stories.filter(
-            ~Q(summarized_article_count=F("article_count")) | Q(labels={}, article_count__gt=0)
+            ~Q(summarized_article_count=F("article_count"))
+            | Q(labels={}, article_count__gt=0)
+            | Q(summaries={}, article_count__gt=0)
         )
     count = 0
     for story in stories.order_by("-last_activity_at")[:500]:
@@ -501,6 +505,7 @@ def refresh_story_text(*, story: Story) -> None:
         )
         Story.objects.filter(pk=story.pk).update(
             summary=" ".join(sentences),
+            summaries=_summaries(articles),
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
             labels=labels_module.story_labels(
@@ -508,6 +513,24 @@ def refresh_story_text(*, story: Story) -> None:
             ),
             updated_at=timezone.now(),
         )
+
+
+def _summaries(articles: list[Article]) -> dict[str, str]:
+    """A summary per language, each from the story's articles in that language only."""
+    by_language: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.language:
+            by_language.setdefault(article.language, []).append(article)
+    summaries = {}
+    for language, members in sorted(by_language.items()):
+        sentences = summary_module.summarize(
+            [summary_module.SummaryArticle(a.title, a.text or a.summary, language) for a in members],
+            language=language,
+        )
+        # Kept even when empty: the row then says its languages were summarised (see
+        # refresh_story_texts), and readers fall back to the main summary.
+        summaries[language] = " ".join(sentences)
+    return summaries
 
 
 def label_article(article: Article, *, group: int | None = None) -> LabelArticle:
