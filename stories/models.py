@@ -251,6 +251,9 @@ class Event(models.Model):
     )
     article_count = models.PositiveIntegerField(_("articles"), default=0)
     is_key_moment = models.BooleanField(_("key moment"), default=False)
+    # Who reported it first and who followed (stories/timeline/chain.py), stored when the event
+    # changes so that pages read it with the event's row; {} when no report follows another.
+    chain = models.JSONField(_("chain of reports"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -415,6 +418,7 @@ class AuditEntry(models.Model):
         DOSSIER_MERGE = "dossier_merge", _("Merge dossiers")
         DOSSIER_SPLIT = "dossier_split", _("Split dossier")
         DOSSIER_MOVE = "dossier_move", _("Move story to dossier")
+        CREDIT = "credit", _("Correct attribution")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

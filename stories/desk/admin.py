@@ -38,7 +38,7 @@ from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.models import Article
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.reader import params
-from stories.services import editing, history
+from stories.services import chains, editing, history
 from stories.services.audit import EditorError
 
 from . import dossiers as desk_dossiers
@@ -392,6 +392,17 @@ def _accept(request: HttpRequest, story: Story) -> str:
     return gettext("Assignment accepted.")
 
 
+def _credit(request: HttpRequest, story: Story) -> str:
+    article = _article(request)
+    if not Membership.objects.filter(article=article, story=story).exists():
+        raise EditorError(gettext("that article is no longer in this story"))
+    name = request.POST.get(f"credit-{article.pk}", "")
+    chains.set_article_credit(article=article, name=name, user=request.user)
+    if name.strip():
+        return gettext("The article now credits “%(outlet)s”.") % {"outlet": " ".join(name.split())}
+    return gettext("The article now credits no one.")
+
+
 def _edit_event(request: HttpRequest, story: Story) -> str:
     event = get_object_or_404(Event, pk=params.parse_id(request.POST.get("event", "")) or 0, story=story)
     headline = request.POST.get(f"headline-{event.pk}")
@@ -438,6 +449,7 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     "accept": DeskAction(("stories.change_membership",), _accept),
     "exclude": DeskAction(("stories.add_exclusion",), _exclude),
     "edit_event": DeskAction(("stories.change_event",), _edit_event),
+    "credit": DeskAction(("stories.change_membership",), _credit),
     "label": DeskAction(CHANGE_STORY, desk_dossiers.label_desk_action),
     "dossier": DeskAction(CHANGE_STORY, desk_dossiers.dossier_desk_action),
 }

@@ -29,6 +29,7 @@ from articles.models import Article
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
 from .audit import EditorError, User, normalised_before, record, user_or_none
+from .chains import refresh_event_chains
 from .locks import hold_editors_lock
 
 # --- Derived fields ---------------------------------------------------------------------
@@ -187,6 +188,7 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
         event.occurred_at = first.article.published_at
     # Only the events that changed: a story's other events are untouched by a batch.
     Event.objects.bulk_update(changed, ["article_count", "representative_article", "headline", "occurred_at"])
+    refresh_event_chains(event_ids=list(counts))
 
 
 # --- Audit ------------------------------------------------------------------------------

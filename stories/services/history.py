@@ -24,6 +24,7 @@ from articles.models import Article
 from stories.models import AuditEntry, Event, Membership, Story
 
 from .audit import EditorError, User, normalised_before, record
+from .chains import undo_credit
 from .dossiers import undo_dossier_action
 from .editing import sync_editor_key_moments, undo_membership_action
 from .locks import hold_editors_lock
@@ -186,6 +187,17 @@ def _describe(entry: AuditEntry, names: _Names, undone: dict[int, AuditEntry]) -
         else:
             template = gettext("Edited the event %(event)s of %(story)s.")
         return template % {"event": headline, "story": story}
+    if action == AuditEntry.Action.CREDIT:
+        if after.get("credit_name"):
+            return gettext("%(article)s now credits %(outlet)s (was: %(before)s).") % {
+                "article": names.article(entry.article_id),
+                "outlet": _quoted(after["credit_name"]),
+                "before": _quoted(before["credit_name"]) if before.get("credit_name") else gettext("no one"),
+            }
+        return gettext("%(article)s now credits no one (was: %(before)s).") % {
+            "article": names.article(entry.article_id),
+            "before": _quoted(before["credit_name"]) if before.get("credit_name") else gettext("no one"),
+        }
     if action == AuditEntry.Action.UNDO:
         target = undone.get(before.get("entry"))
         if target is None:
@@ -250,7 +262,13 @@ def undo_preview(entry: AuditEntry) -> tuple[str, list[Move], list[str]]:
     effects: list[str] = []
     story = names.story(entry.story_id)
     action = entry.action
-    if action == AuditEntry.Action.MERGE:
+    if action == AuditEntry.Action.CREDIT:
+        effects.append(
+            gettext("The article credits %(outlet)s again.") % {"outlet": _quoted(before["credit_name"])}
+            if before.get("credit_name")
+            else gettext("The article credits no one again.")
+        )
+    elif action == AuditEntry.Action.MERGE:
         for pk in after.get("stories", []):
             effects.append(
                 gettext("%(story)s becomes a story of its own again, at its own address.")
@@ -339,7 +357,13 @@ _DOSSIER_ACTIONS = {
     AuditEntry.Action.DOSSIER_SPLIT,
     AuditEntry.Action.DOSSIER_MOVE,
 }
-UNDOABLE = _STORY_FIELD_ACTIONS | _MEMBERSHIP_ACTIONS | _EVENT_ACTIONS | _DOSSIER_ACTIONS
+UNDOABLE = (
+    _STORY_FIELD_ACTIONS
+    | _MEMBERSHIP_ACTIONS
+    | _EVENT_ACTIONS
+    | _DOSSIER_ACTIONS
+    | {AuditEntry.Action.CREDIT}
+)
 
 
 def can_undo(entry: AuditEntry) -> bool:
@@ -363,6 +387,8 @@ def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
     before = entry.before
     if entry.action in _DOSSIER_ACTIONS:
         undo_dossier_action(entry)
+    elif entry.action == AuditEntry.Action.CREDIT:
+        undo_credit(entry)
     elif entry.action in _STORY_FIELD_ACTIONS:
         if story is None:
             raise EditorError(gettext("the story no longer exists"))
