@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0011_verbose_names'),
+        ('stories', '0012_event_chain_and_credit_action'),
     ]
 
     operations = [
