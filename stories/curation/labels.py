@@ -60,6 +60,8 @@ COUNTRY_WEIGHT = 1.5
 COUNTRY_BONUS = 0.15
 LENGTH_COST = 0.08
 COSINE_WEIGHT = 1.5
+# Weight of a name's mean cosine to the names in the story's other languages (see _agree).
+AGREEMENT = 1.0
 # Only this many candidates (best by the counts) are encoded: encoding is the costly part.
 ENCODED = 30
 
@@ -136,6 +138,13 @@ class _Candidate:
         return " ".join(self.words)
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    text: str
+    score: float
+    vector: np.ndarray | None
+
+
 def label_for_language(
     articles: Sequence[LabelArticle],
     *,
@@ -152,6 +161,31 @@ def label_for_language(
     `shared_by`: a name must be carried by the articles of this many groups (a dossier's
     stories) when any candidate is; `min_words`: shorter names only when none is this long.
     """
+    ranked = _shortlist(
+        articles,
+        language=language,
+        keyphrases=keyphrases,
+        centroid=centroid,
+        encode=encode,
+        max_words=max_words,
+        min_words=min_words,
+        shared_by=shared_by,
+    )
+    return ranked[0].text if ranked else ""
+
+
+def _shortlist(
+    articles: Sequence[LabelArticle],
+    *,
+    language: str | None,
+    keyphrases: Iterable[str] = (),
+    centroid: np.ndarray | None = None,
+    encode: Encoder | None = None,
+    max_words: int = MAX_WORDS,
+    min_words: int = MIN_WORDS,
+    shared_by: int = 1,
+) -> list[_Scored]:
+    """The candidate names in one language, best first, with their scores (and vectors when encoded)."""
     del keyphrases  # the counts of the story's own headlines say more than the engine's terms
     ordered = sorted(
         (a for a in articles if a.title.strip()),
@@ -159,7 +193,7 @@ def label_for_language(
         reverse=True,
     )
     if not ordered:
-        return ""
+        return []
     clauses = [
         [words for clause in _CLAUSE.split(a.title) if (words := _words(clause, language))] for a in ordered
     ]
@@ -193,7 +227,7 @@ def label_for_language(
     names = _name_stems(clauses, language)
     candidates = _runs(clauses, language, max_words) + _composed(ordered, clauses, language, title_stems)
     if not candidates:
-        return ""
+        return []
     base: dict[str, float] = {}
     best: dict[str, _Candidate] = {}
     for candidate in candidates:
@@ -217,23 +251,29 @@ def label_for_language(
     pool = [t for t in best if len(best[t].words) >= min_words] or list(best)
     pool.sort(key=lambda t: (-base[t], len(best[t].words), best[t].position))
     scores = {t: base[t] for t in pool}
+    vectors: dict[str, np.ndarray] = {}
     if centroid is not None and encode is not None and len(pool) > 1:
-        shortlist = pool[:ENCODED]
-        for text, cosine in zip(shortlist, _cosines(shortlist, centroid, encode), strict=True):
-            scores[text] += COSINE_WEIGHT * cosine
-        pool = shortlist
-    chosen = max(pool, key=lambda t: (scores[t], -len(best[t].words), -best[t].position))
-    return best[chosen].text
+        pool = pool[:ENCODED]
+        encoded = _unit_rows(encode(pool))
+        for text, vector in zip(pool, encoded, strict=True):
+            vectors[text] = vector
+            scores[text] += COSINE_WEIGHT * float(vector @ _unit(centroid))
+    ranked = sorted(pool, key=lambda t: (-scores[t], len(best[t].words), best[t].position))
+    return [_Scored(best[t].text, scores[t], vectors.get(t)) for t in ranked]
 
 
 def _names_a_country(text: str, language: str | None) -> bool:
     return any(len(code) == 2 for code in places.place_codes(text, "", language))
 
 
-def _cosines(texts: list[str], centroid: np.ndarray, encode: Encoder) -> list[float]:
-    vectors = np.asarray(encode(texts), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(centroid) or 1.0)
-    return [float(v) for v in (vectors @ centroid) / np.where(norms == 0, 1.0, norms)]
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    rows = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def _name_stems(clauses: list[list[list[_Word]]], language: str | None) -> set[str]:
@@ -413,16 +453,46 @@ def story_labels(
     by_language: dict[str, list[LabelArticle]] = {}
     for article in articles:
         by_language.setdefault(article.language or "", []).append(article)
-    labels = {}
-    for language, members in sorted(by_language.items()):
-        label = label_for_language(
-            members,
-            language=language or None,
-            keyphrases=keyphrases,
-            centroid=centroid,
-            encode=encode,
-            max_words=max_words,
+    shortlists = {
+        language or "und": ranked
+        for language, members in sorted(by_language.items())
+        if (
+            ranked := _shortlist(
+                members,
+                language=language or None,
+                keyphrases=keyphrases,
+                centroid=centroid,
+                encode=encode,
+                max_words=max_words,
+            )
         )
-        if label:
-            labels[language or "und"] = label
-    return labels
+    }
+    return {language: scored.text for language, scored in _agree(shortlists).items()}
+
+
+def _agree(shortlists: dict[str, list[_Scored]]) -> dict[str, _Scored]:
+    """Each language's name, chosen so that the names say the same thing across languages.
+
+    Starting from each language's best, every language in turn takes the candidate that
+    maximises its own score plus AGREEMENT times its mean cosine to the other languages' current
+    names (coordinate ascent; a few rounds settle it). Without vectors: each language's best.
+    """
+    chosen = {language: ranked[0] for language, ranked in shortlists.items()}
+    if len(chosen) < 2 or any(scored.vector is None for scored in chosen.values()):
+        return chosen
+    for _round in range(3):
+        changed = False
+        for language, ranked in shortlists.items():
+            others = [s.vector for other, s in chosen.items() if other != language and s.vector is not None]
+
+            def joint(scored: _Scored, others=others) -> float:
+                if scored.vector is None:
+                    return scored.score
+                return scored.score + AGREEMENT * float(np.mean([scored.vector @ o for o in others]))
+
+            best = max(ranked, key=joint)
+            if best is not chosen[language]:
+                chosen[language], changed = best, True
+        if not changed:
+            break
+    return chosen

@@ -58,7 +58,7 @@ _FUNCTION_WORDS = {
         تحت فوق أمام امام وراء عبر نحو قال قالت يقول تقول وقال وقالت أكد يؤكد تؤكد أعلن يعلن تعلن
         مصادر مصدر اليوم أمس امس غدا رغم وسط إثر اثر لدى لـ بـ عقب جراء بشأن حيال ضمن أمام لأن
         لان إنه انه أنه إنها أنها وفي ومن وعلى وإلى والى وعن ومع بعدما فيما بينما كيف ماذا لماذا
-        متى أين هل ايضا أيضا جدا""",
+        متى أين هل ايضا أيضا جدا قبالة إزاء لدى قرب بسبب""",
     "pt": """a o as os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas
         para com sem sob sobre entre até após ante contra desde e ou mas nem que se é são foi
         ser está estão tem têm diz disse ao aos à às seu sua seus suas este esta esse essa isso
@@ -87,7 +87,7 @@ _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|can|ese|ish|ic)$")
 # Demonyms in -i, listed: many surnames end in -i too ("Kamali", "Araghchi").
 _DEMONYMS_I = _listed(
     """iraqi saudi omani yemeni kuwaiti qatari emirati bahraini pakistani israeli somali
-    bangladeshi nepali azerbaijani afghani kurdish"""
+    bangladeshi nepali azerbaijani afghani kurdish french dutch swiss greek thai welsh"""
 )
 # Headline verbs that sit next to a name and would make it a clause ("Iran hits", "join Iran").
 _ENGLISH_VERBS = _listed(
@@ -247,7 +247,9 @@ def problems(name: str, language: str | None) -> list[str]:
     if language in (None, "en"):
         if _LATIN_WORD.match(first) and first[:1].islower():
             found.append("lower-case")
-        if is_adjective(last, language):
+        if is_adjective(last, language) or (
+            len(words) > 1 and last.casefold().endswith("ial") and last.casefold() not in _NOUNS_IAL
+        ):
             found.append(f"ends on an adjective: {last}")
         if len(words) > 2 and "and" in words[1:-1] and last[:1].isupper():
             found.append("a list of names without the noun they qualify")
@@ -273,6 +275,9 @@ def problems(name: str, language: str | None) -> list[str]:
             found.append(f"an adjective alone: {first}")
         if len(words) > 1 and folded_last.startswith("و") and is_place([last[1:]], "ar"):
             found.append("a list of names without the noun they qualify")
+        if len(words) == 2 and is_place([first], "ar") and is_arabic_nisba(last):
+            # «ليبيا النفطي»: a proper name takes no adjective of its own here; the noun is missing.
+            found.append(f"an adjective on a name: {last}")
         if len(words) > 1 and _ends_on_adverbial(last):
             found.append(f"ends on an adverbial: {last}")
     return found
@@ -285,6 +290,10 @@ _NOUNS_ING_ED = _listed(
     sporting reading trading boxing sailing cycling swimming diving rowing wrestling fencing
     shed bed red"""
 )
+
+
+# -ial words that are nouns ("provincial", "presidential" are not).
+_NOUNS_IAL = _listed("trial trials official memorial serial tutorial editorial denial burial material")
 
 
 def _ends_on_adverbial(word: str) -> bool:
