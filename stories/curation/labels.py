@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -139,42 +140,25 @@ class _Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class _Scored:
+class Scored:
     text: str
     score: float
     vector: np.ndarray | None
 
 
-def label_for_language(
-    articles: Sequence[LabelArticle],
-    *,
-    language: str | None,
-    keyphrases: Iterable[str] = (),
-    centroid: np.ndarray | None = None,
-    encode: Encoder | None = None,
-    max_words: int = MAX_WORDS,
-    min_words: int = MIN_WORDS,
-    shared_by: int = 1,
-) -> str:
+def label_for_language(articles: Sequence[LabelArticle], **options: Any) -> str:
     """The name of a story (or of a dossier's stories) from its articles in one language.
 
-    `shared_by`: a name must be carried by the articles of this many groups (a dossier's
-    stories) when any candidate is; `min_words`: shorter names only when none is this long.
+    Options are `shortlist`'s: `language`, `centroid` and `encode` (the cosine to the story's
+    mean vector), `max_words`, `min_words` (shorter names only when none is this long),
+    `shared_by` (a name must be carried by the articles of this many groups, a dossier's
+    stories, when any candidate is).
     """
-    ranked = _shortlist(
-        articles,
-        language=language,
-        keyphrases=keyphrases,
-        centroid=centroid,
-        encode=encode,
-        max_words=max_words,
-        min_words=min_words,
-        shared_by=shared_by,
-    )
+    ranked = shortlist(articles, **options)
     return ranked[0].text if ranked else ""
 
 
-def _shortlist(
+def shortlist(
     articles: Sequence[LabelArticle],
     *,
     language: str | None,
@@ -184,7 +168,7 @@ def _shortlist(
     max_words: int = MAX_WORDS,
     min_words: int = MIN_WORDS,
     shared_by: int = 1,
-) -> list[_Scored]:
+) -> list[Scored]:
     """The candidate names in one language, best first, with their scores (and vectors when encoded)."""
     del keyphrases  # the counts of the story's own headlines say more than the engine's terms
     ordered = sorted(
@@ -259,7 +243,7 @@ def _shortlist(
             vectors[text] = vector
             scores[text] += COSINE_WEIGHT * float(vector @ _unit(centroid))
     ranked = sorted(pool, key=lambda t: (-scores[t], len(best[t].words), best[t].position))
-    return [_Scored(best[t].text, scores[t], vectors.get(t)) for t in ranked]
+    return [Scored(best[t].text, scores[t], vectors.get(t)) for t in ranked]
 
 
 def _names_a_country(text: str, language: str | None) -> bool:
@@ -457,7 +441,7 @@ def story_labels(
         language or "und": ranked
         for language, members in sorted(by_language.items())
         if (
-            ranked := _shortlist(
+            ranked := shortlist(
                 members,
                 language=language or None,
                 keyphrases=keyphrases,
@@ -470,7 +454,7 @@ def story_labels(
     return {language: scored.text for language, scored in _agree(shortlists).items()}
 
 
-def _agree(shortlists: dict[str, list[_Scored]]) -> dict[str, _Scored]:
+def _agree(shortlists: dict[str, list[Scored]]) -> dict[str, Scored]:
     """Each language's name, chosen so that the names say the same thing across languages.
 
     Starting from each language's best, every language in turn takes the candidate that
@@ -485,7 +469,7 @@ def _agree(shortlists: dict[str, list[_Scored]]) -> dict[str, _Scored]:
         for language, ranked in shortlists.items():
             others = [s.vector for other, s in chosen.items() if other != language and s.vector is not None]
 
-            def joint(scored: _Scored, others=others) -> float:
+            def joint(scored: Scored, others=others) -> float:
                 if scored.vector is None:
                     return scored.score
                 return scored.score + AGREEMENT * float(np.mean([scored.vector @ o for o in others]))
