@@ -134,7 +134,8 @@ def _file_proposals(proposals: list[engine.ProposedDossier], story_ids: list[int
             dossier = Dossier.objects.filter(pk=dossier.merged_into_id).first()
             hops += 1
         if dossier is None:
-            name = next(iter(proposal.names.values()), proposal.key)
+            # An English name makes a plain-letters address where there is one ("iran"); else the first.
+            name = proposal.names.get("en") or next(iter(proposal.names.values()), proposal.key)
             dossier = Dossier.objects.create(slug=_unique_slug(name), key=proposal.key, names=proposal.names)
             created += 1
         elif dossier.names != proposal.names and dossier.decided_by == Decider.ENGINE:
