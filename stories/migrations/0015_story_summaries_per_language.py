@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0012_event_chain_and_credit_action'),
+        ('stories', '0014_story_updated_at_index'),
     ]
 
     operations = [
