@@ -33,11 +33,13 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from articles import embedding
 from articles.models import Article
 from stories.clustering import snapshot
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
 from stories.curation import labels as labels_module
+from stories.curation import phrases
 from stories.curation.labels import LabelArticle
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 from stories.timeline import moments as timeline
@@ -360,7 +362,7 @@ def _write_assignments(
                 slug=slugs[story_id],
                 title=title[:300],
                 titles=view.titles,
-                keyphrases=view.keyphrases,
+                keyphrases=phrases.chips(view.keyphrases),
                 language=view.language or "",
             )
         )
@@ -425,7 +427,7 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
         view = engine.story(story.pk)
         story.title = (view.title or story.title)[:300]
         story.titles = view.titles
-        story.keyphrases = view.keyphrases
+        story.keyphrases = phrases.chips(view.keyphrases)
         story.status = Story.Status.DORMANT if view.status == "dormant" else Story.Status.ACTIVE
         story.updated_at = timezone.now()
     Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status", "updated_at"])
@@ -517,9 +519,12 @@ def refresh_story_texts(*, story_ids: Iterable[int] | None = None) -> int:
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
-        # Also stories never labelled (labels came after them): they get one on the next pass.
+        # Also stories never labelled or summarised per language (those came after them): they
+        # get them on the next pass.
         stories = stories.filter(
-            ~Q(summarized_article_count=F("article_count")) | Q(labels={}, article_count__gt=0)
+            ~Q(summarized_article_count=F("article_count"))
+            | Q(labels={}, article_count__gt=0)
+            | Q(summaries={}, article_count__gt=0)
         )
     count = 0
     for story in stories.order_by("-last_activity_at")[:500]:
@@ -533,7 +538,7 @@ def refresh_story_text(*, story: Story) -> None:
     articles = list(
         Article.objects.filter(membership__story=story)
         .order_by("published_at", "pk")
-        .only("pk", "title", "text", "summary", "language", "published_at", "source_id")
+        .only("pk", "title", "text", "summary", "language", "published_at", "source_id", "embedding")
     )
     sentences = summary_module.summarize(
         [summary_module.SummaryArticle(a.title, a.text or a.summary, a.language or None) for a in articles],
@@ -579,14 +584,45 @@ def refresh_story_text(*, story: Story) -> None:
         )
         Story.objects.filter(pk=story.pk).update(
             summary=" ".join(sentences),
+            summaries=_summaries(articles),
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
             labels=labels_module.story_labels(
-                [LabelArticle(a.title, a.text or a.summary, a.language, a.published_at) for a in articles],
-                keyphrases=story.keyphrases,
+                [label_article(a) for a in articles], keyphrases=story.keyphrases, encode=embedding.encode
             ),
             updated_at=timezone.now(),
         )
+
+
+def _summaries(articles: list[Article]) -> dict[str, str]:
+    """A summary per language, each from the story's articles in that language only."""
+    by_language: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.language:
+            by_language.setdefault(article.language, []).append(article)
+    summaries = {}
+    for language, members in sorted(by_language.items()):
+        sentences = summary_module.summarize(
+            [summary_module.SummaryArticle(a.title, a.text or a.summary, language) for a in members],
+            language=language,
+        )
+        # Kept even when empty: the row then says its languages were summarised (see
+        # refresh_story_texts), and readers fall back to the main summary.
+        summaries[language] = " ".join(sentences)
+    return summaries
+
+
+def label_article(article: Article, *, group: int | None = None) -> LabelArticle:
+    """What naming needs of an article: its headline, lead, source and sentence vector."""
+    return LabelArticle(
+        article.title,
+        article.text or article.summary,
+        article.language or None,
+        article.published_at,
+        source=str(article.source_id),
+        vector=article.embedding_vector,
+        group=group,
+    )
 
 
 def _engine_moment(
