@@ -544,6 +544,7 @@ def refresh_story_text(*, story: Story) -> None:
         [summary_module.SummaryArticle(a.title, a.text or a.summary, a.language or None) for a in articles],
         language=story.language,
     )
+    summaries = _summaries(articles)
     fixed = [
         timeline.KeyMoment(date=m.date, text=m.text, article_id=m.article_id, language=m.language or None)
         for m in story.key_moments.filter(decided_by=Decider.EDITOR)
@@ -564,10 +565,15 @@ def refresh_story_text(*, story: Story) -> None:
         count,
         fixed=fixed,
         language=story.language or None,
-        # A key moment that repeats the summary above it tells the reader nothing new.
+        # A key moment that repeats a summary above it (in any reader's language) tells the
+        # reader nothing new.
         avoid=[
             *sentences,
-            *(story.editor_summary[a:b] for a, b in timeline.sentence_spans(story.editor_summary)),
+            *(
+                text[a:b]
+                for text in (story.editor_summary, *summaries.values())
+                for a, b in timeline.sentence_spans(text)
+            ),
         ],
     )
     with transaction.atomic():
@@ -584,7 +590,7 @@ def refresh_story_text(*, story: Story) -> None:
         )
         Story.objects.filter(pk=story.pk).update(
             summary=" ".join(sentences),
-            summaries=_summaries(articles),
+            summaries=summaries,
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
             labels=labels_module.story_labels(
