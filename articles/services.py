@@ -13,6 +13,7 @@ feed is written on its Source (with backoff), a broken page on its Article.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,12 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import dedup, embedding, published, text, titles
+from .attribution import OutletIndex, SourceName, attribute
 from .boilerplate import SiteLines
 from .extract import extract_article
 from .feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
@@ -47,13 +49,16 @@ __all__ = [
     "FetchError",
     "ImportSummary",
     "PollSummary",
+    "attribute_articles",
     "claim_due_sources",
     "claim_stale_pending_articles",
     "fetch_article",
     "fetch_articles",
+    "fill_attribution",
     "find_original",
     "get_fetcher",
     "import_articles",
+    "outlet_index",
     "poll_source",
     "record_import_errors",
     "store_entries",
@@ -749,6 +754,7 @@ def store_text(
         article.published_at = published_at
         article.published_from = published_from or PublishedFrom.PAGE
     _fill_dedup_fields(article)
+    fill_attribution(article)
     fill_embedding(article, vector=vector)
     # Written with the row itself rather than by a second UPDATE.
     article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
@@ -881,6 +887,85 @@ def find_original(
     if best is None:
         return None
     return near[best][4] or near[best][0]
+
+
+# --- Attribution ------------------------------------------------------------------------
+
+# The outlet index holds every source's name; it is rebuilt when a source is added or removed,
+# and at least this often so that renames reach it too.
+OUTLET_INDEX_MAX_AGE = 600.0
+_outlet_index: tuple[tuple, float, OutletIndex] | None = None
+
+
+def outlet_index() -> OutletIndex:
+    """The outlet table plus the sources' names (articles/attribution.py), one per process.
+
+    One aggregate query tells whether sources were added or removed since it was built.
+    """
+    global _outlet_index
+    state = Source.objects.aggregate(count=Count("pk"), last=Max("pk"))
+    key = (state["count"], state["last"])
+    if (
+        _outlet_index is None
+        or _outlet_index[0] != key
+        or time.monotonic() - _outlet_index[1] > OUTLET_INDEX_MAX_AGE
+    ):
+        sources = [
+            SourceName(pk, name, url or "")
+            for pk, name, url in Source.objects.values_list("pk", "name", "url")
+        ]
+        _outlet_index = (key, time.monotonic(), OutletIndex(sources))
+    return _outlet_index[2]
+
+
+def fill_attribution(article: Article, *, index: OutletIndex | None = None) -> None:
+    """Read who the article credits for its report and set its credit fields (not saved).
+
+    An editor's correction stands: a re-read never overwrites it.
+    """
+    if article.credit_by_editor:
+        return
+    credit = attribute(
+        title=article.title,
+        text=article.text or article.summary,
+        index=index or outlet_index(),
+        own_source_id=article.source_id,
+    )
+    article.credit_name = credit.name[:200] if credit else ""
+    article.credit_outlet = credit.outlet if credit else ""
+    article.credited_source_id = credit.source_id if credit else None
+    article.credit_phrase = credit.phrase[:400] if credit else ""
+
+
+CREDIT_FIELDS = ("credit_name", "credit_outlet", "credited_source", "credit_phrase")
+
+
+def attribute_articles(*, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
+    """Re-read the credits of stored articles (after the outlet table or the sources changed).
+
+    Returns (articles read, articles whose credit changed); editors' corrections are kept.
+    """
+    index = outlet_index()
+    read = changed = 0
+    batch: list[Article] = []
+    for article in articles:
+        read += 1
+        before = tuple(
+            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
+        )
+        fill_attribution(article, index=index)
+        after = tuple(
+            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
+        )
+        if after != before:
+            changed += 1
+            batch.append(article)
+        if len(batch) >= batch_size:
+            Article.objects.bulk_update(batch, CREDIT_FIELDS)
+            batch = []
+    if batch:
+        Article.objects.bulk_update(batch, CREDIT_FIELDS)
+    return read, changed
 
 
 # --- Bulk import ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 class Dossier(models.Model):
     """A long-running file (ملف) holding related stories over months: "Iran", "Africa Cup 2025".
 
-    Proposed by stories.dossiers from stories that share entities and themes; editors create,
+    Proposed by stories.curation.dossiers from stories that share entities and themes; editors create,
     rename, merge and split them and move stories in or out (stories.services.dossiers).
     """
 
@@ -125,7 +125,7 @@ class Story(models.Model):
     summary = models.TextField(_("automatic summary"), blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
-    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.labels);
+    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.curation.labels);
     # an editor's label for a language is never overwritten and is shown instead.
     labels = models.JSONField(_("labels per language"), default=dict, blank=True)
     editor_labels = models.JSONField(_("editor's labels per language"), default=dict, blank=True)
@@ -232,6 +232,9 @@ class Event(models.Model):
     )
     article_count = models.PositiveIntegerField(_("articles"), default=0)
     is_key_moment = models.BooleanField(_("key moment"), default=False)
+    # Who reported it first and who followed (stories/timeline/chain.py), stored when the event
+    # changes so that pages read it with the event's row; {} when no report follows another.
+    chain = models.JSONField(_("chain of reports"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -396,6 +399,7 @@ class AuditEntry(models.Model):
         DOSSIER_MERGE = "dossier_merge", _("Merge dossiers")
         DOSSIER_SPLIT = "dossier_split", _("Split dossier")
         DOSSIER_MOVE = "dossier_move", _("Move story to dossier")
+        CREDIT = "credit", _("Correct attribution")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -29,13 +29,13 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from articles.models import Article
-from stories import labels as labels_module
-from stories import summary as summary_module
-from stories import timeline
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
-from stories.labels import LabelArticle
+from stories.curation import labels as labels_module
+from stories.curation.labels import LabelArticle
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
+from stories.timeline import moments as timeline
+from stories.timeline import summary as summary_module
 
 from .editing import (
     editor_change_marker,

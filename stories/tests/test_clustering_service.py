@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
-from stories.services import clustering, editing, locks
+from stories.services import clustering, editing, history, locks
 from stories.tests.factories import MembershipFactory, StoryFactory
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
@@ -264,7 +264,7 @@ def test_undoing_an_engine_merge_splits_and_locks_the_stories():
     source, target = quake.membership.story, Membership.objects.get(article=summit).story
     clustering._persist_engine_merge(source_id=source.pk, target_id=target.pk, similarity=0.7)
 
-    editing.undo(entry=AuditEntry.objects.get(action="merge"), user=None)
+    history.undo(entry=AuditEntry.objects.get(action="merge"), user=None)
 
     source.refresh_from_db()
     target.refresh_from_db()
@@ -511,5 +511,5 @@ def test_editors_merge_exclude_and_undo_across_languages_and_the_engine_keeps_it
     assert Exclusion.objects.filter(article=protests, story=merge).exists()
 
     undo_merge = AuditEntry.objects.filter(action=AuditEntry.Action.MERGE).latest("pk")
-    editing.undo(entry=undo_merge, user=None)
+    history.undo(entry=undo_merge, user=None)
     assert Membership.objects.get(article=report).story == english

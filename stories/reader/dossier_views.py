@@ -1,7 +1,7 @@
 """Reader pages of dossiers: the list of files and one file with its stories and combined timeline.
 
 Like the story pages, each reads a bounded page in a fixed number of queries: the stories of a
-dossier come with their cards (stories.views.attach_story_cards), and the combined timeline
+dossier come with their cards (stories.reader.views.attach_story_cards), and the combined timeline
 reads 20 events at a time across all of the dossier's stories, with their sources in one query.
 """
 
@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from stories.models import Dossier, Event, Story
+
 from . import params
-from .models import Dossier, Event, Story
 from .views import (
     EVENTS_PER_PAGE,
     TIMELINE_EVENT_FIELDS,

@@ -34,11 +34,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from articles.attribution import outlet_name
 from articles.models import RTL_LANGUAGES
+from stories.models import Dossier, Event, Membership, Story
 
 from . import params
 from . import search as story_search
-from .models import Dossier, Event, Membership, Story
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +168,17 @@ class EventSource:
     url: str
     language: str
     title: str
+    article_id: int | None = None
+    # For a rewrite: the outlet it credits, in the reader's language, and its original when held.
+    credit: str = ""
+    original_url: str = ""
+
+
+@dataclass
+class FirstReport:
+    name: str
+    url: str
+    when: datetime | None
 
 
 @dataclass
@@ -201,6 +213,7 @@ TIMELINE_EVENT_FIELDS = (
     "editor_headline",
     "article_count",
     "is_key_moment",
+    "chain",
     f"{_ARTICLE}__url",
     f"{_ARTICLE}__title",
     f"{_ARTICLE}__language",
@@ -260,13 +273,22 @@ def attach_sources(events: list[Event], *, default_language: str) -> None:
             .filter(source_rank=1)
             .order_by("event_id", "article__published_at", "article_id")
             .values_list(
-                "event_id", "article__source__name", "article__url", "article__language", "article__title"
+                "event_id",
+                "article__source__name",
+                "article__url",
+                "article__language",
+                "article__title",
+                "article_id",
             )
         )
-        for event_id, name, url, language, title in rows:
-            by_event[event_id].append(EventSource(name=name, url=url, language=language, title=title))
+        for event_id, name, url, language, title, article_id in rows:
+            by_event[event_id].append(
+                EventSource(name=name, url=url, language=language, title=title, article_id=article_id)
+            )
+    reader_language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     for event in events:
         sources = by_event.get(event.pk, [])
+        attach_chain(event, sources, reader_language=reader_language)
         event.sources = sources
         event.sources_shown = sources[:SOURCES_SHOWN]
         event.sources_hidden = max(0, len(sources) - SOURCES_SHOWN)
@@ -279,6 +301,34 @@ def attach_sources(events: list[Event], *, default_language: str) -> None:
             representative.language if representative and representative.language else default_language
         )
         event.headline_direction = _direction(event.headline_language)
+
+
+def attach_chain(event: Event, sources: list[EventSource], *, reader_language: str) -> None:
+    """What the page says of who reported the event first, read from the stored chain.
+
+    Sets `event.first_report` (None without a chain), `event.followed_by` (how many outlets
+    followed) and `event.followers_here` (the rewrites in the reader's language), and on each
+    source that rewrote another the outlet it credits and its original's address.
+    """
+    chain = event.chain or {}
+    followers = {f["article"]: f for f in chain.get("followers", [])}
+    for source in sources:
+        follower = followers.get(source.article_id)
+        if follower is not None and follower["how"] == "credit":
+            source.credit = outlet_name(follower["credit_outlet"], reader_language) or follower["credit"]
+            source.original_url = follower["original_url"]
+    first = chain.get("first")
+    event.first_report = (
+        FirstReport(
+            name=outlet_name(first["outlet"], reader_language) or first["source"],
+            url=first["url"],
+            when=datetime.fromisoformat(first["published_at"]) if first["published_at"] else None,
+        )
+        if first
+        else None
+    )
+    event.followed_by = chain.get("followed_by", 0)
+    event.followers_here = [f for f in followers.values() if f["language"] == reader_language]
 
 
 def _timeline_page(

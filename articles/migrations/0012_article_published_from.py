@@ -21,7 +21,7 @@ def to_the_flag(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0010_minhash_bands_gin_without_pending_list")]
+    dependencies = [("articles", "0011_article_credit")]
 
     operations = [
         migrations.AddField(

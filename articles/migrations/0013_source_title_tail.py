@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0011_article_published_from'),
+        ('articles', '0012_article_published_from'),
     ]
 
     operations = [
