@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stories.models import Dossier, Exclusion, Membership, Story
-from stories.services import clustering, dossiers, editing
+from stories.services import clustering, dossiers, editing, history
+from stories.services.audit import EditorError
 
 pytestmark = pytest.mark.django_db
 
@@ -136,10 +137,10 @@ def _apply(action: str, a: int, b: int) -> dict | None:
             entry = (
                 AuditEntry.objects.filter(undone_at__isnull=True, user=None).exclude(action="undo").first()
             )
-            if entry is not None and editing.can_undo(entry):
-                editing.undo(entry=entry, user=None)
+            if entry is not None and history.can_undo(entry):
+                history.undo(entry=entry, user=None)
             return {"undone": True}
-    except editing.EditorError:
+    except EditorError:
         return None
     return None
 
