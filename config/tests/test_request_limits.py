@@ -85,3 +85,12 @@ def test_an_admin_list_of_a_real_year_month_and_day_is_served(admin_client, path
         "created_at__year=2026&created_at__month=12",
     ):
         assert admin_client.get(f"{path}?{query}").status_code == 200, query
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["abc", "²", "٣", "9" * 5000, "\x00"])
+def test_an_admin_bulk_action_on_ids_that_are_no_ids_is_a_400(admin_client, value):
+    response = admin_client.post(
+        "/admin/stories/story/", {"action": "delete_selected", "_selected_action": [value], "index": "0"}
+    )
+    assert response.status_code == 400
