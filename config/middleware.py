@@ -120,6 +120,12 @@ def admin_parameter_problem(request: HttpRequest) -> str | None:
     to_field = request.POST.get("_to_field") if request.method == "POST" else None
     if to_field == "" or request.GET.get("_to_field") == "":
         return "_to_field must name a field"
+    # PostgreSQL refuses a NUL in any text: a filter, search or form value holding one was a
+    # 500 wherever the admin reads it.
+    for query in (request.GET, request.POST if request.method == "POST" else {}):
+        for name, values in query.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return f"{name.replace(chr(0), '')[:40]} holds a NUL character"
     if request.method == "POST":
         # Every model of ours has integer keys; the admin's bulk actions filter by these as
         # given, and "abc" or "²" made the filter raise (a 500).

@@ -94,3 +94,12 @@ def test_an_admin_bulk_action_on_ids_that_are_no_ids_is_a_400(admin_client, valu
         "/admin/stories/story/", {"action": "delete_selected", "_selected_action": [value], "index": "0"}
     )
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["path_info__exact=%00", "q=%00", "o=%00", "username__exact=a%00b", "%00=1"]
+)
+def test_a_nul_in_any_admin_parameter_is_a_400(admin_client, query):
+    assert admin_client.get(f"/admin/axes/accessattempt/?{query}").status_code == 400
+    assert admin_client.get(f"/admin/stories/story/?{query}").status_code == 400
