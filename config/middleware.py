@@ -122,7 +122,7 @@ def admin_parameter_problem(request: HttpRequest) -> str | None:
         return "_to_field must name a field"
     # PostgreSQL refuses a NUL in any text: a filter, search or form value holding one was a
     # 500 wherever the admin reads it.
-    for query in (request.GET, request.POST if request.method == "POST" else {}):
+    for query in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
         for name, values in query.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 return f"{name.replace(chr(0), '')[:40]} holds a NUL character"
