@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import numpy as np
 from django.conf import settings
@@ -50,6 +51,7 @@ __all__ = [
     "ImportSummary",
     "PollSummary",
     "attribute_articles",
+    "book_turn",
     "claim_due_sources",
     "claim_stale_pending_articles",
     "fetch_article",
@@ -59,6 +61,7 @@ __all__ = [
     "get_fetcher",
     "import_articles",
     "outlet_index",
+    "pause_of",
     "poll_source",
     "record_import_errors",
     "store_entries",
@@ -529,6 +532,9 @@ class FetchBatch:
     stored: list[Article] = field(default_factory=list)  # written (extracted, feed-only or failed)
     retry: list[tuple[int, Exception]] = field(default_factory=list)  # ids to try again, and why
     left: list[int] = field(default_factory=list)  # ids left pending after an unexpected error
+    # Pages of a host our politeness holds (not tried, attempts untouched), one entry per host:
+    # their ids and the seconds until the turn booked for them.
+    deferred: list[tuple[list[int], float]] = field(default_factory=list)
 
 
 def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = None) -> FetchBatch:
@@ -537,14 +543,28 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
 
     One page's failure is its own: a transient one (FetchError, a database hiccup) is listed
     for a retry, an unexpected one is logged and leaves the page pending (the beat tick's
-    sweep re-queues it), and the other pages go on.
+    sweep re-queues it), and the other pages go on. When a host is paused (its politeness
+    delay, a Crawl-delay, a Retry-After), its remaining pages are not tried: they come back
+    `deferred` with a booked turn, and the pages of other hosts go on.
     """
+    fetcher = fetcher or get_fetcher()
     batch = FetchBatch()
     waiting: list[dict] = []
+    paused: dict[str, tuple[list[int], float, str]] = {}  # host -> ids, pause, a URL of it
     for article in articles:
+        host = _host_of(article.url)
+        if host in paused:
+            paused[host][0].append(article.pk)
+            continue
         try:
             outcome = _fetch_page(article=article, fetcher=fetcher)
-        except (FetchError, OperationalError, InterfaceError) as exc:
+        except FetchError as exc:
+            if exc.kind == "host_busy":
+                paused[host] = ([article.pk], pause_of(exc, fetcher), article.url)
+            else:
+                batch.retry.append((article.pk, exc))
+            continue
+        except (OperationalError, InterfaceError) as exc:
             batch.retry.append((article.pk, exc))
             continue
         except Exception:
@@ -567,6 +587,8 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
         except Exception:
             logger.exception("unexpected error storing article %s", request["article"].pk)
             batch.left.append(request["article"].pk)
+    for ids, pause, url in paused.values():
+        batch.deferred.append((ids, book_turn(url, pause=pause, fetcher=fetcher)))
     return batch
 
 
@@ -580,6 +602,30 @@ def _learn_batch_title_tails(waiting: list[dict]) -> None:
         _learn_title_tail(source, [request["title"] for request in requests])
         for request in requests:
             request["article"].source.title_tail = source.title_tail
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def pause_of(exc: FetchError, fetcher: Fetcher | None = None) -> float:
+    """How long the host a host_busy error names stays paused: its pause when the gate knew
+    it, else (another request in flight) the policy's delay, and never under a second."""
+    delay = (fetcher or get_fetcher()).policy.host_delay
+    return max(1.0, exc.retry_after if exc.retry_after is not None else delay)
+
+
+def book_turn(url: str, *, pause: float, fetcher: Fetcher | None = None) -> float:
+    """Seconds until the turn booked at url's host for a page sent back to the queue: at
+    least `pause`, behind pages booked before it. A gate outage books nothing (the pause)."""
+    fetcher = fetcher or get_fetcher()
+    try:
+        return fetcher.book_turn(url, after=pause)
+    except FetchError:
+        return pause
 
 
 def _encode_batch(texts: list[str]) -> list[np.ndarray | None]:
@@ -613,7 +659,7 @@ def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
 
     fetcher = fetcher or get_fetcher()
     try:
-        result = fetcher.fetch(article.url, check_robots=True)
+        result = fetcher.fetch(article.url, check_robots=True, gate_wait=settings.SILSILA_FETCH_GATE_WAIT)
     except FetchError as exc:
         if exc.kind == "host_busy":
             # Our own politeness kept us from asking (a Crawl-delay, a Retry-After pause):

@@ -173,6 +173,8 @@ class Story(models.Model):
         verbose_name_plural = _("stories")
         indexes = [
             models.Index(fields=["status", "-last_activity_at"], name="story_status_recent"),
+            # The home page's version (reader.views._home_version): the newest change, off the index.
+            models.Index(fields=["-updated_at"], name="story_recently_updated"),
         ]
 
     def __str__(self) -> str:
@@ -435,3 +437,41 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
         return gettext("%(action)s, %(when)s") % {"action": self.get_action_display(), "when": when}
+
+
+class EngineSnapshot(models.Model):
+    """A clustering engine's state at a point of the stream, so a worker starts warm.
+
+    The payload (stories.clustering.snapshot) lies in `chunks`, in order. It reflects every
+    Membership of the partition up to `watermark` and the editors' changes up to `marker`;
+    a worker restoring it replays only the memberships written since. Kept in the database
+    so every clustering worker, on any machine, can read the latest one.
+    """
+
+    partition = models.CharField(max_length=50)
+    fingerprint = models.CharField(max_length=64)  # of the engine's code and parameters
+    watermark = models.BigIntegerField()
+    marker = models.BigIntegerField()
+    stories = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["partition", "-id"], name="stories_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"engine snapshot {self.pk} of {self.partition} ({self.stories} stories, {self.size} bytes)"
+
+
+class EngineSnapshotChunk(models.Model):
+    snapshot = models.ForeignKey(EngineSnapshot, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "seq"], name="stories_snapshot_chunk_seq")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.seq} of engine snapshot {self.snapshot_id}"

@@ -13,12 +13,14 @@ import hashlib
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
@@ -28,7 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
@@ -589,11 +591,65 @@ def attach_story_cards(stories: list[Story], *, language: str) -> None:
         story.image = images.get(story.pk)
 
 
+# The bodies of the home and dossier pages are kept per reader language, page, version of the
+# stories and minute: any change to stories, memberships, dossiers or the audit trail gives a
+# new version, and the minute keeps the time-decayed ranking exactly as fresh as it was (a new
+# article shows at once; the same stories re-rank at least once a minute).
+KEPT_BODY_SECONDS = 120
+
+
+def stories_version() -> str:
+    """What the home and dossier pages show has changed when this has: one query, each part
+    read off an index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(updated_at) FROM stories_story), (SELECT MAX(id) FROM stories_membership),"
+            " (SELECT MAX(id) FROM stories_auditentry), (SELECT MAX(updated_at) FROM stories_dossier),"
+            " (SELECT MAX(id) FROM stories_story)"
+        )
+        row = cursor.fetchone()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:24]
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """Stories by importance, grouped under their dossiers; one-article stories in "latest"."""
+    """Stories by importance, grouped under their dossiers; one-article stories in "latest".
+
+    The body is rendered once per version of the stories and minute, and kept (see
+    HOME_BODY_CACHE_SECONDS); only the frame with the reader's CSRF token is rendered per request.
+    """
     language = _language_param(request)
     page = params.page_number(request)
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    fragment = _is_fragment_request(request) and page > 1
+    body = kept_body(
+        request,
+        ("home", language, page),
+        template="stories/home.html#" + ("story-page" if fragment else "page-body"),
+        context=lambda: _home_context(language=language, page=page, reader_language=reader_language),
+    )
+    if fragment:
+        return HttpResponse(body)
+    return render(request, "stories/home.html", {"page_body": body})
+
+
+def kept_body(
+    request: HttpRequest, parts: tuple, *, template: str, context: Callable[[], dict[str, Any]]
+) -> SafeString:
+    """`template` (a page's body or fragment) for this version of the stories and minute:
+    rendered from context() by the first reader and kept, read back by the next ones."""
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    minute = int(timezone.now().timestamp() // 60)
+    key = ":".join(map(str, ("silsila:kept", template, reader_language, *parts, stories_version(), minute)))
+    body = _cache_get(key)
+    if body is None:
+        body = str(render_to_string(template, context(), request=request))
+        _cache_set(key, body, KEPT_BODY_SECONDS)
+    # Our own template's output, escaped when it was rendered: safe to insert as it is.
+    return mark_safe(body)  # noqa: S308
+
+
+def _home_context(*, language: str, page: int, reader_language: str) -> dict[str, Any]:
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
@@ -614,14 +670,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 :LATEST_SHOWN
             ]
         )
-    reader_language = translation.get_language() or settings.LANGUAGE_CODE
     attach_story_cards(shown + latest, language=reader_language)
     _attach_top_sources(shown)
     for story in shown:
         story.languages = _languages_by_coverage(story)
         if story.dossier_id:
             _set_reader_name(story.dossier, reader_language)
-    context = {
+    return {
         "groups": _group_by_dossier(shown),
         "latest": latest,
         "strip": dossier_strip(reader_language) if page == 1 else [],
@@ -630,9 +685,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "next_page": page + 1 if has_next else None,
         "language_choices": settings.LANGUAGES,
     }
-    if _is_fragment_request(request) and page > 1:
-        return render(request, "stories/home.html#story-page", context)
-    return render(request, "stories/home.html", context)
 
 
 def _attach_top_sources(stories: list[Story], *, limit: int = 3) -> None:

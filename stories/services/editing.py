@@ -195,11 +195,6 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
 # --- Audit ------------------------------------------------------------------------------
 
 
-def editor_change_marker() -> int:
-    """The newest audit entry id: the clustering worker rebuilds its engine when this moves."""
-    return AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-
-
 def audit_rows(*, since: datetime | None = None) -> list[dict[str, Any]]:
     """The audit trail as plain dicts, oldest first, for stories.curation.quality (which has no ORM)."""
     entries = AuditEntry.objects.order_by("created_at", "pk")
