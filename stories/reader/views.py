@@ -131,6 +131,10 @@ def names_a_language(request: HttpRequest) -> bool:
     return bool(request.headers.get("Accept-Language")) or settings.LANGUAGE_COOKIE_NAME in request.COOKIES
 
 
+# The query parameters a story page (and its embed and fragments) reads: _detail_context.
+STORY_PAGE_PARAMETERS = ("order", "page", "after", "lang")
+
+
 def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] | None:
     cache_key = "_silsila_story_validators"
     if not hasattr(request, cache_key):
@@ -145,8 +149,10 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
         if row is not None:
             updated_at, last_activity_at, request.silsila_story_language = row
             modified = max(filter(None, (updated_at, last_activity_at)))
-            # The body also depends on the reader's language, the query string and whether
-            # htmx asked for a fragment: all of them go into the ETag.
+            # The body also depends on the reader's language, the parameters the page reads and
+            # whether htmx asked for a fragment: all of them go into the ETag (which keys the
+            # cached body). Only those parameters: with the raw query string, every ?utm=N
+            # stored another copy of the page for an hour.
             key = "|".join(
                 [
                     slug,
@@ -155,7 +161,7 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
                     last_activity_at.isoformat() if last_activity_at else "",
                     translation.get_language() or "",
                     "asked" if names_a_language(request) else "",
-                    request.META.get("QUERY_STRING", ""),
+                    *(f"{name}={request.GET.get(name, '')}" for name in STORY_PAGE_PARAMETERS),
                     request.headers.get("HX-Request", ""),
                     request.headers.get("HX-History-Restore-Request", ""),
                 ]

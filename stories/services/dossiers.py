@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from articles import embedding
 from articles.models import Article
+from articles.text import clean_text
 from stories.curation import dossiers as engine
 from stories.curation.labels import LEAD_CHARS, LabelArticle
 from stories.models import AuditEntry, Decider, Dossier, Story
@@ -184,7 +185,8 @@ def _snapshot(*, dossier_ids: Iterable[int], story_ids: Iterable[int]) -> dict[s
 def _clean_names(names: dict[str, str] | str) -> dict[str, str]:
     if isinstance(names, str):
         names = {"": names}
-    return {language: text.strip()[:200] for language, text in names.items() if text and text.strip()}
+    cleaned = {language: clean_text(text or "").strip()[:200] for language, text in names.items()}
+    return {language: text for language, text in cleaned.items() if text}
 
 
 def _file(stories: Iterable[Story], dossier: Dossier | None) -> set[int]:
@@ -256,7 +258,7 @@ def rename_dossier(*, dossier: Dossier, user: User | None, names: dict[str, str]
     merged = dict(dossier.editor_names)
     for language, text in names.items():
         if text and text.strip():
-            merged[language] = text.strip()[:200]
+            merged[language] = clean_text(text).strip()[:200]
         else:
             merged.pop(language, None)
     dossier.editor_names = merged

@@ -274,6 +274,27 @@ def test_dossier_pages_and_feeds_answer_in_a_fixed_number_of_queries(client, dja
 
 
 @pytestmark_db
+def test_the_dossier_json_feed_passes_only_https_pictures(client):
+    from articles.models import Article
+
+    stories = [_story_with([f"Iran report {n}", f"Iran update {n}"]) for n in range(2)]
+    dossier = dossier_service.create_dossier(names={"en": "Iran"}, stories=stories, user=None)
+    addresses = [
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "http://img.example/a.jpg",
+        "https://img.example/b.jpg",
+    ]
+    for article, address in zip(Article.objects.order_by("pk"), addresses, strict=True):
+        Article.objects.filter(pk=article.pk).update(image_url=address)
+
+    feed = client.get(reverse("stories:dossier_feed_json", args=[dossier.slug])).json()
+
+    images = [item["image"] for item in feed["items"] if "image" in item]
+    assert images == ["https://img.example/b.jpg"]
+
+
+@pytestmark_db
 def test_a_merged_dossier_redirects_to_the_one_it_joined(client):
     a = dossier_service.create_dossier(names="A", stories=[_story_with(["One thing", "One more"])], user=None)
     b = dossier_service.create_dossier(
