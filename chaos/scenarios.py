@@ -108,6 +108,49 @@ def worker_killed_mid_batch(*, database_url: str, size: int = 60, page_delay: fl
     return result
 
 
+def poisoned_entries(*, database_url: str, size: int = 60) -> FaultResult:
+    """A feed whose one entry holds a NUL in its title and one holds markup (escaped as the
+    feed's text, so a reader decodes it to a tag), polled by a real worker on PostgreSQL.
+
+    PostgreSQL refuses a NUL in text: the poll used to fail whole, every poll, until the source
+    was disabled. Now every entry must be stored once, the two clean, and the feed healthy.
+    """
+    from articles.models import Article, Source
+
+    flush_broker()
+    app = producer()
+    articles = make_articles(size)
+    articles[1].title = articles[1].title.replace(":", ":\x00", 1)
+    articles[2].title = "&lt;img src=x onerror=alert(1)&gt;" + articles[2].title
+    note = ""
+    with NewsSite(articles) as site:
+        source = Source.objects.create(
+            name="Poisoned Times", url=site.feed_url, language="en", poll_interval=3600
+        )
+        with workers(1, database_url=database_url, concurrency=2, prefix="entries"):
+            app.send_task("articles.poll_source", args=[source.pk])
+            try:
+                wait_until(lambda: _ready_count(source.pk) >= size, timeout=60 + size, what="every entry")
+                _cluster_until_done(app, timeout=120, source_id=source.pk)
+            except TimeoutError as exc:
+                note = str(exc)
+    result = tally_ingestion(
+        "NUL and markup in a feed", expected_urls=[site.url_of(a.slug) for a in articles]
+    )
+    source.refresh_from_db()
+    if source.consecutive_failures or source.last_error:
+        result.problems.append(f"the feed counted as failing: {source.last_error[:90]}")
+    titles = list(Article.objects.filter(source=source).values_list("title", flat=True))
+    dirty = sum(1 for title in titles if "\x00" in title or "<" in title)
+    if dirty:
+        result.problems.append(f"{dirty} title(s) kept a NUL or markup")
+    if not dirty:
+        result.notes.insert(0, "the NUL and markup titles stored clean")
+    if note:
+        result.notes.append(note)
+    return result
+
+
 def poison_message(*, database_url: str, good: int = 20, max_deaths: int = 3) -> FaultResult:
     """A message that kills its worker on every delivery, sent among good ones."""
     from config.taskguard import poison_record
@@ -323,6 +366,100 @@ def postgres_restarted(*, database_url: str, size: int = 200, page_delay: float 
     if note:
         result.notes.append(note)
     return result
+
+
+def slow_host_backlog(
+    *,
+    database_url: str,
+    slow_pages: int = 40,
+    fast_pages: int = 4,
+    host_delay: float = 2.0,
+    page_delay: float = 1.0,
+) -> FaultResult:
+    """A backlog of page fetches for a slow, politeness-bound host does not hold up the rest.
+
+    Workers as the Procfile runs them, one process each: `-Q celery` (polls), `-Q fetch`
+    (pages), `-Q clustering`. A slow site (every page takes `page_delay`, and politeness
+    spaces requests to a host `host_delay` apart) has `slow_pages` pages queued; then a second
+    site on another loopback address is polled. Its feed must be polled, its pages fetched by
+    the same single fetch slot, and its articles clustered while most of the slow site's pages
+    are still waiting: a fetch task that slept through the slow host's pauses would hold that
+    slot for `slow_pages` times (host_delay + page_delay) seconds.
+    """
+    from articles.models import Article, Source
+    from stories.models import Membership
+
+    flush_broker()
+    app = producer()
+    slow = make_articles(slow_pages, seed=31)
+    fast = make_articles(fast_pages, seed=37, topics=1)
+    notes: list[str] = []
+    problems: list[str] = []
+    env = {
+        "SILSILA_FETCH_HOST_DELAY": str(host_delay),
+        # A deferred page waits unacknowledged in the worker until its countdown: longer than
+        # the harness's short visibility timeout would have Redis hand it out twice.
+        "CELERY_VISIBILITY_TIMEOUT": "600",
+    }
+    with (
+        NewsSite(slow, page_delay=page_delay, host="127.0.0.1") as slow_site,
+        NewsSite(fast, host="127.0.0.2") as fast_site,
+        workers(
+            3,
+            database_url=database_url,
+            concurrency=1,
+            prefix="slowhost-",
+            queues=["celery", "fetch", "clustering"],
+            extra_env=env,
+        ),
+    ):
+        slow_source = Source.objects.create(name="Slow Times", url=slow_site.feed_url, language="en")
+        fast_source = Source.objects.create(name="Fast Post", url=fast_site.feed_url, language="en")
+        app.send_task("articles.poll_source", args=[slow_source.pk])
+        wait_until(
+            lambda: Article.objects.filter(source=slow_source).count() == slow_pages,
+            timeout=60,
+            what="the slow site's pages to be queued",
+        )
+        started = time.monotonic()
+        app.send_task("articles.poll_source", args=[fast_source.pk])
+        fast_articles = Article.objects.filter(source=fast_source)
+        note = ""
+        try:
+            wait_until(lambda: fast_articles.count() == fast_pages, timeout=60, what="the fast feed's poll")
+            notes.append(f"fast feed polled after {time.monotonic() - started:.1f} s")
+            wait_until(
+                lambda: Article.objects.ready().filter(source=fast_source).count() == fast_pages,
+                timeout=90,
+                what="the fast site's pages",
+            )
+            notes.append(f"its pages stored after {time.monotonic() - started:.1f} s")
+            wait_until(
+                lambda: not Article.objects.unclustered().filter(source=fast_source).exists(),
+                timeout=90,
+                what="the fast site's articles to be clustered",
+            )
+            notes.append(f"clustered after {time.monotonic() - started:.1f} s")
+        except TimeoutError as exc:
+            note = str(exc)
+        waiting = Article.objects.pending().filter(source=slow_source).count()
+        notes.append(f"{waiting}/{slow_pages} slow pages still queued then")
+        if waiting < slow_pages // 2:
+            problems.append("the slow site's backlog had mostly cleared: the scenario shows nothing")
+    ready = set(Article.objects.ready().filter(source=fast_source).values_list("pk", flat=True))
+    clustered = Membership.objects.filter(article_id__in=ready).count()
+    if note:
+        notes.append(note)
+    return FaultResult(
+        fault="slow host backlog",
+        expected=fast_pages,
+        stored=len(ready),
+        duplicated=fast_articles.count() - fast_pages,
+        lost=fast_pages - len(ready),
+        unclustered=len(ready) - clustered,
+        notes=notes,
+        problems=problems,
+    )
 
 
 class PrivateRedis:

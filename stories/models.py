@@ -123,6 +123,9 @@ class Story(models.Model):
     # Editors' titles per language: never overwritten by the engine, shown before its own.
     editor_titles = models.JSONField(_("editor's titles per language"), default=dict, blank=True)
     summary = models.TextField(_("automatic summary"), blank=True)
+    # The automatic summary per language of the story's articles, each from those articles only
+    # (a reader of English is shown the English one); `summary` is the main language's.
+    summaries = models.JSONField(_("automatic summaries per language"), default=dict, blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
     # Short names (2 to 6 words) per language, recomputed as the story grows (stories.curation.labels);
@@ -173,6 +176,8 @@ class Story(models.Model):
         verbose_name_plural = _("stories")
         indexes = [
             models.Index(fields=["status", "-last_activity_at"], name="story_status_recent"),
+            # The home page's version (reader.views._home_version): the newest change, off the index.
+            models.Index(fields=["-updated_at"], name="story_recently_updated"),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +193,22 @@ class Story(models.Model):
     @property
     def display_summary(self) -> str:
         return self.editor_summary or self.summary
+
+    def summary_in(self, language: str) -> tuple[str, str]:
+        """The summary for a reader of `language` and the language it is in: an editor's first,
+        then the one made from the story's articles in `language`, then the main language's."""
+        if self.editor_summary:
+            return self.editor_summary, self.language
+        if self.summaries.get(language):
+            return self.summaries[language], language
+        return self.summary, self.language
+
+    def headline_in(self, language: str, newest: str, newest_language: str) -> tuple[str, str]:
+        """The newest headline for a reader of `language`: the story's own title in that
+        language when the newest event was reported in another one."""
+        if newest_language != language and (self.editor_titles.get(language) or self.titles.get(language)):
+            return self.editor_titles.get(language) or self.titles[language], language
+        return newest, newest_language
 
     @property
     def text_direction(self) -> str:
@@ -435,3 +456,41 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
         return gettext("%(action)s, %(when)s") % {"action": self.get_action_display(), "when": when}
+
+
+class EngineSnapshot(models.Model):
+    """A clustering engine's state at a point of the stream, so a worker starts warm.
+
+    The payload (stories.clustering.snapshot) lies in `chunks`, in order. It reflects every
+    Membership of the partition up to `watermark` and the editors' changes up to `marker`;
+    a worker restoring it replays only the memberships written since. Kept in the database
+    so every clustering worker, on any machine, can read the latest one.
+    """
+
+    partition = models.CharField(max_length=50)
+    fingerprint = models.CharField(max_length=64)  # of the engine's code and parameters
+    watermark = models.BigIntegerField()
+    marker = models.BigIntegerField()
+    stories = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["partition", "-id"], name="stories_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"engine snapshot {self.pk} of {self.partition} ({self.stories} stories, {self.size} bytes)"
+
+
+class EngineSnapshotChunk(models.Model):
+    snapshot = models.ForeignKey(EngineSnapshot, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "seq"], name="stories_snapshot_chunk_seq")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.seq} of engine snapshot {self.snapshot_id}"

@@ -13,14 +13,30 @@ import hashlib
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.expressions import Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -28,7 +44,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
@@ -115,6 +131,10 @@ def names_a_language(request: HttpRequest) -> bool:
     return bool(request.headers.get("Accept-Language")) or settings.LANGUAGE_COOKIE_NAME in request.COOKIES
 
 
+# The query parameters a story page (and its embed and fragments) reads: _detail_context.
+STORY_PAGE_PARAMETERS = ("order", "page", "after", "lang")
+
+
 def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] | None:
     cache_key = "_silsila_story_validators"
     if not hasattr(request, cache_key):
@@ -129,8 +149,10 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
         if row is not None:
             updated_at, last_activity_at, request.silsila_story_language = row
             modified = max(filter(None, (updated_at, last_activity_at)))
-            # The body also depends on the reader's language, the query string and whether
-            # htmx asked for a fragment: all of them go into the ETag.
+            # The body also depends on the reader's language, the parameters the page reads and
+            # whether htmx asked for a fragment: all of them go into the ETag (which keys the
+            # cached body). Only those parameters: with the raw query string, every ?utm=N
+            # stored another copy of the page for an hour.
             key = "|".join(
                 [
                     slug,
@@ -139,7 +161,7 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
                     last_activity_at.isoformat() if last_activity_at else "",
                     translation.get_language() or "",
                     "asked" if names_a_language(request) else "",
-                    request.META.get("QUERY_STRING", ""),
+                    *(f"{name}={request.GET.get(name, '')}" for name in STORY_PAGE_PARAMETERS),
                     request.headers.get("HX-Request", ""),
                     request.headers.get("HX-History-Restore-Request", ""),
                 ]
@@ -577,24 +599,93 @@ def attach_story_cards(stories: list[Story], *, language: str) -> None:
         story.reader_label, story.reader_label_language = story.label_in(language)
         story.reader_label_direction = _direction(story.reader_label_language)
         headline, headline_language = newest.get(story.pk, ("", ""))
+        headline, headline_language = story.headline_in(
+            language, headline, headline_language or story.language
+        )
         # The headline under the label only when it says something the label does not.
         story.newest_headline = headline if headline and headline != story.reader_label else ""
         story.newest_headline_language = headline_language or story.language
         story.image = images.get(story.pk)
 
 
+# The bodies of the home and dossier pages are kept per reader language, page, version of the
+# stories and minute: any change to stories, memberships, dossiers or the audit trail gives a
+# new version, and the minute keeps the time-decayed ranking exactly as fresh as it was (a new
+# article shows at once; the same stories re-rank at least once a minute).
+KEPT_BODY_SECONDS = 120
+
+
+def stories_version() -> str:
+    """What the home and dossier pages show has changed when this has: one query, each part
+    read off an index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(updated_at) FROM stories_story), (SELECT MAX(id) FROM stories_membership),"
+            " (SELECT MAX(id) FROM stories_auditentry), (SELECT MAX(updated_at) FROM stories_dossier),"
+            " (SELECT MAX(id) FROM stories_story)"
+        )
+        row = cursor.fetchone()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:24]
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """Stories by importance, grouped under their dossiers; one-article stories in "latest"."""
+    """Stories by importance, grouped under their dossiers; one-article stories in "latest".
+
+    The body is rendered once per version of the stories and minute, and kept (see
+    HOME_BODY_CACHE_SECONDS); only the frame with the reader's CSRF token is rendered per request.
+    """
     language = _language_param(request)
     page = params.page_number(request)
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    fragment = _is_fragment_request(request) and page > 1
+    body = kept_body(
+        request,
+        ("home", language, page),
+        template="stories/home.html#" + ("story-page" if fragment else "page-body"),
+        context=lambda: _home_context(language=language, page=page, reader_language=reader_language),
+    )
+    if fragment:
+        return HttpResponse(body)
+    return render(request, "stories/home.html", {"page_body": body})
+
+
+def kept_body(
+    request: HttpRequest, parts: tuple, *, template: str, context: Callable[[], dict[str, Any]]
+) -> SafeString:
+    """`template` (a page's body or fragment) for this version of the stories and minute:
+    rendered from context() by the first reader and kept, read back by the next ones."""
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    minute = int(timezone.now().timestamp() // 60)
+    key = ":".join(map(str, ("silsila:kept", template, reader_language, *parts, stories_version(), minute)))
+    body = _cache_get(key)
+    if body is None:
+        body = str(render_to_string(template, context(), request=request))
+        _cache_set(key, body, KEPT_BODY_SECONDS)
+    # Our own template's output, escaped when it was rendered: safe to insert as it is.
+    return mark_safe(body)  # noqa: S308
+
+
+def _home_context(*, language: str, page: int, reader_language: str) -> dict[str, Any]:
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
+    # The summary in the reader's language where the story has one (made from its articles in
+    # that language), else the editor's or the main language's; and the language it is in.
+    in_reader_language = NullIf(KT(f"summaries__{reader_language}"), Value(""))
     stories = (
         stories.select_related("dossier")
-        .defer("summary", "editor_summary", "keyphrases")
-        .annotate(summary_excerpt=Substr(Coalesce(NullIf("editor_summary", Value("")), "summary"), 1, 300))
+        .defer("summary", "summaries", "editor_summary", "keyphrases")
+        .annotate(
+            summary_excerpt=Substr(
+                Coalesce(NullIf("editor_summary", Value("")), in_reader_language, "summary"), 1, 300
+            ),
+            summary_language=Case(
+                When(~Q(editor_summary=""), then=F("language")),
+                When(summaries__has_key=reader_language, then=Value(reader_language)),
+                default=F("language"),
+            ),
+        )
     )
     now = timezone.now()
     ranked = ranked_stories(stories.filter(article_count__gte=2), now=now)
@@ -608,14 +699,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 :LATEST_SHOWN
             ]
         )
-    reader_language = translation.get_language() or settings.LANGUAGE_CODE
     attach_story_cards(shown + latest, language=reader_language)
     _attach_top_sources(shown)
     for story in shown:
         story.languages = _languages_by_coverage(story)
         if story.dossier_id:
             _set_reader_name(story.dossier, reader_language)
-    context = {
+    return {
         "groups": _group_by_dossier(shown),
         "latest": latest,
         "strip": dossier_strip(reader_language) if page == 1 else [],
@@ -624,9 +714,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "next_page": page + 1 if has_next else None,
         "language_choices": settings.LANGUAGES,
     }
-    if _is_fragment_request(request) and page > 1:
-        return render(request, "stories/home.html#story-page", context)
-    return render(request, "stories/home.html", context)
 
 
 def _attach_top_sources(stories: list[Story], *, limit: int = 3) -> None:
@@ -727,10 +814,18 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
             .order_by("-when", "-pk")
             .first()
         )
-        if newest is not None and newest.display_headline != context["title"]:
-            context["newest_headline"] = newest.display_headline
+        reader_language = translation.get_language() or settings.LANGUAGE_CODE
+        if newest is not None:
             article = newest.representative_article
-            context["newest_headline_language"] = article.language if article else story.language
+            headline, headline_language = story.headline_in(
+                reader_language,
+                newest.display_headline,
+                article.language if article and article.language else story.language,
+            )
+            if headline != context["title"]:
+                context["newest_headline"] = headline
+                context["newest_headline_language"] = headline_language
+        context["summary"], context["summary_language"] = story.summary_in(reader_language)
         if story.dossier_id:
             dossier = Dossier.objects.filter(pk=story.dossier_id).visible().first()
             if dossier is not None:

@@ -7,10 +7,14 @@ batch's transaction, so two workers never decide at once and can never create tw
 for one event.
 
 Each worker process keeps its engines in memory. Before a batch it brings its engine up to
-date with the database: a full rebuild when an editor (or another worker's merge pass) changed
-something — the newest AuditEntry id moved — otherwise a cheap replay of the memberships other
-workers wrote since it last looked. So the engine state survives restarts (rebuilt from the
-database) and stays correct with any number of workers.
+date with the database: a fresh engine when an editor (or another worker's merge pass) changed
+what engines hold — the newest audit entry of such an action moved (``engine_marker``) —
+otherwise a cheap replay of the memberships other workers wrote since it last looked. A fresh
+engine comes from the partition's latest snapshot (``stories.services.snapshots``) plus the
+memberships written after it, or, when there is no usable snapshot, from replaying every stored
+assignment (minutes at 100,000 stories). The worker writes a snapshot after a replay, after its
+merge pass, and after a batch when the last one is older than ``SNAPSHOT_EVERY``. So the engine
+state survives restarts and stays correct with any number of workers.
 
 Story and event ids are reserved from the database sequences while the engine runs, so all
 rows of a batch are written in a few bulk INSERTs at its end.
@@ -19,6 +23,8 @@ rows of a batch are written in a few bulk INSERTs at its end.
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,23 +34,36 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from articles import embedding
 from articles.models import Article
+from stories.clustering import snapshot
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
 from stories.curation import labels as labels_module
+from stories.curation import phrases
 from stories.curation.labels import LabelArticle
-from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
+from stories.models import (
+    AuditEntry,
+    Decider,
+    EngineSnapshot,
+    Event,
+    Exclusion,
+    KeyMoment,
+    Membership,
+    Story,
+)
 from stories.timeline import moments as timeline
 from stories.timeline import summary as summary_module
 
+from . import snapshots
+from .dossiers import refresh_dossier_stats
 from .editing import (
-    editor_change_marker,
     membership_snapshot,
     refresh_event_stats,
     refresh_story_stats,
     slug_base,
 )
-from .locks import hold_editors_lock, share_editors_lock, try_partition_lock
+from .locks import hold_editors_lock, hold_partition_lock, share_editors_lock, try_partition_lock
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +75,31 @@ BATCH_SIZE = 500
 # Stories quiet for longer than this are not loaded into a rebuilt engine at all.
 REBUILD_HORIZON = timedelta(days=365)
 KEY_MOMENTS = 8
+# A batch writes a snapshot of its engine when the last one is older than this (seconds); the
+# memberships written since are replayed by a worker that restores it.
+SNAPSHOT_EVERY = 600.0
+# Editors' actions that change what an engine holds: memberships, pins, exclusions, locks,
+# merges (every undo too: it may undo one of those). A rename, a summary, a label, publishing
+# or a dossier filing leaves every engine as it is.
+ENGINE_ACTIONS = (
+    AuditEntry.Action.MERGE,
+    AuditEntry.Action.SPLIT,
+    AuditEntry.Action.PIN,
+    AuditEntry.Action.EXCLUDE,
+    AuditEntry.Action.ACCEPT,
+    AuditEntry.Action.LOCK,
+    AuditEntry.Action.UNLOCK,
+    AuditEntry.Action.UNDO,
+    AuditEntry.Action.RECLUSTER,
+)
 
 
 @dataclass
 class _Holder:
     engine: Engine
-    marker: int  # editor_change_marker() the engine reflects
+    marker: int  # engine_marker() the engine reflects
     watermark: int  # highest Membership id of the partition the engine has seen
+    saved_at: float | None = None  # time.monotonic() of the snapshot it was saved as or restored from
 
 
 @dataclass
@@ -120,6 +157,13 @@ class _IdReserver:
 # --- Engine state -----------------------------------------------------------------------
 
 
+def engine_marker() -> int:
+    """The newest audit entry of an action that changes what engines hold (ENGINE_ACTIONS):
+    an engine built before it moved is rebuilt."""
+    latest = AuditEntry.objects.filter(action__in=ENGINE_ACTIONS).aggregate(latest=Max("pk"))["latest"]
+    return latest or 0
+
+
 def _constraints(partition: str) -> EditorConstraints:
     scope = _partition_filter(partition)
     constraints = EditorConstraints()
@@ -139,8 +183,8 @@ def _constraints(partition: str) -> EditorConstraints:
     return constraints
 
 
-def _rebuild(partition: str) -> _Holder:
-    marker = editor_change_marker()
+def _rebuild(partition: str, marker: int) -> _Holder:
+    """A new engine from every stored assignment of the partition (no snapshot to use)."""
     engine = Engine(
         EngineConfig(),
         story_ids=_IdReserver(Story),
@@ -157,9 +201,10 @@ def _rebuild(partition: str) -> _Holder:
     )
     _give_events_to_orphans(partition)
     watermark = 0
-    for membership in memberships.iterator(chunk_size=2000):
-        engine.load(_doc(membership.article), membership.story_id, membership.event_id)
-        watermark = max(watermark, membership.pk)
+    with snapshot.no_cyclic_gc():
+        for membership in memberships.iterator(chunk_size=2000):
+            engine.load(_doc(membership.article), membership.story_id, membership.event_id)
+            watermark = max(watermark, membership.pk)
     return _Holder(engine=engine, marker=marker, watermark=watermark)
 
 
@@ -195,14 +240,54 @@ def _catch_up(holder: _Holder, partition: str) -> None:
         holder.watermark = membership.pk
 
 
+def _restore(partition: str, marker: int) -> _Holder | None:
+    """The partition's latest usable snapshot, brought up to date; None when there is none."""
+    found = snapshots.load_snapshot(
+        partition=partition, marker=marker, story_ids=_IdReserver(Story), event_ids=_IdReserver(Event)
+    )
+    if found is None:
+        return None
+    engine, row = found
+    # The editors' constraints as the database has them now (what a replay starts from).
+    engine.constraints = _constraints(partition)
+    _give_events_to_orphans(partition)
+    holder = _Holder(engine=engine, marker=marker, watermark=row.watermark, saved_at=time.monotonic())
+    _catch_up(holder, partition)
+    return holder
+
+
 def engine_for(partition: str) -> Engine:
     """This process's engine for `partition`, brought up to date with the database."""
     holder = _holders.get(partition)
-    if holder is None or holder.marker != editor_change_marker():
-        holder = _holders[partition] = _rebuild(partition)
+    marker = engine_marker()
+    if holder is None or holder.marker != marker:
+        holder = _restore(partition, marker)
+        if holder is None:
+            holder = _rebuild(partition, marker)
+        _holders[partition] = holder
     else:
         _catch_up(holder, partition)
     return holder.engine
+
+
+def save_engine(partition: str, *, chunk_bytes: int = snapshots.CHUNK_BYTES) -> None:
+    """Write this process's engine of `partition` as the partition's latest snapshot."""
+    holder = _holders.get(partition)
+    if holder is None:
+        return
+    snapshots.save_snapshot(
+        partition=partition,
+        engine=holder.engine,
+        watermark=holder.watermark,
+        marker=holder.marker,
+        chunk_bytes=chunk_bytes,
+    )
+    # Also after a failure (logged): the next attempt waits for the next period.
+    holder.saved_at = time.monotonic()
+
+
+def _snapshot_due(holder: _Holder) -> bool:
+    return holder.saved_at is None or time.monotonic() - holder.saved_at >= SNAPSHOT_EVERY
 
 
 # --- Assigning --------------------------------------------------------------------------
@@ -254,6 +339,10 @@ def cluster_partition(*, partition: str, limit: int = BATCH_SIZE) -> tuple[int, 
             holder.watermark,
             Membership.objects.filter(article__in=articles).aggregate(top=Max("pk"))["top"] or 0,
         )
+        if _snapshot_due(holder):
+            # In the batch's transaction, under the partition lock: the next worker to take the
+            # lock finds it, and it never names memberships that did not commit.
+            save_engine(partition)
         return len(articles), new_stories
 
 
@@ -284,7 +373,7 @@ def _write_assignments(
                 slug=slugs[story_id],
                 title=title[:300],
                 titles=view.titles,
-                keyphrases=view.keyphrases,
+                keyphrases=phrases.chips(view.keyphrases),
                 language=view.language or "",
             )
         )
@@ -349,7 +438,7 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
         view = engine.story(story.pk)
         story.title = (view.title or story.title)[:300]
         story.titles = view.titles
-        story.keyphrases = view.keyphrases
+        story.keyphrases = phrases.chips(view.keyphrases)
         story.status = Story.Status.DORMANT if view.status == "dormant" else Story.Status.ACTIVE
         story.updated_at = timezone.now()
     Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status", "updated_at"])
@@ -358,8 +447,9 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
 # --- Maintenance ------------------------------------------------------------------------
 
 
-def maintain_partition(*, partition: str) -> dict[str, int] | None:
-    """Dormancy, merges of converged stories, then summaries and key moments of changed stories."""
+def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[str, int] | None:
+    """Dormancy, merges of converged stories, then (unless told not to: the task leaves them
+    to a worker of the default queue) summaries and key moments of changed stories."""
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
@@ -371,8 +461,10 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
                 source_id=merge.source_id, target_id=merge.target_id, similarity=merge.similarity
             )
         if merges:
-            # This engine already reflects its own merges; other workers rebuild on the marker.
-            _holders[partition].marker = editor_change_marker()
+            # This engine already reflects its own merges; other workers rebuild on the marker,
+            # from the snapshot written here (under the lock, before they can look).
+            _holders[partition].marker = engine_marker()
+            save_engine(partition)
         loaded = list(engine.story_ids())
         dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
         went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
@@ -381,14 +473,14 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
         Story.objects.filter(pk__in=set(loaded) - dormant, status=Story.Status.DORMANT).update(
             status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
-    refreshed = refresh_story_texts()
+    refreshed = refresh_story_texts() if refresh_texts else 0
     return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
 
 
-def maintain_stories() -> dict[str, dict[str, int] | None]:
+def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] | None]:
     if not Story.objects.exists():
         return {}
-    return {ALL: maintain_partition(partition=ALL)}
+    return {ALL: maintain_partition(partition=ALL, refresh_texts=refresh_texts)}
 
 
 def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) -> None:
@@ -438,9 +530,12 @@ def refresh_story_texts(*, story_ids: Iterable[int] | None = None) -> int:
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
-        # Also stories never labelled (labels came after them): they get one on the next pass.
+        # Also stories never labelled or summarised per language (those came after them): they
+        # get them on the next pass.
         stories = stories.filter(
-            ~Q(summarized_article_count=F("article_count")) | Q(labels={}, article_count__gt=0)
+            ~Q(summarized_article_count=F("article_count"))
+            | Q(labels={}, article_count__gt=0)
+            | Q(summaries={}, article_count__gt=0)
         )
     count = 0
     for story in stories.order_by("-last_activity_at")[:500]:
@@ -454,12 +549,13 @@ def refresh_story_text(*, story: Story) -> None:
     articles = list(
         Article.objects.filter(membership__story=story)
         .order_by("published_at", "pk")
-        .only("pk", "title", "text", "summary", "language", "published_at", "source_id")
+        .only("pk", "title", "text", "summary", "language", "published_at", "source_id", "embedding")
     )
     sentences = summary_module.summarize(
         [summary_module.SummaryArticle(a.title, a.text or a.summary, a.language or None) for a in articles],
         language=story.language,
     )
+    summaries = _summaries(articles)
     fixed = [
         timeline.KeyMoment(date=m.date, text=m.text, article_id=m.article_id, language=m.language or None)
         for m in story.key_moments.filter(decided_by=Decider.EDITOR)
@@ -480,10 +576,15 @@ def refresh_story_text(*, story: Story) -> None:
         count,
         fixed=fixed,
         language=story.language or None,
-        # A key moment that repeats the summary above it tells the reader nothing new.
+        # A key moment that repeats a summary above it (in any reader's language) tells the
+        # reader nothing new.
         avoid=[
             *sentences,
-            *(story.editor_summary[a:b] for a, b in timeline.sentence_spans(story.editor_summary)),
+            *(
+                text[a:b]
+                for text in (story.editor_summary, *summaries.values())
+                for a, b in timeline.sentence_spans(text)
+            ),
         ],
     )
     with transaction.atomic():
@@ -500,14 +601,45 @@ def refresh_story_text(*, story: Story) -> None:
         )
         Story.objects.filter(pk=story.pk).update(
             summary=" ".join(sentences),
+            summaries=summaries,
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
             labels=labels_module.story_labels(
-                [LabelArticle(a.title, a.text or a.summary, a.language, a.published_at) for a in articles],
-                keyphrases=story.keyphrases,
+                [label_article(a) for a in articles], keyphrases=story.keyphrases, encode=embedding.encode
             ),
             updated_at=timezone.now(),
         )
+
+
+def _summaries(articles: list[Article]) -> dict[str, str]:
+    """A summary per language, each from the story's articles in that language only."""
+    by_language: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.language:
+            by_language.setdefault(article.language, []).append(article)
+    summaries = {}
+    for language, members in sorted(by_language.items()):
+        sentences = summary_module.summarize(
+            [summary_module.SummaryArticle(a.title, a.text or a.summary, language) for a in members],
+            language=language,
+        )
+        # Kept even when empty: the row then says its languages were summarised (see
+        # refresh_story_texts), and readers fall back to the main summary.
+        summaries[language] = " ".join(sentences)
+    return summaries
+
+
+def label_article(article: Article, *, group: int | None = None) -> LabelArticle:
+    """What naming needs of an article: its headline, lead, source and sentence vector."""
+    return LabelArticle(
+        article.title,
+        article.text or article.summary,
+        article.language or None,
+        article.published_at,
+        source=str(article.source_id),
+        vector=article.embedding_vector,
+        group=group,
+    )
 
 
 def _engine_moment(
@@ -536,32 +668,132 @@ def _days_spanned(articles: list[Article]) -> int:
 def recluster(*, since: datetime | None = None) -> ClusterSummary:
     """Rebuild the engine's assignments from scratch, keeping every editor decision.
 
-    Engine-decided memberships (of articles published since `since`, or all) are dropped;
-    pinned and editor-decided ones stay, exclusions stay, locked and merged stories stay.
-    Stories left empty that no editor touched are deleted. Then everything is assigned again.
+    Engine-decided memberships (of articles published since `since`, or all) are dropped and
+    assigned again; pinned and editor-decided ones stay, and so do those of locked stories
+    (locked: the engine changes nothing in them). Exclusions, labels, titles, summaries,
+    editors' key moments and dossier filings live on the story rows, which are never deleted.
+    A story left without articles keeps its address through its successor
+    (`_keep_addresses`, docs/operations.md). One transaction, with the partition's and the
+    editors' locks: readers see the old stories until the new ones are whole, dossiers included.
     """
-    engine_made = Membership.objects.filter(decided_by=Decider.ENGINE, is_pinned=False)
-    if since is not None:
-        engine_made = engine_made.filter(article__published_at__gte=since)
     with transaction.atomic():
-        touched = set(engine_made.values_list("story_id", flat=True))
+        hold_partition_lock(ALL)
+        hold_editors_lock()
+        engine_made = Membership.objects.filter(decided_by=Decider.ENGINE, is_pinned=False).exclude(
+            story__is_locked=True
+        )
+        if since is not None:
+            engine_made = engine_made.filter(article__published_at__gte=since)
+        released = dict(engine_made.values_list("article_id", "story_id"))
         emptied_events = set(engine_made.exclude(event=None).values_list("event_id", flat=True))
+        newest_before = Story.objects.aggregate(top=Max("pk"))["top"] or 0
         engine_made.delete()
-        refresh_story_stats(story_ids=touched)
+        refresh_story_stats(story_ids=set(released.values()))
         refresh_event_stats(event_ids=emptied_events)
-        Story.objects.filter(
-            pk__in=touched,
-            article_count=0,
-            editor_title="",
-            editor_summary="",
-            is_locked=False,
-            merged_stories__isnull=True,
-        ).delete()
         # Every process's engine must be rebuilt: the audit entry moves the marker.
-        AuditEntry.objects.create(
+        entry = AuditEntry.objects.create(
             action=AuditEntry.Action.RECLUSTER, after={"since": since.isoformat() if since else None}
         )
+        reset_engines()
+        result = cluster_pending()
+        kept = _keep_addresses(released, newest_before=newest_before)
+        entry.after = {**entry.after, **kept}
+        entry.save(update_fields=["after"])
+        # A snapshot the run's batches wrote predates the stories taking their successors'
+        # places, under the same audit marker: none may be restored.
+        EngineSnapshot.objects.all().delete()
+        refresh_dossier_stats()
     reset_engines()
-    result = cluster_pending()
     refresh_story_texts()
     return result
+
+
+def _keep_addresses(released: dict[int, int], *, newest_before: int) -> dict[str, object]:
+    """Give every story the re-clustering left empty a successor, so its address never 404s.
+
+    `released` maps each re-assigned article to the story it was in. An emptied story's
+    successor is the story now holding most of its former articles, ties to the older (lower
+    id). When that successor is new (made by this re-clustering), the emptied story takes its
+    place: the new story's articles and events move into it, so it keeps its slug, labels,
+    titles, summary, key moments and dossier (an article the editor excluded from it stays
+    behind, in the new story). Of several emptied stories claiming one new story, the one
+    sharing most articles wins, ties to the older; the others, like a story whose successor
+    already existed, redirect (301) to their successor and lend it what it lacks: an editor's
+    label, title or summary per language, and their dossier.
+    """
+    old_ids = set(released.values())
+    emptied = list(
+        Story.objects.filter(pk__in=old_ids, article_count=0, merged_into__isnull=True).order_by("pk")
+    )
+    now_in = dict(
+        Membership.objects.filter(article_id__in=list(released)).values_list("article_id", "story_id")
+    )
+    successor: dict[int, tuple[int, int]] = {}  # emptied story -> (new home, articles shared)
+    for story in emptied:
+        homes = Counter(now_in[a] for a, old in released.items() if old == story.pk and a in now_in)
+        if homes:
+            home, shared = min(homes.items(), key=lambda item: (-item[1], item[0]))
+            successor[story.pk] = (home, shared)
+    claims: dict[int, int] = {}  # new story -> the emptied story taking its place
+    for story_id, (home, shared) in sorted(successor.items()):
+        if home > newest_before and (home not in claims or shared > successor[claims[home]][1]):
+            claims[home] = story_id
+    by_id = {story.pk: story for story in emptied}
+    for new_id, story_id in claims.items():
+        _take_place(by_id[story_id], new_id)
+    redirected = []
+    for story_id, (home, _shared) in successor.items():
+        if claims.get(home) == story_id:
+            continue
+        target = Story.objects.get(pk=claims.get(home, home))
+        _lend(by_id[story_id], target)
+        redirected.append(story_id)
+    return {"kept": sorted(claims.values()), "redirected": sorted(redirected)}
+
+
+def _take_place(story: Story, new_id: int) -> None:
+    """`story` (emptied) takes the place of the new story `new_id`: its articles and events."""
+    excluded = set(Exclusion.objects.filter(story=story).values_list("article_id", flat=True))
+    moving = Membership.objects.filter(story_id=new_id).exclude(article_id__in=excluded)
+    events = set(moving.exclude(event=None).values_list("event_id", flat=True))
+    staying_events = set(
+        Membership.objects.filter(story_id=new_id, article_id__in=excluded).values_list("event_id", flat=True)
+    )
+    moving.update(story=story)
+    Event.objects.filter(pk__in=events - staying_events).update(story=story)
+    refresh_story_stats(story_ids=[story.pk, new_id])
+    new = Story.objects.get(pk=new_id)
+    if new.article_count == 0:
+        # Only this re-clustering ever saw it: its address was never published.
+        new.delete()
+    Story.objects.filter(pk=story.pk).update(
+        status=Story.Status.ACTIVE, summarized_article_count=0, updated_at=timezone.now()
+    )
+
+
+def _lend(story: Story, target: Story) -> None:
+    """`story` redirects to `target`, which takes the editor's decisions it does not have."""
+    story.merged_into = target
+    story.status = Story.Status.DORMANT
+    story.save(update_fields=["merged_into", "status", "updated_at"])
+    Story.objects.filter(merged_into=story).update(merged_into=target)
+    for name in ("editor_labels", "editor_titles"):
+        setattr(target, name, {**getattr(story, name), **getattr(target, name)})
+    target.editor_title = target.editor_title or story.editor_title
+    target.editor_summary = target.editor_summary or story.editor_summary
+    if target.dossier_id is None and story.dossier_id is not None:
+        target.dossier_id, target.dossier_decided_by = story.dossier_id, story.dossier_decided_by
+    target.save(
+        update_fields=[
+            "editor_labels",
+            "editor_titles",
+            "editor_title",
+            "editor_summary",
+            "dossier",
+            "dossier_decided_by",
+            "updated_at",
+        ]
+    )
+    days = set(target.key_moments.filter(decided_by=Decider.EDITOR).values_list("date", flat=True))
+    moments = KeyMoment.objects.filter(story=story, decided_by=Decider.EDITOR).exclude(date__in=days)
+    moments.update(story=target)

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from articles.tests.factories import ArticleFactory
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
-from stories.services import editing, history
+from stories.services import clustering, editing, history
 from stories.services.audit import EditorError
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
@@ -331,18 +331,22 @@ def test_editing_an_events_date_and_undoing_it(editor):
     assert KeyMoment.objects.get(story=event.story).date == event.occurred_at.date()
 
 
-def test_every_action_moves_the_change_marker(editor):
+def test_every_action_on_what_engines_hold_moves_the_engine_marker_and_a_rename_does_not(editor):
     story = story_with(1, 2)
-    marks = [editing.editor_change_marker()]
+    marks = [clustering.engine_marker()]
     editing.set_locked(story=story, user=editor, locked=True)
-    marks.append(editing.editor_change_marker())
+    marks.append(clustering.engine_marker())
     editing.exclude_article(
         article=Membership.objects.filter(story=story).first().article, story=story, user=editor
     )
-    marks.append(editing.editor_change_marker())
+    marks.append(clustering.engine_marker())
     history.undo(entry=AuditEntry.objects.get(action="lock"), user=editor)
-    marks.append(editing.editor_change_marker())
+    marks.append(clustering.engine_marker())
     assert marks == sorted(set(marks))
+
+    editing.rename_story(story=story, user=editor, title="Another title")
+    editing.edit_summary(story=story, user=editor, summary="What happened.")
+    assert clustering.engine_marker() == marks[-1]
 
 
 def test_audit_rows_are_plain_data_oldest_first(editor):
