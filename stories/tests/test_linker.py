@@ -63,7 +63,7 @@ def test_train_linker_is_reproducible_and_writes_its_provenance(tmp_path):
     assert a["weights"] == b["weights"] and a["threshold"] == b["threshold"]
     assert a["headline_threshold"] == b["headline_threshold"]
     assert a_projection == b_projection  # the same bytes: the sha256 in the provenance is stable
-    assert a["provenance"]["projection"] == b["provenance"]["projection"]
+    assert a["provenance"]["projection"]["sha256"] == b["provenance"]["projection"]["sha256"]
     assert set(a["provenance"]["leave_one_dataset_out"]) == {"gedikli-chains", "demo"}
     assert set(a["provenance"]["settings_compared"]) == {training.SETTINGS[0].name, training.SETTINGS[3].name}
     assert (
