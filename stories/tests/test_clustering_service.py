@@ -488,6 +488,12 @@ def test_a_two_language_story_stores_each_day_in_both_languages():
                   "yesterday's earthquake. Aftershocks kept families from returning to their homes."),
         ("ar", 3, "ضرب زلزال بقوة 6.3 درجات ولاية ألازيغ شرق تركيا أمس وأدى إلى انهيار عشرات "
                   "المباني في المدينة."),
+        # Arabic readers get a summary of their own (from these), so the Arabic side too needs
+        # more sentences than the summary takes.
+        ("ar", 5, "بحثت فرق الإنقاذ التركية طوال الليل عن ناجين تحت أنقاض المباني المنهارة في ألازيغ. "
+                  "ونقلت المستشفيات في ملاطية عشرات الجرحى."),
+        ("ar", 6, "أرسلت الحكومة التركية خياما وأغطية إلى القرى المحيطة بألازيغ. "
+                  "ومنعت الهزات الارتدادية العائلات من العودة إلى منازلها."),
     ]  # fmt: skip
     for language, hours, text in reports:
         article = _article(text.split(",")[0], text, hours=hours, language=language)
