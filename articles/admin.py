@@ -275,7 +275,7 @@ def preview_feed(url: str) -> dict[str, Any]:
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    # stories/admin.py extends this with the story each article is in (articles knows no stories).
+    # stories/desk/admin.py extends this with the story each article is in (articles knows no stories).
     list_display = ["title", "source", "language", "published_at", "status"]
     list_filter = ["status", "language", ("published_at", admin.DateFieldListFilter)]
     list_select_related = ["source"]

@@ -362,6 +362,15 @@ class HostGate(Protocol):
 
     def back_off(self, host: str, seconds: float) -> None: ...
 
+    def book(self, host: str, *, after: float, delay: float) -> float:
+        """Reserve a later turn at the host for a request that will not wait for it now.
+
+        Returns the seconds from now to that turn: at least `after` (the pause the host is
+        in), and behind every turn booked before, `delay` apart. The booking only spreads the
+        callers who come back (a queued task's countdown); hold() still decides who goes.
+        """
+        ...
+
 
 def _busy(host: str, wait: float, pause: float | None = None) -> FetchError:
     return FetchError(
@@ -375,11 +384,12 @@ def _busy(host: str, wait: float, pause: float | None = None) -> FetchError:
 
 
 class _LocalSlot:
-    __slots__ = ("lock", "next_at")
+    __slots__ = ("booked_until", "lock", "next_at")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.next_at = 0.0
+        self.booked_until = 0.0
 
 
 class LocalHostGate:
@@ -417,10 +427,18 @@ class LocalHostGate:
             slot = self._slots.setdefault(host, _LocalSlot())
             slot.next_at = max(slot.next_at, time.monotonic() + seconds)
 
+    def book(self, host: str, *, after: float, delay: float) -> float:
+        with self._lock:
+            slot = self._slots.setdefault(host, _LocalSlot())
+            now = time.monotonic()
+            turn = max(now + after, slot.booked_until)
+            slot.booked_until = turn + delay
+            return turn - now
+
     def _forget_idle_hosts(self) -> None:
         now = time.monotonic()
         for host, slot in list(self._slots.items()):
-            if slot.next_at < now and not slot.lock.locked():
+            if max(slot.next_at, slot.booked_until) < now and not slot.lock.locked():
                 del self._slots[host]
 
 
@@ -489,6 +507,19 @@ class RedisHostGate:
         except self._errors as exc:
             raise _gate_error(exc) from exc
 
+    def book(self, host: str, *, after: float, delay: float) -> float:
+        try:
+            turn_ms = self._redis.eval(
+                _BOOK_TURN,
+                1,
+                f"{self._prefix}:booked:{host}",
+                max(0, round(after * 1000)),
+                max(1, round(delay * 1000)),
+            )
+        except self._errors as exc:
+            raise _gate_error(exc) from exc
+        return int(turn_ms) / 1000
+
     def _pause(self, key: str, seconds: float) -> None:
         # Only ever lengthens the pause: a Retry-After must outlast the ordinary delay.
         self._redis.eval(_LENGTHEN_PAUSE, 1, key, max(1, round(seconds * 1000)))
@@ -498,6 +529,16 @@ _LENGTHEN_PAUSE = """
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 end
+"""
+
+# The key's remaining TTL is when the last booked turn ends, so no two clocks are compared:
+# the new turn starts at the later of that and `after`, and the key then lives `delay` past it.
+_BOOK_TURN = """
+local booked = redis.call('PTTL', KEYS[1])
+if booked < 0 then booked = 0 end
+local turn = math.max(booked, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], '1', 'PX', turn + tonumber(ARGV[2]))
+return turn
 """
 
 
@@ -538,11 +579,16 @@ class RobotsCache:
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _RobotsEntry] = OrderedDict()
 
-    def check(self, url: str, user_agent: str, *, deadline: float | None = None) -> None:
-        """Raise FetchError (robots_disallowed / robots_unavailable) unless url may be fetched."""
+    def check(
+        self, url: str, user_agent: str, *, deadline: float | None = None, gate_wait: float | None = None
+    ) -> None:
+        """Raise FetchError (robots_disallowed / robots_unavailable) unless url may be fetched.
+
+        gate_wait: how long fetching robots.txt may wait for the host's turn (as Fetcher.fetch).
+        """
         parts = urlsplit(url)
         origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        entry = self._entry(origin, deadline)
+        entry = self._entry(origin, deadline, gate_wait)
         if entry.error is not None:
             raise entry.error
         if entry.parser is None:
@@ -573,14 +619,14 @@ class RobotsCache:
         except (TypeError, ValueError):
             return None
 
-    def _entry(self, origin: str, deadline: float | None) -> _RobotsEntry:
+    def _entry(self, origin: str, deadline: float | None, gate_wait: float | None) -> _RobotsEntry:
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(origin)
             if entry is not None and entry.expires > now:
                 self._entries.move_to_end(origin)
                 return entry
-        entry = self._load(origin, deadline)
+        entry = self._load(origin, deadline, gate_wait)
         with self._lock:
             self._entries[origin] = entry
             self._entries.move_to_end(origin)
@@ -588,11 +634,11 @@ class RobotsCache:
                 self._entries.popitem(last=False)
         return entry
 
-    def _load(self, origin: str, deadline: float | None) -> _RobotsEntry:
+    def _load(self, origin: str, deadline: float | None, gate_wait: float | None) -> _RobotsEntry:
         robots_url = f"{origin}/robots.txt"
         now = time.monotonic()
         try:
-            result = self._fetcher.fetch(robots_url, deadline=deadline)
+            result = self._fetcher.fetch(robots_url, deadline=deadline, gate_wait=gate_wait)
         except FetchError as exc:
             if exc.kind in {"host_busy", "host_gate"}:
                 raise  # our own congestion says nothing about the site: nothing to cache
@@ -709,13 +755,17 @@ class Fetcher:
         last_modified: str | None = None,
         check_robots: bool = False,
         deadline: float | None = None,
+        gate_wait: float | None = None,
     ) -> FetchResult:
         """GET url (following redirects) and return its decompressed body.
 
         etag / last_modified make the request conditional; a 304 comes back as a result
         with not_modified=True and no body. check_robots consults robots.txt for every hop
         (page fetches; not the feeds an operator chose). deadline (time.monotonic()) is an
-        outer limit that can only shorten policy.timeout.
+        outer limit that can only shorten policy.timeout. gate_wait: the longest this fetch
+        waits for its host's turn (default: until the deadline); past it, FetchError
+        host_busy with the pause still ahead, for a caller that would rather come back later
+        than sleep.
         """
         started = time.monotonic()
         own_deadline = started + self.policy.timeout
@@ -731,9 +781,9 @@ class Fetcher:
         redirects: list[str] = []
         while True:
             if check_robots and self.robots is not None:
-                self.robots.check(target.url, self.policy.user_agent, deadline=deadline)
+                self.robots.check(target.url, self.policy.user_agent, deadline=deadline, gate_wait=gate_wait)
             try:
-                with self._gate(target, deadline):
+                with self._gate(target, deadline, gate_wait):
                     status, response_headers, body, location = self._exchange(target, headers, deadline)
             except FetchError as exc:
                 if exc.status in BACK_OFF_STATUSES:
@@ -792,15 +842,31 @@ class Fetcher:
 
     # -- one hop ---------------------------------------------------------------------------
 
-    def _gate(self, target: _Target, deadline: float) -> AbstractContextManager[None]:
+    def book_turn(self, url: str, *, after: float) -> float:
+        """Seconds from now to a turn booked at url's host for a request that goes later
+        (HostGate.book): at least `after`, behind the turns booked before it."""
+        target = _parse_target(url)
         if self.gate is None:
-            return contextlib.nullcontext()
+            return after
+        return self.gate.book(target.host, after=after, delay=self._delay(target))
+
+    def _delay(self, target: _Target) -> float:
         delay = self.policy.host_delay
         if self.robots is not None:
             asked = self.robots.crawl_delay(target.url, self.policy.user_agent)
             if asked is not None and asked > delay:
                 delay = min(asked, max(self.policy.max_crawl_delay, delay))
-        return self.gate.hold(target.host, delay=delay, wait=max(0.0, deadline - time.monotonic()))
+        return delay
+
+    def _gate(
+        self, target: _Target, deadline: float, gate_wait: float | None = None
+    ) -> AbstractContextManager[None]:
+        if self.gate is None:
+            return contextlib.nullcontext()
+        wait = max(0.0, deadline - time.monotonic())
+        if gate_wait is not None:
+            wait = min(wait, max(0.0, gate_wait))
+        return self.gate.hold(target.host, delay=self._delay(target), wait=wait)
 
     def _back_off(self, target: _Target, exc: FetchError) -> None:
         """Leave a host that answered 429/503 alone for its Retry-After (capped) or the default."""

@@ -242,6 +242,23 @@ class Article(models.Model):
     embedding = models.BinaryField(null=True, blank=True, editable=False)
     embedding_error = models.CharField(_("encoding error"), max_length=300, blank=True)
 
+    # Who the article says its report comes from (articles/attribution.py): the outlet as the
+    # text names it, its key in articles/outlets.py, the source Silsila polls for it, and the
+    # sentence or credit line it was read from. Read at ingest; an editor's correction
+    # (credit_by_editor) is never overwritten by a later reading.
+    credit_name = models.CharField(_("credited outlet"), max_length=200, blank=True)
+    credit_outlet = models.CharField(_("credited outlet key"), max_length=40, blank=True)
+    credited_source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="credited_by",
+        verbose_name=_("credited source"),
+    )
+    credit_phrase = models.CharField(_("credit phrase"), max_length=400, blank=True)
+    credit_by_editor = models.BooleanField(_("credit set by an editor"), default=False)
+
     # Full-text document (articles/search.py), written with the text; PostgreSQL only.
     search_document = SearchVectorField(null=True, blank=True, editable=False)
 
@@ -280,6 +297,10 @@ class Article(models.Model):
     def embedding_vector(self):
         """The stored sentence vector as a float32 numpy array, or None."""
         return embedding.from_bytes(self.embedding)
+
+    @property
+    def has_credit(self) -> bool:
+        return bool(self.credit_name or self.credit_outlet or self.credited_source_id)
 
     def mark_failed(self, error: str) -> None:
         self.status = self.Status.FAILED

@@ -3,7 +3,7 @@
 Each text is indexed twice in one tsvector: through the `english` configuration (stemming:
 "talks" finds "talk") and through `simple` over Arabic-normalised text (alef and hamza forms,
 alef maqsura, taa marbuta, no diacritics or tatweel), which the reader's search matches by
-prefix with and without attached clitics (stories/search.py says why not the `arabic`
+prefix with and without attached clitics (stories/reader/search.py says why not the `arabic`
 configuration). Title weighs A, summary B, body C.
 
 SQLite has neither configuration, so the same reading is done in Python: `fold_words` turns a

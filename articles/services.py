@@ -13,19 +13,22 @@ feed is written on its Source (with backoff), a broken page on its Article.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import dedup, embedding, text
+from .attribution import OutletIndex, SourceName, attribute
 from .boilerplate import SiteLines
 from .extract import extract_article
 from .feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
@@ -47,13 +50,18 @@ __all__ = [
     "FetchError",
     "ImportSummary",
     "PollSummary",
+    "attribute_articles",
+    "book_turn",
     "claim_due_sources",
     "claim_stale_pending_articles",
     "fetch_article",
     "fetch_articles",
+    "fill_attribution",
     "find_original",
     "get_fetcher",
     "import_articles",
+    "outlet_index",
+    "pause_of",
     "poll_source",
     "record_import_errors",
     "store_entries",
@@ -437,6 +445,9 @@ class FetchBatch:
     stored: list[Article] = field(default_factory=list)  # written (extracted, feed-only or failed)
     retry: list[tuple[int, Exception]] = field(default_factory=list)  # ids to try again, and why
     left: list[int] = field(default_factory=list)  # ids left pending after an unexpected error
+    # Pages of a host our politeness holds (not tried, attempts untouched), one entry per host:
+    # their ids and the seconds until the turn booked for them.
+    deferred: list[tuple[list[int], float]] = field(default_factory=list)
 
 
 def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = None) -> FetchBatch:
@@ -445,14 +456,28 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
 
     One page's failure is its own: a transient one (FetchError, a database hiccup) is listed
     for a retry, an unexpected one is logged and leaves the page pending (the beat tick's
-    sweep re-queues it), and the other pages go on.
+    sweep re-queues it), and the other pages go on. When a host is paused (its politeness
+    delay, a Crawl-delay, a Retry-After), its remaining pages are not tried: they come back
+    `deferred` with a booked turn, and the pages of other hosts go on.
     """
+    fetcher = fetcher or get_fetcher()
     batch = FetchBatch()
     waiting: list[dict] = []
+    paused: dict[str, tuple[list[int], float, str]] = {}  # host -> ids, pause, a URL of it
     for article in articles:
+        host = _host_of(article.url)
+        if host in paused:
+            paused[host][0].append(article.pk)
+            continue
         try:
             outcome = _fetch_page(article=article, fetcher=fetcher)
-        except (FetchError, OperationalError, InterfaceError) as exc:
+        except FetchError as exc:
+            if exc.kind == "host_busy":
+                paused[host] = ([article.pk], pause_of(exc, fetcher), article.url)
+            else:
+                batch.retry.append((article.pk, exc))
+            continue
+        except (OperationalError, InterfaceError) as exc:
             batch.retry.append((article.pk, exc))
             continue
         except Exception:
@@ -472,7 +497,33 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
         except Exception:
             logger.exception("unexpected error storing article %s", request["article"].pk)
             batch.left.append(request["article"].pk)
+    for ids, pause, url in paused.values():
+        batch.deferred.append((ids, book_turn(url, pause=pause, fetcher=fetcher)))
     return batch
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def pause_of(exc: FetchError, fetcher: Fetcher | None = None) -> float:
+    """How long the host a host_busy error names stays paused: its pause when the gate knew
+    it, else (another request in flight) the policy's delay, and never under a second."""
+    delay = (fetcher or get_fetcher()).policy.host_delay
+    return max(1.0, exc.retry_after if exc.retry_after is not None else delay)
+
+
+def book_turn(url: str, *, pause: float, fetcher: Fetcher | None = None) -> float:
+    """Seconds until the turn booked at url's host for a page sent back to the queue: at
+    least `pause`, behind pages booked before it. A gate outage books nothing (the pause)."""
+    fetcher = fetcher or get_fetcher()
+    try:
+        return fetcher.book_turn(url, after=pause)
+    except FetchError:
+        return pause
 
 
 def _encode_batch(texts: list[str]) -> list[np.ndarray | None]:
@@ -506,7 +557,7 @@ def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
 
     fetcher = fetcher or get_fetcher()
     try:
-        result = fetcher.fetch(article.url, check_robots=True)
+        result = fetcher.fetch(article.url, check_robots=True, gate_wait=settings.SILSILA_FETCH_GATE_WAIT)
     except FetchError as exc:
         if exc.kind == "host_busy":
             # Our own politeness kept us from asking (a Crawl-delay, a Retry-After pause):
@@ -626,6 +677,7 @@ def store_text(
         article.published_at = published_at
         article.published_at_estimated = False
     _fill_dedup_fields(article)
+    fill_attribution(article)
     fill_embedding(article, vector=vector)
     # Written with the row itself rather than by a second UPDATE.
     article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
@@ -744,6 +796,85 @@ def find_original(
     if best is None:
         return None
     return near[best][4] or near[best][0]
+
+
+# --- Attribution ------------------------------------------------------------------------
+
+# The outlet index holds every source's name; it is rebuilt when a source is added or removed,
+# and at least this often so that renames reach it too.
+OUTLET_INDEX_MAX_AGE = 600.0
+_outlet_index: tuple[tuple, float, OutletIndex] | None = None
+
+
+def outlet_index() -> OutletIndex:
+    """The outlet table plus the sources' names (articles/attribution.py), one per process.
+
+    One aggregate query tells whether sources were added or removed since it was built.
+    """
+    global _outlet_index
+    state = Source.objects.aggregate(count=Count("pk"), last=Max("pk"))
+    key = (state["count"], state["last"])
+    if (
+        _outlet_index is None
+        or _outlet_index[0] != key
+        or time.monotonic() - _outlet_index[1] > OUTLET_INDEX_MAX_AGE
+    ):
+        sources = [
+            SourceName(pk, name, url or "")
+            for pk, name, url in Source.objects.values_list("pk", "name", "url")
+        ]
+        _outlet_index = (key, time.monotonic(), OutletIndex(sources))
+    return _outlet_index[2]
+
+
+def fill_attribution(article: Article, *, index: OutletIndex | None = None) -> None:
+    """Read who the article credits for its report and set its credit fields (not saved).
+
+    An editor's correction stands: a re-read never overwrites it.
+    """
+    if article.credit_by_editor:
+        return
+    credit = attribute(
+        title=article.title,
+        text=article.text or article.summary,
+        index=index or outlet_index(),
+        own_source_id=article.source_id,
+    )
+    article.credit_name = credit.name[:200] if credit else ""
+    article.credit_outlet = credit.outlet if credit else ""
+    article.credited_source_id = credit.source_id if credit else None
+    article.credit_phrase = credit.phrase[:400] if credit else ""
+
+
+CREDIT_FIELDS = ("credit_name", "credit_outlet", "credited_source", "credit_phrase")
+
+
+def attribute_articles(*, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
+    """Re-read the credits of stored articles (after the outlet table or the sources changed).
+
+    Returns (articles read, articles whose credit changed); editors' corrections are kept.
+    """
+    index = outlet_index()
+    read = changed = 0
+    batch: list[Article] = []
+    for article in articles:
+        read += 1
+        before = tuple(
+            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
+        )
+        fill_attribution(article, index=index)
+        after = tuple(
+            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
+        )
+        if after != before:
+            changed += 1
+            batch.append(article)
+        if len(batch) >= batch_size:
+            Article.objects.bulk_update(batch, CREDIT_FIELDS)
+            batch = []
+    if batch:
+        Article.objects.bulk_update(batch, CREDIT_FIELDS)
+    return read, changed
 
 
 # --- Bulk import ------------------------------------------------------------------------

@@ -83,8 +83,14 @@ def fetch_article(self, article_id: int) -> None:
     try:
         article = services.fetch_article(article=article)
     except FetchError as exc:
-        # The host asked for a pause (429/503 Retry-After) or our politeness holds it for a
-        # while (Crawl-delay): come back when it ends rather than on the generic backoff.
+        if exc.kind == "host_busy":
+            # Our politeness holds the host (its delay, a Crawl-delay, a Retry-After pause):
+            # the page was not tried, so it goes back to the queue for a booked turn, as a
+            # new message rather than a retry (waiting is not failing).
+            _defer([article_id], services.book_turn(article.url, pause=services.pause_of(exc)))
+            return
+        # The host asked for a pause (429/503 Retry-After): come back when it ends rather
+        # than on the generic backoff.
         if exc.retry_after is not None and self.request.retries < self.max_retries:
             countdown = min(exc.retry_after, MAX_RETRY_COUNTDOWN) + random.uniform(0, 5)
             raise self.retry(exc=exc, countdown=countdown) from exc
@@ -119,6 +125,8 @@ def fetch_articles(self, article_ids: list[int]) -> None:
     batch = services.fetch_articles(articles=articles)
     if any(article.is_ready for article in batch.stored):
         transaction.on_commit(nudge_clustering)
+    for ids, seconds in batch.deferred:
+        _defer(ids, seconds)
     if not batch.retry:
         return
     # The pages that failed transiently, once more as one batch: after the longest pause a
@@ -132,6 +140,22 @@ def fetch_articles(self, article_ids: list[int]) -> None:
     # Out of retries: each page goes on alone (its attempts are bounded by the service).
     for article_id in retry_ids:
         fetch_article.apply_async((article_id,), countdown=countdown)
+
+
+def _defer(article_ids: list[int], seconds: float) -> None:
+    """Send pages back to the fetch queue to be tried `seconds` from now (a booked turn at
+    their host), a little jitter apart so pages of one host do not all wake at once.
+
+    Not in eager mode (tests), which runs a task at once whatever its countdown: the page
+    would be asked again while its host is still paused, and again. It stays pending there.
+    """
+    if current_app.conf.task_always_eager:
+        return
+    countdown = min(seconds, MAX_RETRY_COUNTDOWN) + random.uniform(0, min(1.0, seconds / 4))
+    if len(article_ids) == 1:
+        fetch_article.apply_async((article_ids[0],), countdown=countdown)
+    else:
+        fetch_articles.apply_async((article_ids,), countdown=countdown)
 
 
 def nudge_clustering() -> None:

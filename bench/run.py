@@ -36,18 +36,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 BIN = Path(sys.executable).parent
-DB_NAME = "silsila_bench"
+# Several people may run the bench on one machine: the database and the Redis dbs can be moved.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "silsila_bench")
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-BROKER_DB, CACHE_DB = 6, 7
+BROKER_DB = int(os.environ.get("BENCH_BROKER_DB", "6"))
+CACHE_DB = int(os.environ.get("BENCH_CACHE_DB", "7"))
 # What `celery beat` does in production (config/celery.py): a cluster_pending tick every 30 s.
 # The workers also nudge clustering themselves after each stored article (articles/tasks.py).
 BEAT_TICK_SECONDS = 30.0
-# --cluster-queue: what routing stories.* tasks to a queue of their own would give (not in
-# config/ today): the workers read it first, and a tick every 5 s (the nudge's debounce) lands
-# there instead of behind the page-fetch backlog.
-CLUSTER_QUEUE = "clustering"
-CLUSTER_QUEUE_TICK_SECONDS = 5.0
+# The ingest run's workers, one line per process, as the Procfile runs them: each queue its own
+# (config/settings.py), page fetches on two processes (the page path is what is measured).
+INGEST_WORKERS = [
+    ("fetch0", "fetch"),
+    ("fetch1", "fetch"),
+    ("clustering", "clustering"),
+    ("default", "celery"),
+]
+FETCH_WORKERS = sum(1 for _, queue in INGEST_WORKERS if queue == "fetch")
 
 
 def bench_env() -> dict[str, str]:
@@ -190,7 +196,7 @@ def empty_tables() -> None:
 def flush_redis() -> None:
     import redis
 
-    for db in (BROKER_DB, CACHE_DB):
+    for db in {BROKER_DB, CACHE_DB}:
         redis.Redis.from_url(f"{REDIS_URL}/{db}").flushdb()
 
 
@@ -385,9 +391,17 @@ def fill_stories(news, source: Source, count: int, *, start: datetime, step: tim
         )
 
 
-def phase_cluster_db(batch: int) -> dict:
-    """Time cluster_pending() on `batch` new articles against what the database holds now."""
+def phase_cluster_db(batch: int, *, restore: bool) -> dict:
+    """Time cluster_pending() on `batch` new articles against what the database holds now, in
+    a fresh process as a worker that has just started.
+
+    restore=False: a worker with no snapshot to read: its engine replays every stored
+    assignment (timed), then writes a snapshot (timed) before clustering. restore=True: a
+    worker that restores that snapshot (timed; it also replays the memberships written after
+    it), as every worker but the first does.
+    """
     from stories.clustering.bench import SyntheticNews, vocabulary
+    from stories.models import EngineSnapshot
     from stories.services import clustering
 
     state = json.loads((VAR / "cluster_db_state.json").read_text())
@@ -404,9 +418,20 @@ def phase_cluster_db(batch: int) -> dict:
         _synthetic_articles(news, source, batch, start=start, step=timedelta(seconds=20), follow=True)
     )
     clustering.reset_engines()
+    if not restore:
+        EngineSnapshot.objects.all().delete()
     started = time.perf_counter()
     clustering.engine_for(clustering.ALL)
     rebuild = time.perf_counter() - started
+    restored = clustering._holders[clustering.ALL].saved_at is not None
+    if restore and not restored:
+        raise RuntimeError("the worker replayed instead of restoring the snapshot (see its log)")
+    snapshot_s, snapshot_mb = 0.0, 0.0
+    if not restore:
+        started = time.perf_counter()
+        clustering.save_engine(clustering.ALL)
+        snapshot_s = time.perf_counter() - started
+        snapshot_mb = EngineSnapshot.objects.get().size / 2**20
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         result = clustering.cluster_pending()
@@ -416,6 +441,8 @@ def phase_cluster_db(batch: int) -> dict:
         "assigned": result.assigned,
         "new_stories": result.new_stories,
         "rebuild_s": round(rebuild, 2),
+        "snapshot_write_s": round(snapshot_s, 2),
+        "snapshot_mb": round(snapshot_mb, 1),
         "articles_per_s": round(result.assigned / elapsed, 1) if elapsed else 0.0,
         "queries": len(queries),
         "queries_per_article": round(len(queries) / max(1, result.assigned), 2),
@@ -453,21 +480,36 @@ def bench_cluster_db(sizes: list[int], batch: int) -> dict:
                 }
             )
         )
-        r = run_phase("cluster-db", "--batch", str(batch), timeout=900)
         key = _size_key(size)
-        out[f"cluster_db_articles_per_s_{key}"] = r["articles_per_s"]
-        out[f"cluster_db_rebuild_s_{key}"] = r["rebuild_s"]
-        out[f"cluster_db_queries_per_article_{key}"] = r["queries_per_article"]
-        out[f"cluster_db_worker_peak_rss_mb_{key}"] = r["peak_rss_mb"]
-        log(
-            f"  cluster_pending at {r['stories']} stories: {r['assigned']} articles, "
-            f"{r['articles_per_s']}/s, {r['queries']} queries, rebuild {r['rebuild_s']}s, "
-            f"peak RSS {r['peak_rss_mb']} MB"
-        )
-        filled = Article.objects.count()
-        # Keep the synthetic stream's topics in step with what the subprocess drew.
-        for _ in range(batch):
-            news.new_story()
+        # A worker with no snapshot (replay, then it writes one), then one that restores it.
+        for phase in ("cluster-db", "cluster-restore"):
+            r = run_phase(phase, "--batch", str(batch), timeout=900)
+            if phase == "cluster-db":
+                out[f"cluster_db_articles_per_s_{key}"] = r["articles_per_s"]
+                out[f"cluster_db_rebuild_s_{key}"] = r["rebuild_s"]
+                out[f"cluster_db_queries_per_article_{key}"] = r["queries_per_article"]
+                out[f"cluster_db_replay_peak_rss_mb_{key}"] = r["peak_rss_mb"]
+                out[f"cluster_snapshot_write_s_{key}"] = r["snapshot_write_s"]
+                out[f"cluster_snapshot_mb_{key}"] = r["snapshot_mb"]
+                how = f"replay {r['rebuild_s']}s, snapshot {r['snapshot_mb']} MB {r['snapshot_write_s']}s"
+            else:
+                out[f"cluster_restore_s_{key}"] = r["rebuild_s"]
+                out[f"cluster_db_warm_articles_per_s_{key}"] = r["articles_per_s"]
+                out[f"cluster_db_worker_peak_rss_mb_{key}"] = r["peak_rss_mb"]
+                how = f"restore {r['rebuild_s']}s"
+            log(
+                f"  {phase} at {r['stories']} stories: {r['assigned']} articles, "
+                f"{r['articles_per_s']}/s, {r['queries']} queries, {how}, peak RSS {r['peak_rss_mb']} MB"
+            )
+            filled = Article.objects.count()
+            # Keep the synthetic stream's topics in step with what the subprocess drew.
+            for _ in range(batch):
+                news.new_story()
+            state = json.loads((VAR / "cluster_db_state.json").read_text())
+            state["serial"] = r["serial"]
+            state["stories"] = len(news.topics)
+            state["next_at"] = (start + step * filled).isoformat()
+            (VAR / "cluster_db_state.json").write_text(json.dumps(state))
     out["cluster_db_batch"] = batch
     return out
 
@@ -486,9 +528,7 @@ def _task_times(paths: list[Path]) -> dict[str, tuple[int, float]]:
     return {name: (len(v), sum(v)) for name, v in totals.items()}
 
 
-def bench_ingest(
-    articles: int, eval_dir: Path, *, timeout: float, gate: str = "redis", cluster_queue: bool = False
-) -> dict:
+def bench_ingest(articles: int, eval_dir: Path, *, timeout: float, gate: str = "redis") -> dict:
     from bench import corpus as corpus_module
     from config.celery import app
 
@@ -512,7 +552,7 @@ def bench_ingest(
         text=True,
     )
     workers: list[subprocess.Popen] = []
-    logs = [VAR / f"worker{i}.log" for i in range(2)]
+    logs = [VAR / f"worker-{name}.log" for name, _ in INGEST_WORKERS]
     try:
         assert server.stdout is not None
         if server.stdout.readline().strip() != "ready":
@@ -521,7 +561,7 @@ def bench_ingest(
             [Source(name=f"bench {url}", url=url, kind=Source.Kind.RSS) for url in corpus.feed_urls]
         )
         flush_redis()
-        for i, path in enumerate(logs):
+        for (name, queue), path in zip(INGEST_WORKERS, logs, strict=True):
             workers.append(
                 subprocess.Popen(
                     [
@@ -533,9 +573,9 @@ def bench_ingest(
                         "--without-gossip",
                         "--without-mingle",
                         "--loglevel=INFO",
-                        f"--queues={CLUSTER_QUEUE},celery" if cluster_queue else "--queues=celery",
+                        f"--queues={queue}",
                         "-n",
-                        f"bench{i}@%h",
+                        f"bench-{name}@%h",
                     ],
                     cwd=ROOT,
                     # --gate local: per-process politeness (no Redis lock), to see what the shared
@@ -549,21 +589,19 @@ def bench_ingest(
         while len(app.control.ping(timeout=1.0) or []) < len(workers):
             if time.monotonic() > deadline:
                 raise RuntimeError("the workers did not answer a ping within 90 s")
-        log("  2 workers ready; polling every feed")
+        log(f"  {len(workers)} workers ready ({', '.join(n for n, _ in INGEST_WORKERS)}); polling every feed")
         cpu_before = {w.pid: sum(cpu_seconds(c) for c in [w.pid, *children(w.pid)]) for w in workers}
         load_before = load_average()
         t0 = time.perf_counter()
         for source_id in Source.objects.values_list("pk", flat=True):
             app.send_task("articles.poll_source", args=[source_id])
         extracted_at = None
-        tick_every = CLUSTER_QUEUE_TICK_SECONDS if cluster_queue else BEAT_TICK_SECONDS
-        last_tick = -tick_every
+        last_tick = -BEAT_TICK_SECONDS
         timeline = []
         while True:
             now = time.perf_counter() - t0
-            if now - last_tick >= tick_every:
-                queue = CLUSTER_QUEUE if cluster_queue else None
-                app.send_task("stories.cluster_pending", queue=queue)
+            if now - last_tick >= BEAT_TICK_SECONDS:
+                app.send_task("stories.cluster_pending")
                 last_tick = now
             counts = dict(Article.objects.order_by().values_list("status").annotate(n=Count("pk")))
             clustered = Membership.objects.count()
@@ -609,7 +647,7 @@ def bench_ingest(
         "ingest_duplicates": Article.objects.filter(duplicate_of__isnull=False).count(),
         "ingest_stories": Story.objects.count(),
         "ingest_worker_cpu_s": round(worker_cpu, 1),
-        "ingest_worker_cpu_share": round(worker_cpu / (2 * elapsed), 2),
+        "ingest_worker_cpu_share": round(worker_cpu / ((os.cpu_count() or 2) * elapsed), 2),
         "ingest_server_cpu_s": round(server_cpu, 1),
         "ingest_load_before_after": [load_before, load_after],
         "worker_peak_rss_mb": round(peak / 1024, 1),
@@ -617,8 +655,8 @@ def bench_ingest(
         "ingest_task_mean_ms": {name: round(1000 * total / n, 1) for name, (n, total) in tasks.items()},
         "ingest_task_count": {name: n for name, (n, _t) in tasks.items()},
         "ingest_inprocess_pages_per_s": inprocess,
-        # Each worker's page rate against one plain process running the same service calls.
-        "ingest_per_worker_vs_inprocess": round(articles / extracted_at / 2 / inprocess, 2)
+        # Each fetch worker's page rate against one plain process running the same service calls.
+        "ingest_per_worker_vs_inprocess": round(articles / extracted_at / FETCH_WORKERS / inprocess, 2)
         if extracted_at and inprocess
         else None,
         "ingest_profile_top": profile,
@@ -899,6 +937,9 @@ def bench_web(*, story_size: int, iterations: int, wrk_seconds: int) -> dict:
     finally:
         stop(gunicorn)
     out["story_page_rps_vs_healthz_c6"] = round(out["story_page_rps_c6"] / out["healthz_rps_c6"], 2)
+    # Issue 26: the home page at most 1.5x a story page's time, and as many requests/s at 6 connections.
+    out["home_vs_story_page_p50"] = round(out["home_page_ms_p50"] / out["story_page_ms_p50"], 2)
+    out["home_vs_story_page_rps_c6"] = round(out["home_page_rps_c6"] / out["story_page_rps_c6"], 2)
     return out
 
 
@@ -918,6 +959,10 @@ TARGETS = [
     ("cluster_assign_ms_p99_100k", 10, False),
     ("cluster_cost_ratio_100k_vs_1k", 2, False),
     ("cluster_rebuild_s_100k", 30, False),
+    ("cluster_restore_s_100k", 10, False),
+    ("ingest_cluster_delay_s_p50", 30, False),
+    ("home_vs_story_page_p50", 1.5, False),
+    ("home_vs_story_page_rps_c6", 1.0, True),
     ("story_page_ms_p50", 15, False),
     ("story_page_rps_c6", 250, True),
     ("story_page_http_p99_ms_c6", 50, False),
@@ -953,9 +998,6 @@ def main() -> None:
         "--only", default="extract,encoder,nearcopy,cluster,ingest,web", help="phases to run, comma-separated"
     )
     parser.add_argument("--gate", choices=["redis", "local"], default="redis", help="fetch politeness gate")
-    parser.add_argument(
-        "--cluster-queue", action="store_true", help="clustering ticks on a queue of their own, every 5 s"
-    )
     parser.add_argument("--keep-db", action="store_true", help="leave silsila_bench in place afterwards")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
@@ -967,8 +1009,8 @@ def main() -> None:
     if args.phase == "cluster-memory":
         print(json.dumps(phase_cluster_memory([int(s) for s in args.sizes.split(",")], args.timed)))
         return
-    if args.phase == "cluster-db":
-        print(json.dumps(phase_cluster_db(args.batch)))
+    if args.phase in ("cluster-db", "cluster-restore"):
+        print(json.dumps(phase_cluster_db(args.batch, restore=args.phase == "cluster-restore")))
         return
 
     quick = args.quick
@@ -1032,16 +1074,10 @@ def main() -> None:
             results.update(bench_cluster_db(db_sizes, batch=200 if quick else 500))
             empty_tables()
         if "ingest" in phases:
-            log(f"ingest: {articles} articles end to end, 2 workers (concurrency 1 each)")
-            results.update(
-                bench_ingest(
-                    articles,
-                    eval_dir,
-                    timeout=150 if quick else 900,
-                    gate=args.gate,
-                    cluster_queue=args.cluster_queue,
-                )
+            log(
+                f"ingest: {articles} articles end to end, a worker per queue, 2 fetching (concurrency 1 each)"
             )
+            results.update(bench_ingest(articles, eval_dir, timeout=150 if quick else 900, gate=args.gate))
             # Ingest end to end on 2 cores (encoder in the path) against plain trafilatura's
             # pages/s on one core on the real pages, both measured in this run.
             if results.get("extract_baseline_pages_per_s") and results.get("ingest_articles_per_s"):
@@ -1049,7 +1085,7 @@ def main() -> None:
                     results["ingest_articles_per_s"] / results["extract_baseline_pages_per_s"], 2
                 )
             results["meta"]["gate"] = args.gate
-            results["meta"]["cluster_queue"] = args.cluster_queue
+            results["meta"]["ingest_workers"] = [f"{name} (-Q {queue})" for name, queue in INGEST_WORKERS]
         if "web" in phases:
             log("web: story page of a 1,000-article story, in-process and under wrk with gunicorn -w 2")
             results.update(

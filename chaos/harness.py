@@ -80,9 +80,14 @@ def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0
 
 
 def producer() -> Celery:
+    from django.conf import settings
+
     app = Celery("chaos-producer", broker=BROKER_URL)
     app.conf.broker_transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT}
     app.conf.broker_connection_retry_on_startup = True
+    # Messages go to the queues Silsila's own producers send them to.
+    app.conf.task_queues = settings.CELERY_TASK_QUEUES
+    app.conf.task_routes = settings.CELERY_TASK_ROUTES
     return app
 
 
@@ -90,9 +95,14 @@ def flush_broker() -> None:
     redis.Redis.from_url(BROKER_URL).flushdb()
 
 
-def queue_length(queue: str = "celery") -> int:
+# The queues of config/settings.py (CELERY_TASK_QUEUES): polls, page fetches, clustering.
+QUEUES = ("celery", "fetch", "clustering")
+
+
+def queue_length(*queues: str) -> int:
+    """Messages waiting in `queues` (all of them by default) or delivered and not yet acked."""
     client = redis.Redis.from_url(BROKER_URL)
-    return int(client.llen(queue)) + int(client.hlen("unacked"))
+    return sum(int(client.llen(queue)) for queue in queues or QUEUES) + int(client.hlen("unacked"))
 
 
 # --- Workers --------------------------------------------------------------------------------
@@ -101,11 +111,20 @@ def queue_length(queue: str = "celery") -> int:
 class Worker:
     """One `celery worker` process (and its pool), started in its own session."""
 
-    def __init__(self, name: str, *, database_url: str, concurrency: int = 2, extra_env: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        database_url: str,
+        concurrency: int = 2,
+        extra_env: dict | None = None,
+        queues: str | None = None,
+    ):
         self.name = name
         self.database_url = database_url
         self.concurrency = concurrency
         self.extra_env = extra_env or {}
+        self.queues = queues  # -Q, as the Procfile runs them; None: every queue
         self.log_path = Path(tempfile.gettempdir()) / f"silsila-chaos-{name}-{os.getpid()}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -150,6 +169,7 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
+                *([f"--queues={self.queues}"] if self.queues else []),
             ],
             cwd=REPO,
             env=self.env(),
@@ -200,9 +220,26 @@ class Worker:
 
 
 @contextlib.contextmanager
-def workers(count: int, *, database_url: str, concurrency: int = 2, prefix: str = "w"):
+def workers(
+    count: int,
+    *,
+    database_url: str,
+    concurrency: int = 2,
+    prefix: str = "w",
+    queues: list[str | None] | None = None,
+    extra_env: dict | None = None,
+):
+    """`count` workers reading every queue, or one per entry of `queues` (a -Q value each)."""
+    plan = queues if queues is not None else [None] * count
     started = [
-        Worker(f"{prefix}{i}", database_url=database_url, concurrency=concurrency) for i in range(count)
+        Worker(
+            f"{prefix}{i}",
+            database_url=database_url,
+            concurrency=concurrency,
+            queues=queue,
+            extra_env=extra_env,
+        )
+        for i, queue in enumerate(plan)
     ]
     try:
         for worker in started:
@@ -319,7 +356,9 @@ def page(article: SiteArticle) -> bytes:
 class NewsSite:
     """A threaded HTTP server on 127.0.0.1: /feed.xml and /news/<slug>, pages served slowly."""
 
-    def __init__(self, articles: list[SiteArticle], *, page_delay: float = 0.0) -> None:
+    def __init__(
+        self, articles: list[SiteArticle], *, page_delay: float = 0.0, host: str = "127.0.0.1"
+    ) -> None:
         self.articles = {a.slug: a for a in articles}
         self.page_delay = page_delay
         self.hits: dict[str, int] = {}
@@ -350,11 +389,12 @@ class NewsSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # Another loopback address is another host to the fetcher's per-host politeness.
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         # A killed worker leaves broken connections behind; that is the point, not news.
         self.server.handle_error = lambda request, client_address: None
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.origin = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
         )

@@ -1,7 +1,7 @@
 """`make chaos`: every fault at full size against real workers, one summary line per fault.
 
     python -m chaos.run                   # all faults
-    python -m chaos.run worker poison     # some of them: worker, poison, cluster, redis, postgres
+    python -m chaos.run worker poison     # some of them: worker, poison, cluster, slowhost, redis, postgres
     CHAOS_SKIP=postgres python -m chaos.run
 
 It uses a database of its own (CHAOS_DATABASE_URL, default silsila_chaos_run, created and
@@ -19,7 +19,7 @@ import time
 
 REDIS_PORT = int(os.environ.get("CHAOS_REDIS_PORT", "6391"))
 DATABASE_URL = os.environ.get("CHAOS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/silsila_chaos_run")
-FAULTS = ["worker", "poison", "cluster", "redis", "postgres"]
+FAULTS = ["worker", "poison", "cluster", "slowhost", "redis", "postgres"]
 
 
 def _configure_environment() -> None:
@@ -86,6 +86,8 @@ def main(argv: list[str]) -> int:
                 result = scenarios.poison_message(database_url=DATABASE_URL, good=200)
             elif fault == "cluster":
                 result, _one, _two = scenarios.concurrent_clustering(database_url=DATABASE_URL, chunk=4)
+            elif fault == "slowhost":
+                result = scenarios.slow_host_backlog(database_url=DATABASE_URL, slow_pages=60)
             elif fault == "redis":
                 result = scenarios.redis_stopped(database_url=DATABASE_URL, redis=redis, size=200)
             else:

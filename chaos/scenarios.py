@@ -325,6 +325,100 @@ def postgres_restarted(*, database_url: str, size: int = 200, page_delay: float 
     return result
 
 
+def slow_host_backlog(
+    *,
+    database_url: str,
+    slow_pages: int = 40,
+    fast_pages: int = 4,
+    host_delay: float = 2.0,
+    page_delay: float = 1.0,
+) -> FaultResult:
+    """A backlog of page fetches for a slow, politeness-bound host does not hold up the rest.
+
+    Workers as the Procfile runs them, one process each: `-Q celery` (polls), `-Q fetch`
+    (pages), `-Q clustering`. A slow site (every page takes `page_delay`, and politeness
+    spaces requests to a host `host_delay` apart) has `slow_pages` pages queued; then a second
+    site on another loopback address is polled. Its feed must be polled, its pages fetched by
+    the same single fetch slot, and its articles clustered while most of the slow site's pages
+    are still waiting: a fetch task that slept through the slow host's pauses would hold that
+    slot for `slow_pages` times (host_delay + page_delay) seconds.
+    """
+    from articles.models import Article, Source
+    from stories.models import Membership
+
+    flush_broker()
+    app = producer()
+    slow = make_articles(slow_pages, seed=31)
+    fast = make_articles(fast_pages, seed=37, topics=1)
+    notes: list[str] = []
+    problems: list[str] = []
+    env = {
+        "SILSILA_FETCH_HOST_DELAY": str(host_delay),
+        # A deferred page waits unacknowledged in the worker until its countdown: longer than
+        # the harness's short visibility timeout would have Redis hand it out twice.
+        "CELERY_VISIBILITY_TIMEOUT": "600",
+    }
+    with (
+        NewsSite(slow, page_delay=page_delay, host="127.0.0.1") as slow_site,
+        NewsSite(fast, host="127.0.0.2") as fast_site,
+        workers(
+            3,
+            database_url=database_url,
+            concurrency=1,
+            prefix="slowhost-",
+            queues=["celery", "fetch", "clustering"],
+            extra_env=env,
+        ),
+    ):
+        slow_source = Source.objects.create(name="Slow Times", url=slow_site.feed_url, language="en")
+        fast_source = Source.objects.create(name="Fast Post", url=fast_site.feed_url, language="en")
+        app.send_task("articles.poll_source", args=[slow_source.pk])
+        wait_until(
+            lambda: Article.objects.filter(source=slow_source).count() == slow_pages,
+            timeout=60,
+            what="the slow site's pages to be queued",
+        )
+        started = time.monotonic()
+        app.send_task("articles.poll_source", args=[fast_source.pk])
+        fast_articles = Article.objects.filter(source=fast_source)
+        note = ""
+        try:
+            wait_until(lambda: fast_articles.count() == fast_pages, timeout=60, what="the fast feed's poll")
+            notes.append(f"fast feed polled after {time.monotonic() - started:.1f} s")
+            wait_until(
+                lambda: Article.objects.ready().filter(source=fast_source).count() == fast_pages,
+                timeout=90,
+                what="the fast site's pages",
+            )
+            notes.append(f"its pages stored after {time.monotonic() - started:.1f} s")
+            wait_until(
+                lambda: not Article.objects.unclustered().filter(source=fast_source).exists(),
+                timeout=90,
+                what="the fast site's articles to be clustered",
+            )
+            notes.append(f"clustered after {time.monotonic() - started:.1f} s")
+        except TimeoutError as exc:
+            note = str(exc)
+        waiting = Article.objects.pending().filter(source=slow_source).count()
+        notes.append(f"{waiting}/{slow_pages} slow pages still queued then")
+        if waiting < slow_pages // 2:
+            problems.append("the slow site's backlog had mostly cleared: the scenario shows nothing")
+    ready = set(Article.objects.ready().filter(source=fast_source).values_list("pk", flat=True))
+    clustered = Membership.objects.filter(article_id__in=ready).count()
+    if note:
+        notes.append(note)
+    return FaultResult(
+        fault="slow host backlog",
+        expected=fast_pages,
+        stored=len(ready),
+        duplicated=fast_articles.count() - fast_pages,
+        lost=fast_pages - len(ready),
+        unclustered=len(ready) - clustered,
+        notes=notes,
+        problems=problems,
+    )
+
+
 class PrivateRedis:
     """A redis-server of our own on another port, so stopping it disturbs nobody else."""
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SILSILA_VAR_DIR", BASE_DIR / "var"))
@@ -248,6 +249,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Three queues, so clustering and polling never wait behind page fetches (a backlog of
+# fetches, each waiting on its host's politeness, once held every worker slot for minutes):
+#   celery      feed polls, the stale-pending sweep, story texts and dossiers (quick tasks)
+#   fetch       page fetches, extraction and encoding (the bulk of the work; scale these)
+#   clustering  the engine's batches and its maintenance (one engine, one process)
+# Each has workers of its own (Procfile, docker-compose.yml); a worker started without -Q
+# reads all three (tests, a one-process setup).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("fetch"), Queue("clustering")]
+CELERY_TASK_ROUTES = {
+    "articles.fetch_article": {"queue": "fetch"},
+    "articles.fetch_articles": {"queue": "fetch"},
+    "stories.cluster_pending": {"queue": "clustering"},
+    "stories.maintain_stories": {"queue": "clustering"},
+}
 
 # --- Auth, sessions, security -----------------------------------------------------------
 
@@ -361,6 +377,10 @@ SILSILA_FETCH_BACK_OFF = env_float("SILSILA_FETCH_BACK_OFF", 60.0)
 SILSILA_FETCH_MAX_BACK_OFF = env_float("SILSILA_FETCH_MAX_BACK_OFF", 3600.0)
 # New pages of one poll are fetched this many to a task (one encoder call per batch).
 SILSILA_FETCH_BATCH = env_int("SILSILA_FETCH_BATCH", 16)
+# A page fetch waits at most this long for its host's turn (another request to the host in
+# flight, the tail of the delay); a longer pause sends the page back to the queue with a
+# countdown to a booked turn, so no worker slot sleeps through a host's politeness delay.
+SILSILA_FETCH_GATE_WAIT = env_float("SILSILA_FETCH_GATE_WAIT", 0.25)
 # Drop the lines a site repeats on most of its pages (articles/boilerplate.py), learned per
 # worker process from the pages it extracts. Off by default: the extraction benchmark has one page
 # per site, so its effect is not measured there.

@@ -27,7 +27,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 class Dossier(models.Model):
     """A long-running file (ملف) holding related stories over months: "Iran", "Africa Cup 2025".
 
-    Proposed by stories.dossiers from stories that share entities and themes; editors create,
+    Proposed by stories.curation.dossiers from stories that share entities and themes; editors create,
     rename, merge and split them and move stories in or out (stories.services.dossiers).
     """
 
@@ -125,7 +125,7 @@ class Story(models.Model):
     summary = models.TextField(_("automatic summary"), blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
-    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.labels);
+    # Short names (2 to 6 words) per language, recomputed as the story grows (stories.curation.labels);
     # an editor's label for a language is never overwritten and is shown instead.
     labels = models.JSONField(_("labels per language"), default=dict, blank=True)
     editor_labels = models.JSONField(_("editor's labels per language"), default=dict, blank=True)
@@ -173,6 +173,8 @@ class Story(models.Model):
         verbose_name_plural = _("stories")
         indexes = [
             models.Index(fields=["status", "-last_activity_at"], name="story_status_recent"),
+            # The home page's version (reader.views._home_version): the newest change, off the index.
+            models.Index(fields=["-updated_at"], name="story_recently_updated"),
         ]
 
     def __str__(self) -> str:
@@ -232,6 +234,9 @@ class Event(models.Model):
     )
     article_count = models.PositiveIntegerField(_("articles"), default=0)
     is_key_moment = models.BooleanField(_("key moment"), default=False)
+    # Who reported it first and who followed (stories/timeline/chain.py), stored when the event
+    # changes so that pages read it with the event's row; {} when no report follows another.
+    chain = models.JSONField(_("chain of reports"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -396,6 +401,7 @@ class AuditEntry(models.Model):
         DOSSIER_MERGE = "dossier_merge", _("Merge dossiers")
         DOSSIER_SPLIT = "dossier_split", _("Split dossier")
         DOSSIER_MOVE = "dossier_move", _("Move story to dossier")
+        CREDIT = "credit", _("Correct attribution")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -431,3 +437,41 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
         return gettext("%(action)s, %(when)s") % {"action": self.get_action_display(), "when": when}
+
+
+class EngineSnapshot(models.Model):
+    """A clustering engine's state at a point of the stream, so a worker starts warm.
+
+    The payload (stories.clustering.snapshot) lies in `chunks`, in order. It reflects every
+    Membership of the partition up to `watermark` and the editors' changes up to `marker`;
+    a worker restoring it replays only the memberships written since. Kept in the database
+    so every clustering worker, on any machine, can read the latest one.
+    """
+
+    partition = models.CharField(max_length=50)
+    fingerprint = models.CharField(max_length=64)  # of the engine's code and parameters
+    watermark = models.BigIntegerField()
+    marker = models.BigIntegerField()
+    stories = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["partition", "-id"], name="stories_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"engine snapshot {self.pk} of {self.partition} ({self.stories} stories, {self.size} bytes)"
+
+
+class EngineSnapshotChunk(models.Model):
+    snapshot = models.ForeignKey(EngineSnapshot, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "seq"], name="stories_snapshot_chunk_seq")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.seq} of engine snapshot {self.snapshot_id}"

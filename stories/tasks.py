@@ -7,6 +7,11 @@ from django.db import OperationalError
 
 from .services import clustering, dossiers
 
+# A worker's first batch builds its engine (a snapshot restore, or a replay of every story
+# when there is no usable snapshot: minutes at 100,000 stories), so these two get more time
+# than the default limits; killed mid-replay, a worker would start the replay over forever.
+ENGINE_SOFT_TIME_LIMIT = 900
+
 
 @shared_task(
     name="stories.cluster_pending",
@@ -15,6 +20,8 @@ from .services import clustering, dossiers
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=10,
+    soft_time_limit=ENGINE_SOFT_TIME_LIMIT,
+    time_limit=ENGINE_SOFT_TIME_LIMIT + 60,
 )
 def cluster_pending() -> int:
     """Assign every ready article; a partition another worker holds is left to it."""
@@ -27,9 +34,26 @@ def cluster_pending() -> int:
     autoretry_for=(OperationalError,),
     retry_backoff=30,
     max_retries=5,
+    soft_time_limit=ENGINE_SOFT_TIME_LIMIT,
+    time_limit=ENGINE_SOFT_TIME_LIMIT + 60,
 )
 def maintain_stories() -> None:
-    clustering.maintain_stories()
+    # The engine's part here, on the clustering queue; the texts (summaries, labels, key
+    # moments: seconds per story, hundreds of stories) on the default queue, so the next
+    # clustering batch does not wait for them.
+    clustering.maintain_stories(refresh_texts=False)
+    refresh_story_texts.delay()
+
+
+@shared_task(
+    name="stories.refresh_story_texts",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def refresh_story_texts() -> int:
+    return clustering.refresh_story_texts()
 
 
 @shared_task(

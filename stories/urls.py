@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import dossier_feeds, dossier_views, feeds, views
+from .reader import dossier_feeds, dossier_views, feeds, views
 
 app_name = "stories"
 

@@ -35,3 +35,11 @@ def test_a_message_that_kills_its_worker_is_set_aside_after_three_deaths(databas
 def test_the_poison_guard_does_not_count_ordinary_failures_and_retries(database_url):
     runs, succeeded, set_aside = scenarios.retries_are_not_deaths(database_url=database_url, failures=5)
     assert (runs, succeeded, set_aside) == (6, True, False)
+
+
+def test_a_slow_politeness_bound_host_holds_up_no_poll_fetch_or_clustering(database_url):
+    # The workers of the Procfile, one process per queue, and a single fetch slot.
+    result = scenarios.slow_host_backlog(database_url=database_url, slow_pages=40)
+    print(result.line())
+    assert result.ok, result.line()
+    assert "slow pages still queued" in result.line()

@@ -366,6 +366,37 @@ def test_the_host_gate_refuses_a_delay_longer_than_the_wait(gate):
     assert caught.value.kind == "host_busy"
 
 
+def test_booked_turns_at_a_host_queue_up_behind_each_other(gate):
+    first = gate.book("example.org", after=2.0, delay=1.0)
+    second = gate.book("example.org", after=0.5, delay=1.0)
+    later = gate.book("example.org", after=10.0, delay=1.0)
+    elsewhere = gate.book("example.net", after=0.5, delay=1.0)
+
+    assert first == pytest.approx(2.0, abs=0.05)
+    assert second == pytest.approx(3.0, abs=0.05)  # behind the first turn, a delay after it
+    assert later == pytest.approx(10.0, abs=0.05)  # its own pause ends after every booked turn
+    assert elsewhere == pytest.approx(0.5, abs=0.05)  # another host's turns are its own
+
+
+def test_a_fetch_told_not_to_wait_reports_the_pause_instead_of_sleeping_through_it(server, gate):
+    server.add("/robots.txt", Response(body=b"User-agent: *\nAllow: /\n"))
+    server.add("/a", Response(body=b"a"))
+    server.add("/b", Response(body=b"b"))
+    fetcher = polite_fetcher(gate, host_delay=30.0, timeout=60.0)
+    fetcher.fetch(server.url("/a"), check_robots=True)
+
+    # Within its deadline it could wait the 30 s out; with gate_wait it does not.
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(server.url("/b"), check_robots=True, gate_wait=0.1)
+
+    assert caught.value.kind == "host_busy" and caught.value.transient
+    assert 29.0 < caught.value.retry_after <= 30.01
+    assert server.requests_to("/b") == []
+    assert fetcher.book_turn(server.url("/b"), after=caught.value.retry_after) == pytest.approx(
+        caught.value.retry_after, abs=0.05
+    )
+
+
 def polite_fetcher(gate, **overrides: object) -> Fetcher:
     """A fetcher as production builds one: the gate shared with its robots.txt reader."""
     policy = local_policy(**{"host_delay": 0.0, **overrides})

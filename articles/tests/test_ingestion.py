@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from celery import current_app
 from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import timezone
 
-from articles import dedup, services
+from articles import dedup, services, tasks
 from articles.fetch import Fetcher, FetchError
 from articles.models import Article, Source
 from articles.tests.factories import ArticleFactory, SourceFactory
@@ -536,6 +538,80 @@ def test_a_429_pauses_its_host_and_the_waiting_pages_keep_their_attempts(server,
     assert (sea_wall.status, sea_wall.fetch_attempts) == (Article.Status.PENDING, 0)  # never asked
     assert "paused" in sea_wall.last_error
     assert server.requests_to("/news/sea-wall") == []
+
+
+@pytest.fixture
+def polite_host(fetch_settings):
+    """No waiting for a host's turn; the pauses and bookings of the test server's two names
+    (in the shared gate) are lifted afterwards."""
+    fetch_settings.SILSILA_FETCH_GATE_WAIT = 0.1
+    services.get_fetcher.cache_clear()
+    yield fetch_settings
+    if django_settings.CACHE_URL.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(django_settings.CACHE_URL).delete(
+            *(
+                f"silsila:fetch:{kind}:{host}"
+                for kind in ("next", "booked")
+                for host in ("127.0.0.1", "localhost")
+            )
+        )
+    services.get_fetcher.cache_clear()
+
+
+def polite_pages(server) -> list[int]:
+    """The harbour site asking 30 s between requests (robots.txt Crawl-delay), its feed polled,
+    and one more page of the same site under its other name (another host to politeness)."""
+    serve_harbour(server)
+    server.add("/robots.txt", Response(body=b"User-agent: *\nCrawl-delay: 30\n"))
+    server.add("/elsewhere", Response(body=fixture("record-catch.html", server), headers=HTML))
+    source = SourceFactory(url=server.url("/feed.rss"))
+    ids = services.poll_source(source=source, now=NOW).new_article_ids
+    other = ArticleFactory(
+        source=source, url=f"http://localhost:{server.port}/elsewhere", status=Article.Status.PENDING, text=""
+    )
+    return [*ids, other.pk]
+
+
+def test_a_batch_sends_the_pages_of_a_host_in_its_delay_back_for_a_booked_turn(server, polite_host):
+    ids = polite_pages(server)
+
+    batch = services.fetch_articles(
+        articles=Article.objects.select_related("source").filter(pk__in=ids).order_by("pk")
+    )
+
+    # The first page of each host is fetched; the others of 127.0.0.1 wait for a booked turn.
+    assert sorted(article.pk for article in batch.stored) == [ids[0], ids[-1]]
+    ((deferred, seconds),) = batch.deferred
+    assert deferred == ids[1:-1] and 29.0 < seconds <= 30.01
+    assert batch.retry == [] and batch.left == []
+    waiting = Article.objects.filter(pk__in=deferred)
+    # Not asked, and not counted as an attempt.
+    assert {(a.status, a.fetch_attempts) for a in waiting} == {(Article.Status.PENDING, 0)}
+    assert sum(len(server.requests_to(path)) for path in PAGES) == 1
+
+
+def test_the_batch_task_requeues_the_waiting_pages_on_the_fetch_queue_with_that_countdown(
+    server, polite_host, monkeypatch
+):
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    ids = polite_pages(server)
+    with current_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("fetch")
+        queue.clear()
+
+        tasks.fetch_articles(ids)
+
+        message = queue.get(timeout=1)
+        message.ack()
+        assert queue.qsize() == 0
+        queue.close()
+    assert message.headers["task"] == "articles.fetch_articles"
+    assert message.headers["retries"] == 0  # a new message, not a retry: waiting is not failing
+    assert message.payload[0] == [ids[1:-1]]
+    countdown = (datetime.fromisoformat(message.headers["eta"]) - timezone.now()).total_seconds()
+    assert 28.0 < countdown <= 31.0  # the booked turn, plus at most a second of jitter
 
 
 # --- Duplicates across sites ------------------------------------------------------------------------

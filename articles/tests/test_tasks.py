@@ -281,11 +281,12 @@ def test_clustering_is_not_nudged_in_eager_mode(django_capture_on_commit_callbac
     assert [c.__name__ for c in callbacks] == ["nudge_clustering"]
 
 
-def test_the_clustering_nudge_is_one_message_per_burst(monkeypatch):
+def test_the_clustering_nudge_is_one_message_per_burst_on_the_clustering_queue(monkeypatch):
     monkeypatch.setitem(current_app.conf, "task_always_eager", False)
     cache.delete(f"silsila:{tasks.CLUSTER_TASK}:nudged")
     with current_app.connection_for_read() as connection:
-        queue = connection.SimpleQueue("celery")
+        # Its own queue: a nudge never waits behind the page fetches of the "fetch" queue.
+        queue = connection.SimpleQueue("clustering")
         queue.clear()
 
         for _ in range(5):

@@ -1,6 +1,6 @@
 """SQLite only: an FTS5 index of each story's folded title and summary, kept by triggers.
 
-PostgreSQL builds story vectors per query (stories/search.py); SQLite reads the same words
+PostgreSQL builds story vectors per query (stories/reader/search.py); SQLite reads the same words
 through `silsila_fold` (articles/search.py), which these triggers call on every write.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from stories.search import install_story_index
+from stories.reader.search import install_story_index
 
 
 def install(apps, schema_editor):

@@ -7,10 +7,14 @@ batch's transaction, so two workers never decide at once and can never create tw
 for one event.
 
 Each worker process keeps its engines in memory. Before a batch it brings its engine up to
-date with the database: a full rebuild when an editor (or another worker's merge pass) changed
-something — the newest AuditEntry id moved — otherwise a cheap replay of the memberships other
-workers wrote since it last looked. So the engine state survives restarts (rebuilt from the
-database) and stays correct with any number of workers.
+date with the database: a fresh engine when an editor (or another worker's merge pass) changed
+what engines hold — the newest audit entry of such an action moved (``engine_marker``) —
+otherwise a cheap replay of the memberships other workers wrote since it last looked. A fresh
+engine comes from the partition's latest snapshot (``stories.services.snapshots``) plus the
+memberships written after it, or, when there is no usable snapshot, from replaying every stored
+assignment (minutes at 100,000 stories). The worker writes a snapshot after a replay, after its
+merge pass, and after a batch when the last one is older than ``SNAPSHOT_EVERY``. So the engine
+state survives restarts and stays correct with any number of workers.
 
 Story and event ids are reserved from the database sequences while the engine runs, so all
 rows of a batch are written in a few bulk INSERTs at its end.
@@ -19,6 +23,7 @@ rows of a batch are written in a few bulk INSERTs at its end.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,17 +34,17 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from articles.models import Article
-from stories import labels as labels_module
-from stories import summary as summary_module
-from stories import timeline
-from stories.clustering import consolidation
+from stories.clustering import consolidation, snapshot
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig, Merge
 from stories.clustering.representation import ArticleDoc
-from stories.labels import LabelArticle
+from stories.curation import labels as labels_module
+from stories.curation.labels import LabelArticle
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
+from stories.timeline import moments as timeline
+from stories.timeline import summary as summary_module
 
+from . import snapshots
 from .editing import (
-    editor_change_marker,
     membership_snapshot,
     refresh_event_stats,
     refresh_story_stats,
@@ -59,13 +64,31 @@ REBUILD_HORIZON = timedelta(days=365)
 KEY_MOMENTS = 8
 # What an engine merge's audit entry names as the step that made it (``after["step"]``).
 CONSOLIDATION = "consolidation"
+# A batch writes a snapshot of its engine when the last one is older than this (seconds); the
+# memberships written since are replayed by a worker that restores it.
+SNAPSHOT_EVERY = 600.0
+# Editors' actions that change what an engine holds: memberships, pins, exclusions, locks,
+# merges (every undo too: it may undo one of those). A rename, a summary, a label, publishing
+# or a dossier filing leaves every engine as it is.
+ENGINE_ACTIONS = (
+    AuditEntry.Action.MERGE,
+    AuditEntry.Action.SPLIT,
+    AuditEntry.Action.PIN,
+    AuditEntry.Action.EXCLUDE,
+    AuditEntry.Action.ACCEPT,
+    AuditEntry.Action.LOCK,
+    AuditEntry.Action.UNLOCK,
+    AuditEntry.Action.UNDO,
+    AuditEntry.Action.RECLUSTER,
+)
 
 
 @dataclass
 class _Holder:
     engine: Engine
-    marker: int  # editor_change_marker() the engine reflects
+    marker: int  # engine_marker() the engine reflects
     watermark: int  # highest Membership id of the partition the engine has seen
+    saved_at: float | None = None  # time.monotonic() of the snapshot it was saved as or restored from
 
 
 @dataclass
@@ -123,6 +146,13 @@ class _IdReserver:
 # --- Engine state -----------------------------------------------------------------------
 
 
+def engine_marker() -> int:
+    """The newest audit entry of an action that changes what engines hold (ENGINE_ACTIONS):
+    an engine built before it moved is rebuilt."""
+    latest = AuditEntry.objects.filter(action__in=ENGINE_ACTIONS).aggregate(latest=Max("pk"))["latest"]
+    return latest or 0
+
+
 def _constraints(partition: str) -> EditorConstraints:
     scope = _partition_filter(partition)
     constraints = EditorConstraints()
@@ -142,8 +172,8 @@ def _constraints(partition: str) -> EditorConstraints:
     return constraints
 
 
-def _rebuild(partition: str) -> _Holder:
-    marker = editor_change_marker()
+def _rebuild(partition: str, marker: int) -> _Holder:
+    """A new engine from every stored assignment of the partition (no snapshot to use)."""
     engine = Engine(
         EngineConfig(),
         story_ids=_IdReserver(Story),
@@ -160,9 +190,10 @@ def _rebuild(partition: str) -> _Holder:
     )
     _give_events_to_orphans(partition)
     watermark = 0
-    for membership in memberships.iterator(chunk_size=2000):
-        engine.load(_doc(membership.article), membership.story_id, membership.event_id)
-        watermark = max(watermark, membership.pk)
+    with snapshot.no_cyclic_gc():
+        for membership in memberships.iterator(chunk_size=2000):
+            engine.load(_doc(membership.article), membership.story_id, membership.event_id)
+            watermark = max(watermark, membership.pk)
     return _Holder(engine=engine, marker=marker, watermark=watermark)
 
 
@@ -198,14 +229,54 @@ def _catch_up(holder: _Holder, partition: str) -> None:
         holder.watermark = membership.pk
 
 
+def _restore(partition: str, marker: int) -> _Holder | None:
+    """The partition's latest usable snapshot, brought up to date; None when there is none."""
+    found = snapshots.load_snapshot(
+        partition=partition, marker=marker, story_ids=_IdReserver(Story), event_ids=_IdReserver(Event)
+    )
+    if found is None:
+        return None
+    engine, row = found
+    # The editors' constraints as the database has them now (what a replay starts from).
+    engine.constraints = _constraints(partition)
+    _give_events_to_orphans(partition)
+    holder = _Holder(engine=engine, marker=marker, watermark=row.watermark, saved_at=time.monotonic())
+    _catch_up(holder, partition)
+    return holder
+
+
 def engine_for(partition: str) -> Engine:
     """This process's engine for `partition`, brought up to date with the database."""
     holder = _holders.get(partition)
-    if holder is None or holder.marker != editor_change_marker():
-        holder = _holders[partition] = _rebuild(partition)
+    marker = engine_marker()
+    if holder is None or holder.marker != marker:
+        holder = _restore(partition, marker)
+        if holder is None:
+            holder = _rebuild(partition, marker)
+        _holders[partition] = holder
     else:
         _catch_up(holder, partition)
     return holder.engine
+
+
+def save_engine(partition: str, *, chunk_bytes: int = snapshots.CHUNK_BYTES) -> None:
+    """Write this process's engine of `partition` as the partition's latest snapshot."""
+    holder = _holders.get(partition)
+    if holder is None:
+        return
+    snapshots.save_snapshot(
+        partition=partition,
+        engine=holder.engine,
+        watermark=holder.watermark,
+        marker=holder.marker,
+        chunk_bytes=chunk_bytes,
+    )
+    # Also after a failure (logged): the next attempt waits for the next period.
+    holder.saved_at = time.monotonic()
+
+
+def _snapshot_due(holder: _Holder) -> bool:
+    return holder.saved_at is None or time.monotonic() - holder.saved_at >= SNAPSHOT_EVERY
 
 
 # --- Assigning --------------------------------------------------------------------------
@@ -257,6 +328,10 @@ def cluster_partition(*, partition: str, limit: int = BATCH_SIZE) -> tuple[int, 
             holder.watermark,
             Membership.objects.filter(article__in=articles).aggregate(top=Max("pk"))["top"] or 0,
         )
+        if _snapshot_due(holder):
+            # In the batch's transaction, under the partition lock: the next worker to take the
+            # lock finds it, and it never names memberships that did not commit.
+            save_engine(partition)
         return len(articles), new_stories
 
 
@@ -361,8 +436,9 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
 # --- Maintenance ------------------------------------------------------------------------
 
 
-def maintain_partition(*, partition: str) -> dict[str, int] | None:
-    """Dormancy, merges of converged stories, then summaries and key moments of changed stories."""
+def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[str, int] | None:
+    """Dormancy, merges of converged stories, then (unless told not to: the task leaves them
+    to a worker of the default queue) summaries and key moments of changed stories."""
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
@@ -374,8 +450,10 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
                 source_id=merge.source_id, target_id=merge.target_id, similarity=merge.similarity
             )
         if merges:
-            # This engine already reflects its own merges; other workers rebuild on the marker.
-            _holders[partition].marker = editor_change_marker()
+            # This engine already reflects its own merges; other workers rebuild on the marker,
+            # from the snapshot written here (under the lock, before they can look).
+            _holders[partition].marker = engine_marker()
+            save_engine(partition)
         loaded = list(engine.story_ids())
         dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
         went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
@@ -384,14 +462,14 @@ def maintain_partition(*, partition: str) -> dict[str, int] | None:
         Story.objects.filter(pk__in=set(loaded) - dormant, status=Story.Status.DORMANT).update(
             status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
-    refreshed = refresh_story_texts()
+    refreshed = refresh_story_texts() if refresh_texts else 0
     return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
 
 
-def maintain_stories() -> dict[str, dict[str, int] | None]:
+def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] | None]:
     if not Story.objects.exists():
         return {}
-    return {ALL: maintain_partition(partition=ALL)}
+    return {ALL: maintain_partition(partition=ALL, refresh_texts=refresh_texts)}
 
 
 def consolidate_partition(*, partition: str) -> list[Merge] | None:
@@ -421,7 +499,9 @@ def consolidate_partition(*, partition: str) -> list[Merge] | None:
             _holders.pop(partition, None)
             raise
         if merges:
-            _holders[partition].marker = editor_change_marker()
+            # As after maintenance merges: other workers rebuild from the snapshot written here.
+            _holders[partition].marker = engine_marker()
+            save_engine(partition)
             _refresh_story_views(engine, {merge.target_id for merge in merges})
     if merges:
         refresh_story_texts(story_ids={merge.target_id for merge in merges})

@@ -1,13 +1,13 @@
 """Dossiers in the database: the engine's proposals written back, and editors' edits of them.
 
-The engine (stories.dossiers, pure) proposes groupings from the engine-decided stories of the
+The engine (stories.curation.dossiers, pure) proposes groupings from the engine-decided stories of the
 last `DOSSIER_WINDOW` and `propose_dossiers()` files them accordingly; every story an editor
 placed (Story.dossier_decided_by == EDITOR, also when the editor took it out of any dossier)
 stays where the editor put it and takes no part in proposals, and a dossier an editor named
 keeps its name.
 
 Editors' edits are audited like story edits (AuditEntry with `dossier`, state before and
-after) and undone through stories.services.editing.undo, which hands dossier entries to
+after) and undone through stories.services.history.undo, which hands dossier entries to
 `undo_dossier_action()` here.
 """
 
@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article
-from stories import dossiers as engine
-from stories.labels import LEAD_CHARS, LabelArticle
+from stories.curation import dossiers as engine
+from stories.curation.labels import LEAD_CHARS, LabelArticle
 from stories.models import AuditEntry, Decider, Dossier, Story
 
-from .editing import EditorError, User, _audit
+from .audit import EditorError, User, record
 from .locks import hold_editors_lock
 
 # Stories quiet for longer than this no longer shape proposals (their filing stays).
@@ -202,7 +202,7 @@ def _file_in_new_dossier(
         slug=_unique_slug(slug_name), editor_names=editor_names, decided_by=Decider.EDITOR
     )
     refresh_dossier_stats(dossier_ids=_file(stories, dossier))
-    _audit(
+    record(
         user=user,
         action=action,
         dossier=audited or dossier,
@@ -248,7 +248,7 @@ def rename_dossier(*, dossier: Dossier, user: User | None, names: dict[str, str]
             merged.pop(language, None)
     dossier.editor_names = merged
     dossier.save(update_fields=["editor_names", "updated_at"])
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.DOSSIER_RENAME,
         dossier=dossier,
@@ -266,7 +266,7 @@ def move_story(*, story: Story, dossier: Dossier | None, user: User | None) -> S
         raise EditorError("that dossier has been merged into another one")
     before = _snapshot(dossier_ids=[], story_ids=[story.pk])
     refresh_dossier_stats(dossier_ids=_file([story], dossier))
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.DOSSIER_MOVE,
         story=story,
@@ -296,7 +296,7 @@ def merge_dossiers(*, target: Dossier, others: Iterable[Dossier], user: User | N
     # Earlier merges into the others now point at the survivor directly.
     Dossier.objects.filter(merged_into__in=others).update(merged_into=target)
     refresh_dossier_stats(dossier_ids=touched | {d.pk for d in others})
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.DOSSIER_MERGE,
         dossier=target,

@@ -5,9 +5,10 @@ state before and after, and so also tells the clustering worker that its in-memo
 must be rebuilt from the database (the audit trail is the change log it watches).
 
 `before` keeps what undo needs to put things back: for actions that move articles, a
-snapshot of each article's membership (`membership_snapshot`), restored as it was by `_restore`.
-Those snapshots are also where the quality report reads what the engine had decided
-before an editor corrected it (see stories/quality.py).
+snapshot of each article's membership (`membership_snapshot`), restored as it was by
+`_restore` when stories.services.history undoes the action. Those snapshots are also where
+the quality report reads what the engine had decided before an editor corrected it (see
+stories/curation/quality.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
@@ -26,16 +26,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from articles.models import Article
-from stories.models import AuditEntry, Decider, Dossier, Event, Exclusion, KeyMoment, Membership, Story
+from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
+from .audit import EditorError, User, normalised_before, record, user_or_none
+from .chains import refresh_event_chains
 from .locks import hold_editors_lock
-
-User = AbstractBaseUser
-
-
-class EditorError(ValueError):
-    """An editor action that cannot be done as asked (shown to the editor as is)."""
-
 
 # --- Derived fields ---------------------------------------------------------------------
 
@@ -193,45 +188,14 @@ def refresh_event_stats(*, event_ids: Iterable[int]) -> None:
         event.occurred_at = first.article.published_at
     # Only the events that changed: a story's other events are untouched by a batch.
     Event.objects.bulk_update(changed, ["article_count", "representative_article", "headline", "occurred_at"])
+    refresh_event_chains(event_ids=list(counts))
 
 
 # --- Audit ------------------------------------------------------------------------------
 
 
-def _user_or_none(user: User | None) -> User | None:
-    return user if user is not None and user.is_authenticated else None
-
-
-def _audit(
-    *,
-    user: User | None,
-    action: str,
-    story: Story | None = None,
-    article: Article | None = None,
-    event: Event | None = None,
-    dossier: Dossier | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        user=_user_or_none(user),
-        action=action,
-        story=story,
-        article=article,
-        event=event,
-        dossier=dossier,
-        before=before or {},
-        after=after or {},
-    )
-
-
-def editor_change_marker() -> int:
-    """The newest audit entry id: the clustering worker rebuilds its engine when this moves."""
-    return AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-
-
 def audit_rows(*, since: datetime | None = None) -> list[dict[str, Any]]:
-    """The audit trail as plain dicts, oldest first, for stories.quality (which has no ORM)."""
+    """The audit trail as plain dicts, oldest first, for stories.curation.quality (which has no ORM)."""
     entries = AuditEntry.objects.order_by("created_at", "pk")
     if since is not None:
         entries = entries.filter(created_at__gte=since)
@@ -374,7 +338,7 @@ def rename_story(
                 merged.pop(language, None)
         story.editor_titles = merged
     story.save(update_fields=["editor_title", "editor_titles", "updated_at"])
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.RENAME,
         story=story,
@@ -388,7 +352,7 @@ def _change_story_field(*, story: Story, user: User | None, field: str, value: A
     before = {field: getattr(story, field)}
     setattr(story, field, value)
     story.save(update_fields=[field, "updated_at"])
-    _audit(user=user, action=action, story=story, before=before, after={field: value})
+    record(user=user, action=action, story=story, before=before, after={field: value})
     return story
 
 
@@ -534,7 +498,7 @@ def merge_stories(*, target: Story, others: Iterable[Story], user: User | None) 
     Story.objects.bulk_update(others, ["merged_into", "status", "updated_at"])
     # Earlier redirects to a merged story now point at the survivor directly.
     Story.objects.filter(merged_into__in=others).update(merged_into=target)
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.MERGE,
         story=target,
@@ -594,10 +558,10 @@ def split_story(
     }
     _move_articles(article_ids=sorted(chosen), target=target, pin=True)
     Exclusion.objects.bulk_create(
-        [Exclusion(article_id=a, story=story, created_by=_user_or_none(user)) for a in sorted(chosen)],
+        [Exclusion(article_id=a, story=story, created_by=user_or_none(user)) for a in sorted(chosen)],
         ignore_conflicts=True,
     )
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.SPLIT,
         story=story,
@@ -626,7 +590,7 @@ def pin_article(*, article: Article, story: Story, user: User | None) -> Members
         _move_articles(article_ids=[article.pk], target=story, pin=True)
     else:
         Membership.objects.filter(pk=membership.pk).update(is_pinned=True, decided_by=Decider.EDITOR)
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.PIN,
         story=story,
@@ -643,7 +607,7 @@ def exclude_article(*, article: Article, story: Story, user: User | None) -> Exc
     hold_editors_lock()
     before = {"memberships": membership_snapshot([article.pk]), "sizes": _sizes([story.pk])}
     exclusion, created = Exclusion.objects.get_or_create(
-        article=article, story=story, defaults={"created_by": _user_or_none(user)}
+        article=article, story=story, defaults={"created_by": user_or_none(user)}
     )
     before["exclusion_existed"] = not created
     membership = Membership.objects.filter(article=article, story=story).first()
@@ -653,7 +617,7 @@ def exclude_article(*, article: Article, story: Story, user: User | None) -> Exc
         refresh_story_stats(story_ids=[story.pk])
         if event_id:
             refresh_event_stats(event_ids=[event_id])
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.EXCLUDE,
         story=story,
@@ -672,7 +636,7 @@ def accept_assignment(*, article: Article, user: User | None) -> Membership:
         raise EditorError(gettext("this article is in no story yet"))
     before = {"memberships": membership_snapshot([article.pk]), "sizes": _sizes([membership.story_id])}
     Membership.objects.filter(pk=membership.pk).update(decided_by=Decider.EDITOR)
-    _audit(
+    record(
         user=user,
         action=AuditEntry.Action.ACCEPT,
         story=membership.story,
@@ -722,7 +686,7 @@ def edit_event(
     sync_editor_key_moments(story=event.story)
     key_moment_changed = is_key_moment is not None and before["is_key_moment"] != event.is_key_moment
     action = AuditEntry.Action.KEY_MOMENT if key_moment_changed else AuditEntry.Action.EDIT_EVENT
-    _audit(user=user, action=action, story=event.story, event=event, before=before, after=_event_state(event))
+    record(user=user, action=action, story=event.story, event=event, before=before, after=_event_state(event))
     return event
 
 
@@ -749,115 +713,9 @@ def sync_editor_key_moments(*, story: Story) -> None:
     Story.objects.filter(pk=story.pk).update(updated_at=timezone.now())
 
 
-# --- Undo -------------------------------------------------------------------------------
-
-_STORY_FIELD_ACTIONS = {
-    AuditEntry.Action.RENAME,
-    AuditEntry.Action.SUMMARY,
-    AuditEntry.Action.PUBLISH,
-    AuditEntry.Action.HIDE,
-    AuditEntry.Action.LOCK,
-    AuditEntry.Action.UNLOCK,
-    AuditEntry.Action.LABEL,
-}
-_MEMBERSHIP_ACTIONS = {
-    AuditEntry.Action.MERGE,
-    AuditEntry.Action.SPLIT,
-    AuditEntry.Action.PIN,
-    AuditEntry.Action.EXCLUDE,
-    AuditEntry.Action.ACCEPT,
-}
-_EVENT_ACTIONS = {AuditEntry.Action.EDIT_EVENT, AuditEntry.Action.KEY_MOMENT}
-# Kept in stories.services.dossiers, which undoes them (named here to keep one UNDOABLE).
-_DOSSIER_ACTIONS = {
-    AuditEntry.Action.DOSSIER_CREATE,
-    AuditEntry.Action.DOSSIER_RENAME,
-    AuditEntry.Action.DOSSIER_MERGE,
-    AuditEntry.Action.DOSSIER_SPLIT,
-    AuditEntry.Action.DOSSIER_MOVE,
-}
-UNDOABLE = _STORY_FIELD_ACTIONS | _MEMBERSHIP_ACTIONS | _EVENT_ACTIONS | _DOSSIER_ACTIONS
-
-
-def can_undo(entry: AuditEntry) -> bool:
-    return entry.undone_at is None and entry.action in UNDOABLE
-
-
-@transaction.atomic
-def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
-    """Put things back as `entry.before` recorded them, and log the undo itself.
-
-    Undo restores that earlier state even where later actions touched the same rows: the
-    editor undoing a merge wants the stories apart again, whatever happened since.
-    """
-    hold_editors_lock()
-    entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
-    if entry.undone_at is not None:
-        raise EditorError(gettext("this action has already been undone"))
-    if entry.action not in UNDOABLE:
-        raise EditorError(gettext("“%(action)s” cannot be undone") % {"action": entry.get_action_display()})
-    story = entry.story
-    before = entry.before
-    if entry.action in _DOSSIER_ACTIONS:
-        # Imported here: stories.services.dossiers builds on this module's audit helpers.
-        from .dossiers import undo_dossier_action
-
-        undo_dossier_action(entry)
-    elif entry.action in _STORY_FIELD_ACTIONS:
-        if story is None:
-            raise EditorError(gettext("the story no longer exists"))
-        for field, value in before.items():
-            setattr(story, field, value)
-        story.save(update_fields=[*before, "updated_at"])
-    elif entry.action in _EVENT_ACTIONS:
-        event = entry.event
-        if event is None:
-            raise EditorError(gettext("the event no longer exists"))
-        event.editor_headline = before["editor_headline"]
-        event.editor_occurred_at = (
-            datetime.fromisoformat(before["editor_occurred_at"]) if before["editor_occurred_at"] else None
-        )
-        event.is_key_moment = before["is_key_moment"]
-        event.save(update_fields=["editor_headline", "editor_occurred_at", "is_key_moment"])
-        sync_editor_key_moments(story=event.story)
-    else:
-        _undo_membership_action(entry)
-    entry.undone_at = timezone.now()
-    entry.save(update_fields=["undone_at"])
-    return _audit(
-        user=user,
-        action=AuditEntry.Action.UNDO,
-        story=story,
-        article=entry.article,
-        event=entry.event,
-        dossier=entry.dossier,
-        before={"entry": entry.pk},
-        after={"undone": entry.action},
-    )
-
-
-def _normalised_before(before: dict[str, Any]) -> dict[str, Any]:
-    """`before` in the snapshot format, also for entries written as {story id: [article ids]}.
-
-    The clustering service records its own merges that way; they are undoable too, back to
-    the stories the articles were in (their events are rebuilt by the engine).
-    """
-    memberships = before.get("memberships", [])
-    if isinstance(memberships, dict):
-        memberships = [
-            {"article": a, "story": int(story_id), "event": None, "decided_by": Decider.ENGINE}
-            | {"is_pinned": False, "score": 0.0}
-            for story_id, article_ids in memberships.items()
-            for a in article_ids
-        ]
-    stories = before.get("stories", {})
-    if isinstance(stories, list):
-        stories = {str(pk): {"status": Story.Status.ACTIVE} for pk in stories}
-    return {**before, "memberships": memberships, "stories": stories}
-
-
-def _undo_membership_action(entry: AuditEntry) -> None:
-    before, after = _normalised_before(entry.before), entry.after
+def undo_membership_action(entry: AuditEntry) -> None:
+    """Put articles, exclusions and merged stories back as a membership action's `before` recorded them."""
+    before, after = normalised_before(entry.before), entry.after
     if entry.action == AuditEntry.Action.MERGE:
         stories = {int(pk): state for pk, state in before.get("stories", {}).items()}
         merged = list(Story.objects.filter(pk__in=list(stories)))

@@ -1,9 +1,11 @@
-"""The audit trail in words: what an editor (or the engine) did, and what an undo would do.
+"""The audit trail read back: what an editor (or the engine) did, what an undo would do, and the undo.
 
 Audit entries keep ids and snapshots (what undo and the quality report need); editors read
 titles and counts. `describe_entries` turns a page of entries into one sentence each, and
 `undo_preview` lists, before an undo, which articles go back to which story. Both read
-the titles they need in a few queries for the whole page, never one per entry.
+the titles they need in a few queries for the whole page, never one per entry. `undo` is
+the one place that knows how each kind of action is put back; the services that write the
+actions (stories.services.editing, stories.services.dossiers) provide the pieces.
 """
 
 from __future__ import annotations
@@ -11,14 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from articles.models import Article
 from stories.models import AuditEntry, Event, Membership, Story
 
-from .editing import _normalised_before
+from .audit import EditorError, User, normalised_before, record
+from .chains import undo_credit
+from .dossiers import undo_dossier_action
+from .editing import sync_editor_key_moments, undo_membership_action
+from .locks import hold_editors_lock
 
 # An undo preview names at most this many articles per move; the rest are counted.
 PREVIEW_ARTICLES = 8
@@ -55,7 +64,7 @@ class _Names:
 
 
 def _snapshot(entry: AuditEntry) -> list[dict[str, Any]]:
-    return _normalised_before(entry.before)["memberships"] if isinstance(entry.before, dict) else []
+    return normalised_before(entry.before)["memberships"] if isinstance(entry.before, dict) else []
 
 
 def _ids(entries: Iterable[AuditEntry]) -> tuple[set[int], set[int], set[int]]:
@@ -178,6 +187,17 @@ def _describe(entry: AuditEntry, names: _Names, undone: dict[int, AuditEntry]) -
         else:
             template = gettext("Edited the event %(event)s of %(story)s.")
         return template % {"event": headline, "story": story}
+    if action == AuditEntry.Action.CREDIT:
+        if after.get("credit_name"):
+            return gettext("%(article)s now credits %(outlet)s (was: %(before)s).") % {
+                "article": names.article(entry.article_id),
+                "outlet": _quoted(after["credit_name"]),
+                "before": _quoted(before["credit_name"]) if before.get("credit_name") else gettext("no one"),
+            }
+        return gettext("%(article)s now credits no one (was: %(before)s).") % {
+            "article": names.article(entry.article_id),
+            "before": _quoted(before["credit_name"]) if before.get("credit_name") else gettext("no one"),
+        }
     if action == AuditEntry.Action.UNDO:
         target = undone.get(before.get("entry"))
         if target is None:
@@ -242,7 +262,13 @@ def undo_preview(entry: AuditEntry) -> tuple[str, list[Move], list[str]]:
     effects: list[str] = []
     story = names.story(entry.story_id)
     action = entry.action
-    if action == AuditEntry.Action.MERGE:
+    if action == AuditEntry.Action.CREDIT:
+        effects.append(
+            gettext("The article credits %(outlet)s again.") % {"outlet": _quoted(before["credit_name"])}
+            if before.get("credit_name")
+            else gettext("The article credits no one again.")
+        )
+    elif action == AuditEntry.Action.MERGE:
         for pk in after.get("stories", []):
             effects.append(
                 gettext("%(story)s becomes a story of its own again, at its own address.")
@@ -303,3 +329,94 @@ def undo_preview(entry: AuditEntry) -> tuple[str, list[Move], list[str]]:
         effects.append(gettext("The event's headline, date and key-moment mark go back to what they were."))
     summary = describe_entries([entry])[entry.pk]
     return summary, moves, effects
+
+
+# --- Undo -------------------------------------------------------------------------------
+
+_STORY_FIELD_ACTIONS = {
+    AuditEntry.Action.RENAME,
+    AuditEntry.Action.SUMMARY,
+    AuditEntry.Action.PUBLISH,
+    AuditEntry.Action.HIDE,
+    AuditEntry.Action.LOCK,
+    AuditEntry.Action.UNLOCK,
+    AuditEntry.Action.LABEL,
+}
+_MEMBERSHIP_ACTIONS = {
+    AuditEntry.Action.MERGE,
+    AuditEntry.Action.SPLIT,
+    AuditEntry.Action.PIN,
+    AuditEntry.Action.EXCLUDE,
+    AuditEntry.Action.ACCEPT,
+}
+_EVENT_ACTIONS = {AuditEntry.Action.EDIT_EVENT, AuditEntry.Action.KEY_MOMENT}
+_DOSSIER_ACTIONS = {
+    AuditEntry.Action.DOSSIER_CREATE,
+    AuditEntry.Action.DOSSIER_RENAME,
+    AuditEntry.Action.DOSSIER_MERGE,
+    AuditEntry.Action.DOSSIER_SPLIT,
+    AuditEntry.Action.DOSSIER_MOVE,
+}
+UNDOABLE = (
+    _STORY_FIELD_ACTIONS
+    | _MEMBERSHIP_ACTIONS
+    | _EVENT_ACTIONS
+    | _DOSSIER_ACTIONS
+    | {AuditEntry.Action.CREDIT}
+)
+
+
+def can_undo(entry: AuditEntry) -> bool:
+    return entry.undone_at is None and entry.action in UNDOABLE
+
+
+@transaction.atomic
+def undo(*, entry: AuditEntry, user: User | None) -> AuditEntry:
+    """Put things back as `entry.before` recorded them, and log the undo itself.
+
+    Undo restores that earlier state even where later actions touched the same rows: the
+    editor undoing a merge wants the stories apart again, whatever happened since.
+    """
+    hold_editors_lock()
+    entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.undone_at is not None:
+        raise EditorError(gettext("this action has already been undone"))
+    if entry.action not in UNDOABLE:
+        raise EditorError(gettext("“%(action)s” cannot be undone") % {"action": entry.get_action_display()})
+    story = entry.story
+    before = entry.before
+    if entry.action in _DOSSIER_ACTIONS:
+        undo_dossier_action(entry)
+    elif entry.action == AuditEntry.Action.CREDIT:
+        undo_credit(entry)
+    elif entry.action in _STORY_FIELD_ACTIONS:
+        if story is None:
+            raise EditorError(gettext("the story no longer exists"))
+        for field, value in before.items():
+            setattr(story, field, value)
+        story.save(update_fields=[*before, "updated_at"])
+    elif entry.action in _EVENT_ACTIONS:
+        event = entry.event
+        if event is None:
+            raise EditorError(gettext("the event no longer exists"))
+        event.editor_headline = before["editor_headline"]
+        event.editor_occurred_at = (
+            datetime.fromisoformat(before["editor_occurred_at"]) if before["editor_occurred_at"] else None
+        )
+        event.is_key_moment = before["is_key_moment"]
+        event.save(update_fields=["editor_headline", "editor_occurred_at", "is_key_moment"])
+        sync_editor_key_moments(story=event.story)
+    else:
+        undo_membership_action(entry)
+    entry.undone_at = timezone.now()
+    entry.save(update_fields=["undone_at"])
+    return record(
+        user=user,
+        action=AuditEntry.Action.UNDO,
+        story=story,
+        article=entry.article,
+        event=entry.event,
+        dossier=entry.dossier,
+        before={"entry": entry.pk},
+        after={"undone": entry.action},
+    )

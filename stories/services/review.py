@@ -1,6 +1,6 @@
 """Reads for the review queue: which small stories look like pieces of a larger one.
 
-The scoring is `stories.fragments` (pure); this module only reads what it needs: the
+The scoring is `stories.curation.fragments` (pure); this module only reads what it needs: the
 visible stories active lately, and the stored sentence vectors of their most recent
 articles. Nothing is encoded here (the vectors were written at ingest), so the review page
 costs a few queries and a matrix product, never a model.
@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber
 
 from articles import text
 from articles.embedding import from_bytes
-from stories.fragments import FragmentSettings, StoryProfile, centroid, find_fragments
+from stories.curation.fragments import FragmentSettings, StoryProfile, centroid, find_fragments
 from stories.models import Membership, Story
 
 # The most recently active stories are compared, whatever their age: a quiet week (or the

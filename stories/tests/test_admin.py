@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.tests.factories import ArticleFactory
-from stories import admin_views
+from stories.desk import views as desk_views
 from stories.models import AuditEntry, Event, Exclusion, Membership, Story
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
@@ -205,7 +205,7 @@ def test_the_story_list_runs_the_same_queries_for_3_and_30_rows(
 
 def test_the_story_list_filters_stories_that_need_review(editor_client):
     doubtful, sure = story_with_articles(2), story_with_articles(2)
-    Membership.objects.filter(story=doubtful).update(score=admin_views.assign_threshold() + 0.01)
+    Membership.objects.filter(story=doubtful).update(score=desk_views.assign_threshold() + 0.01)
     Membership.objects.filter(story=sure).update(score=0.9)
     response = editor_client.get(reverse("admin:stories_story_changelist"), {"review": "yes"})
     assert [s.pk for s in response.context["cl"].result_list] == [doubtful.pk]
@@ -404,12 +404,12 @@ def test_undo_needs_the_permission_to_move_articles(client):
 
 def test_the_review_queue_lists_doubtful_assignments_likely_merges_and_fast_growing_stories(editor_client):
     now = timezone.now()
-    doubtful = MembershipFactory(score=admin_views.assign_threshold() + 0.01)
+    doubtful = MembershipFactory(score=desk_views.assign_threshold() + 0.01)
     MembershipFactory(score=0.95)
     twin_a = StoryFactory(title="Earthquake hits northern Morocco", last_activity_at=now)
     twin_b = StoryFactory(title="Earthquake hits Morocco's north", last_activity_at=now)
     StoryFactory(title="Elections in Chile", last_activity_at=now)
-    big = story_with_articles(admin_views.LARGE_STORY_ARTICLES)
+    big = story_with_articles(desk_views.LARGE_STORY_ARTICLES)
     response = editor_client.get(reverse("admin:stories_review_queue"))
     assert [m.pk for m in response.context["uncertain"]] == [doubtful.pk]
     pairs = [{s.first.pk, s.second.pk} for s in response.context["merges"]]
@@ -423,7 +423,7 @@ def test_the_review_queue_shows_joins_across_languages_with_their_scores(editor_
         event__story=story,
         article__language="ar",
         article__title="عراقجي راسل ويتكوف",
-        score=admin_views.assign_threshold() + 0.35,
+        score=desk_views.assign_threshold() + 0.35,
     )
     MembershipFactory(event__story=story, article__language="en", score=0.9)  # same language
     MembershipFactory(event__story=story, article__language="ar", score=0.0)  # started a story
@@ -438,7 +438,7 @@ def test_the_review_queue_shows_joins_across_languages_with_their_scores(editor_
 
 
 def test_accepting_from_the_review_queue_returns_to_the_queue(editor_client):
-    doubtful = MembershipFactory(score=admin_views.assign_threshold())
+    doubtful = MembershipFactory(score=desk_views.assign_threshold())
     queue = reverse("admin:stories_review_queue")
     response = editor_client.post(
         do(doubtful.story, "accept"), {"article": doubtful.article_id, "next": queue}
@@ -450,7 +450,7 @@ def test_accepting_from_the_review_queue_returns_to_the_queue(editor_client):
 
 
 def test_moving_from_the_review_queue_pins_the_article_in_the_other_story(editor_client):
-    doubtful = MembershipFactory(score=admin_views.assign_threshold())
+    doubtful = MembershipFactory(score=desk_views.assign_threshold())
     other = StoryFactory()
     editor_client.post(
         do(doubtful.story, "move"),
@@ -463,7 +463,7 @@ def test_moving_from_the_review_queue_pins_the_article_in_the_other_story(editor
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_review_queue_runs_constant_queries(editor_client, django_assert_max_num_queries, rows):
     for i in range(rows):
-        MembershipFactory(score=admin_views.assign_threshold() + 0.001 * i)
+        MembershipFactory(score=desk_views.assign_threshold() + 0.001 * i)
     # Two of these read the stories and stored vectors the fragment section compares, one the
     # joins across languages.
     with django_assert_max_num_queries(10):
@@ -509,7 +509,7 @@ def test_the_event_page_sends_editors_to_the_desk(editor_client):
 
 def test_a_storys_first_article_is_not_a_doubt(editor_client):
     founder = MembershipFactory(score=0.0)
-    below = MembershipFactory(score=admin_views.assign_threshold() - 0.01)
+    below = MembershipFactory(score=desk_views.assign_threshold() - 0.01)
     response = editor_client.get(reverse("admin:stories_review_queue"))
     assert {founder.pk, below.pk}.isdisjoint(m.pk for m in response.context["uncertain"])
     listing = editor_client.get(reverse("admin:stories_story_changelist"), {"review": "yes"})

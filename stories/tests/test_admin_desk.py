@@ -10,9 +10,9 @@ from django.urls import reverse
 from lxml import html as lxml_html
 
 from articles.models import Article
-from stories import admin_views
+from stories.desk import views as desk_views
 from stories.models import AuditEntry, Membership, Story
-from stories.services import editing
+from stories.services import editing, history
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 from stories.tests.test_admin import desk, do, make_editor, story_with_articles
 
@@ -156,7 +156,7 @@ def test_the_audit_trail_lists_each_action_as_a_sentence(editor_client):
     article = Membership.objects.filter(story=story).first().article
     editing.exclude_article(article=article, story=story, user=None)
     editing.set_locked(story=story, user=None, locked=True)
-    editing.undo(entry=AuditEntry.objects.get(action="lock"), user=None)
+    history.undo(entry=AuditEntry.objects.get(action="lock"), user=None)
 
     page = text_of(editor_client.get(reverse("admin:stories_auditentry_changelist")))
 
@@ -168,8 +168,8 @@ def test_the_desk_says_who_placed_each_article_and_how_sure(editor_client):
     story = StoryFactory()
     event = EventFactory(story=story)
     # Scores are the linker's probabilities; the bands follow its learned threshold.
-    uncertain = round(admin_views.assign_threshold() + 0.02, 2)
-    sure = round(admin_views.assign_threshold() + 3 * admin_views.REVIEW_MARGIN + 0.05, 2)
+    uncertain = round(desk_views.assign_threshold() + 0.02, 2)
+    sure = round(desk_views.assign_threshold() + 3 * desk_views.REVIEW_MARGIN + 0.05, 2)
     MembershipFactory(event=event, score=0.0)
     MembershipFactory(event=event, score=uncertain)
     MembershipFactory(event=event, score=sure)

@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
-from stories.services import clustering, editing, locks
+from stories.services import clustering, editing, history, locks
 from stories.tests.factories import MembershipFactory, StoryFactory
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
@@ -230,6 +230,28 @@ def test_summaries_and_key_moments_are_written_and_editor_moments_kept():
 
 
 @pytest.mark.django_db
+def test_the_upkeep_task_leaves_story_texts_to_a_task_of_the_default_queue(monkeypatch):
+    from django.conf import settings
+
+    from stories import tasks
+
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    _article("Girl rescued alive from Elazig rubble after Turkey earthquake", QUAKE_FOLLOW_UP, hours=30)
+    clustering.cluster_pending()
+    handed_over = []
+    monkeypatch.setattr(tasks.refresh_story_texts, "delay", lambda: handed_over.append(1))
+
+    tasks.maintain_stories()
+
+    # The engine's part ran here (on the clustering queue); the texts wait for their own task.
+    assert handed_over == [1] and Story.objects.get().summary == ""
+    assert settings.CELERY_TASK_ROUTES["stories.maintain_stories"] == {"queue": "clustering"}
+    assert "stories.refresh_story_texts" not in settings.CELERY_TASK_ROUTES  # the default queue
+    assert tasks.refresh_story_texts() == 1
+    assert "Elazig" in Story.objects.get().summary
+
+
+@pytest.mark.django_db
 def test_an_engine_merge_moves_the_rows_is_audited_and_rebuilds_other_engines():
     quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
     summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
@@ -264,7 +286,7 @@ def test_undoing_an_engine_merge_splits_and_locks_the_stories():
     source, target = quake.membership.story, Membership.objects.get(article=summit).story
     clustering._persist_engine_merge(source_id=source.pk, target_id=target.pk, similarity=0.7)
 
-    editing.undo(entry=AuditEntry.objects.get(action="merge"), user=None)
+    history.undo(entry=AuditEntry.objects.get(action="merge"), user=None)
 
     source.refresh_from_db()
     target.refresh_from_db()
@@ -511,5 +533,5 @@ def test_editors_merge_exclude_and_undo_across_languages_and_the_engine_keeps_it
     assert Exclusion.objects.filter(article=protests, story=merge).exists()
 
     undo_merge = AuditEntry.objects.filter(action=AuditEntry.Action.MERGE).latest("pk")
-    editing.undo(entry=undo_merge, user=None)
+    history.undo(entry=undo_merge, user=None)
     assert Membership.objects.get(article=report).story == english

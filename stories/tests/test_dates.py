@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from stories.dates import find_dates
+from stories.timeline.dates import find_dates
 
 # Thursday 27 January 2011.
 PUBLISHED = date(2011, 1, 27)

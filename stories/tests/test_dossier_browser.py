@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from conftest import BROWSER_TESTS, screenshot
 from stories.models import Dossier, Event, Story
-from stories.views import EVENTS_PER_PAGE
+from stories.reader.views import EVENTS_PER_PAGE
 
 pytest.importorskip("playwright.sync_api")
 

@@ -8,7 +8,8 @@ from django.utils import translation
 
 from articles.tests.factories import ArticleFactory
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
-from stories.services import editing
+from stories.services import clustering, editing, history
+from stories.services.audit import EditorError
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_renaming_one_language_keeps_the_editors_main_title(editor):
 def test_undo_of_a_rename_restores_the_titles(editor):
     story = StoryFactory(editor_titles={"en": "Old"})
     editing.rename_story(story=story, user=editor, title="New", titles={"en": "Newer"})
-    editing.undo(entry=AuditEntry.objects.get(), user=editor)
+    history.undo(entry=AuditEntry.objects.get(), user=editor)
     story.refresh_from_db()
     assert (story.editor_title, story.editor_titles) == ("", {"en": "Old"})
     assert AuditEntry.objects.filter(action="undo").count() == 1
@@ -87,7 +88,7 @@ def test_publish_hide_lock_and_summary_are_audited_and_undoable(editor):
         "summary",
     ]
     for entry in AuditEntry.objects.order_by("-pk"):
-        editing.undo(entry=entry, user=editor)
+        history.undo(entry=entry, user=editor)
     story.refresh_from_db()
     assert (story.is_published, story.is_locked, story.editor_summary) == (True, False, "")
 
@@ -96,12 +97,12 @@ def test_an_entry_is_undone_only_once(editor):
     story = StoryFactory()
     editing.set_locked(story=story, user=editor, locked=True)
     entry = AuditEntry.objects.get()
-    editing.undo(entry=entry, user=editor)
-    with pytest.raises(editing.EditorError, match="already been undone"):
-        editing.undo(entry=entry, user=editor)
+    history.undo(entry=entry, user=editor)
+    with pytest.raises(EditorError, match="already been undone"):
+        history.undo(entry=entry, user=editor)
     undo_entry = AuditEntry.objects.get(action="undo")
-    with pytest.raises(editing.EditorError, match="cannot be undone"):
-        editing.undo(entry=undo_entry, user=editor)
+    with pytest.raises(EditorError, match="cannot be undone"):
+        history.undo(entry=undo_entry, user=editor)
 
 
 def test_merge_moves_articles_events_and_redirects_the_merged_story(editor):
@@ -133,7 +134,7 @@ def test_merging_into_a_story_that_others_were_merged_into_points_old_redirects_
     editing.merge_stories(target=a, others=[b], user=editor)
     c.refresh_from_db()
     assert c.merged_into == a
-    editing.undo(entry=AuditEntry.objects.filter(action="merge").latest("pk"), user=editor)
+    history.undo(entry=AuditEntry.objects.filter(action="merge").latest("pk"), user=editor)
     c.refresh_from_db()
     b.refresh_from_db()
     assert (b.merged_into, c.merged_into) == (None, b)
@@ -141,12 +142,12 @@ def test_merging_into_a_story_that_others_were_merged_into_points_old_redirects_
 
 def test_merge_refuses_a_single_story_and_a_merged_away_one(editor):
     a, b = StoryFactory(), StoryFactory()
-    with pytest.raises(editing.EditorError):
+    with pytest.raises(EditorError):
         editing.merge_stories(target=a, others=[a], user=editor)
     editing.merge_stories(target=a, others=[b], user=editor)
-    with pytest.raises(editing.EditorError, match="merged"):
+    with pytest.raises(EditorError, match="merged"):
         editing.merge_stories(target=b, others=[StoryFactory()], user=editor)
-    with pytest.raises(editing.EditorError, match="merged"):
+    with pytest.raises(EditorError, match="merged"):
         editing.merge_stories(target=StoryFactory(), others=[b], user=editor)
 
 
@@ -159,7 +160,7 @@ def test_merge_carries_exclusions_over_unless_the_survivor_holds_the_article(edi
     Exclusion.objects.create(article=other, story=b)
     editing.merge_stories(target=a, others=[b], user=editor)
     assert set(Exclusion.objects.values_list("article_id", "story_id")) == {(held, b.pk), (other.pk, a.pk)}
-    editing.undo(entry=AuditEntry.objects.get(action="merge"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="merge"), user=editor)
     assert set(Exclusion.objects.values_list("article_id", "story_id")) == {(held, b.pk), (other.pk, b.pk)}
 
 
@@ -170,7 +171,7 @@ def test_undo_of_a_merge_puts_every_article_and_event_back(editor):
         Membership.objects.values_list("article_id", "story_id", "event_id", "decided_by")
     )
     editing.merge_stories(target=a, others=[b], user=editor)
-    editing.undo(entry=AuditEntry.objects.get(action="merge"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="merge"), user=editor)
     b.refresh_from_db()
     assert b.merged_into is None and b.status == Story.Status.ACTIVE and b.article_count == 4
     assert set(Membership.objects.values_list("article_id", "story_id", "event_id", "decided_by")) == (
@@ -223,7 +224,7 @@ def test_undo_of_a_split_restores_memberships_and_hides_the_emptied_new_story(ed
     )
     one = min(article_ids(story))
     new = editing.split_story(story=story, user=editor, article_ids=[one])
-    editing.undo(entry=AuditEntry.objects.get(action="split"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="split"), user=editor)
     assert set(Membership.objects.values_list("article_id", "story_id", "event_id", "is_pinned")) == (
         memberships_before
     )
@@ -235,9 +236,9 @@ def test_undo_of_a_split_restores_memberships_and_hides_the_emptied_new_story(ed
 def test_split_refuses_articles_that_are_not_in_the_story(editor):
     story = story_with(1, 1)
     stranger = MembershipFactory()
-    with pytest.raises(editing.EditorError):
+    with pytest.raises(EditorError):
         editing.split_story(story=story, user=editor, article_ids=[stranger.article_id])
-    with pytest.raises(editing.EditorError):
+    with pytest.raises(EditorError):
         editing.split_story(story=story, user=editor, article_ids=list(article_ids(story)), target=story)
 
 
@@ -248,7 +249,7 @@ def test_pin_moves_an_article_and_undo_puts_it_back_as_the_engine_had_it(editor)
     editing.pin_article(article=membership.article, story=target, user=editor)
     pinned = Membership.objects.get(article=membership.article)
     assert (pinned.story, pinned.is_pinned, pinned.decided_by) == (target, True, "editor")
-    editing.undo(entry=AuditEntry.objects.get(action="pin"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="pin"), user=editor)
     restored = Membership.objects.get(article=membership.article)
     assert (restored.story, restored.event, restored.is_pinned, restored.decided_by) == (
         source,
@@ -266,7 +267,7 @@ def test_pin_of_an_unassigned_article_creates_its_membership(editor):
     editing.pin_article(article=article, story=story, user=editor)
     story.refresh_from_db()
     assert story.article_count == 1
-    editing.undo(entry=AuditEntry.objects.get(action="pin"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="pin"), user=editor)
     assert not Membership.objects.filter(article=article).exists()
 
 
@@ -288,7 +289,7 @@ def test_undo_of_an_exclusion_brings_the_article_back_even_after_the_engine_move
     editing.exclude_article(article=membership.article, story=story, user=editor)
     # The engine re-assigned it meanwhile.
     Membership.objects.create(article=membership.article, story=elsewhere, score=0.4)
-    editing.undo(entry=AuditEntry.objects.get(action="exclude"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="exclude"), user=editor)
     restored = Membership.objects.get(article=membership.article)
     assert (restored.story, restored.event) == (story, membership.event)
     assert not Exclusion.objects.exists()
@@ -299,10 +300,10 @@ def test_accept_turns_an_engine_decision_into_an_editor_one(editor):
     editing.accept_assignment(article=membership.article, user=editor)
     membership.refresh_from_db()
     assert membership.decided_by == Decider.EDITOR
-    editing.undo(entry=AuditEntry.objects.get(action="accept"), user=editor)
+    history.undo(entry=AuditEntry.objects.get(action="accept"), user=editor)
     membership.refresh_from_db()
     assert membership.decided_by == Decider.ENGINE
-    with pytest.raises(editing.EditorError):
+    with pytest.raises(EditorError):
         editing.accept_assignment(article=ArticleFactory(), user=editor)
 
 
@@ -324,24 +325,28 @@ def test_editing_an_events_date_and_undoing_it(editor):
     assert KeyMoment.objects.get(story=event.story).date == when.date()
     entry = AuditEntry.objects.get()
     assert entry.action == "edit_event"
-    editing.undo(entry=entry, user=editor)
+    history.undo(entry=entry, user=editor)
     event.refresh_from_db()
     assert event.editor_occurred_at is None
     assert KeyMoment.objects.get(story=event.story).date == event.occurred_at.date()
 
 
-def test_every_action_moves_the_change_marker(editor):
+def test_every_action_on_what_engines_hold_moves_the_engine_marker_and_a_rename_does_not(editor):
     story = story_with(1, 2)
-    marks = [editing.editor_change_marker()]
+    marks = [clustering.engine_marker()]
     editing.set_locked(story=story, user=editor, locked=True)
-    marks.append(editing.editor_change_marker())
+    marks.append(clustering.engine_marker())
     editing.exclude_article(
         article=Membership.objects.filter(story=story).first().article, story=story, user=editor
     )
-    marks.append(editing.editor_change_marker())
-    editing.undo(entry=AuditEntry.objects.get(action="lock"), user=editor)
-    marks.append(editing.editor_change_marker())
+    marks.append(clustering.engine_marker())
+    history.undo(entry=AuditEntry.objects.get(action="lock"), user=editor)
+    marks.append(clustering.engine_marker())
     assert marks == sorted(set(marks))
+
+    editing.rename_story(story=story, user=editor, title="Another title")
+    editing.edit_summary(story=story, user=editor, summary="What happened.")
+    assert clustering.engine_marker() == marks[-1]
 
 
 def test_audit_rows_are_plain_data_oldest_first(editor):
@@ -362,7 +367,7 @@ def test_an_engine_merge_recorded_as_story_lists_can_be_undone(editor):
     entry.before = {"memberships": {str(source.pk): moved}, "stories": [source.pk]}
     entry.after = {"into": target.pk, "by": "engine"}
     entry.save()
-    editing.undo(entry=entry, user=editor)
+    history.undo(entry=entry, user=editor)
     source.refresh_from_db()
     assert source.merged_into is None
     assert article_ids(source) == set(moved)

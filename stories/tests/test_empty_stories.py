@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from articles.tests.factories import BASE_TIME, ArticleFactory
 from stories.models import AuditEntry, Membership, Story
-from stories.services import clustering, editing
+from stories.reader.views import get_story_or_404
+from stories.services import clustering, editing, history
+from stories.services.audit import EditorError
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
-from stories.views import get_story_or_404
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_undoing_a_merge_after_a_split_hides_the_story_the_split_made(client):
     split_off = editing.split_story(story=merge, user=None, event_ids=[moved_event.pk])
     entry = AuditEntry.objects.get(action=AuditEntry.Action.MERGE)
 
-    editing.undo(entry=entry, user=None)
+    history.undo(entry=entry, user=None)
 
     split_off.refresh_from_db()
     assert split_off.article_count == 0
@@ -88,7 +89,7 @@ def test_a_story_whose_last_article_is_excluded_disappears_and_returns_with_an_u
     editing.exclude_article(article=article, story=story, user=None)
     assert client.get(story.get_absolute_url()).status_code == 404
 
-    editing.undo(entry=AuditEntry.objects.get(action=AuditEntry.Action.EXCLUDE), user=None)
+    history.undo(entry=AuditEntry.objects.get(action=AuditEntry.Action.EXCLUDE), user=None)
     assert client.get(story.get_absolute_url()).status_code == 200
 
 
@@ -137,10 +138,10 @@ def _apply(action: str, a: int, b: int, c: int) -> None:
             editing.exclude_article(article=membership.article, story=membership.story, user=None)
         elif action == "undo":
             entries = list(
-                AuditEntry.objects.filter(undone_at=None, action__in=editing.UNDOABLE).order_by("pk")
+                AuditEntry.objects.filter(undone_at=None, action__in=history.UNDOABLE).order_by("pk")
             )
             if entries:
-                editing.undo(entry=_pick(entries, a), user=None)
+                history.undo(entry=_pick(entries, a), user=None)
         elif action == "engine_batch":
             title, text = _pick(TOPICS, a)
             for i in range(1 + b % 3):
@@ -154,7 +155,7 @@ def _apply(action: str, a: int, b: int, c: int) -> None:
             if source.pk != target.pk:
                 with transaction.atomic():
                     clustering._persist_engine_merge(source_id=source.pk, target_id=target.pk, similarity=0.5)
-    except editing.EditorError:
+    except EditorError:
         pass  # an action the desk refuses (it shows the editor why); nothing changed
 
 

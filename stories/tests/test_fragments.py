@@ -16,7 +16,7 @@ from django.urls import reverse
 from articles import embedding
 from articles.models import Article
 from articles.tests.factories import BASE_TIME
-from stories.fragments import StoryProfile, centroid, find_fragments
+from stories.curation.fragments import StoryProfile, centroid, find_fragments
 from stories.models import Membership, Story
 from stories.services import clustering, editing, review
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory

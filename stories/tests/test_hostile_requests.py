@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from articles.tests.factories import ArticleFactory, SourceFactory
-from stories.admin import DESK_ACTIONS
+from stories.desk.admin import DESK_ACTIONS
 from stories.models import AuditEntry, Membership, Story
 from stories.services import editing
 from stories.tests.factories import EventFactory, StoryFactory

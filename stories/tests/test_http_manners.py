@@ -82,7 +82,7 @@ def test_a_server_error_is_a_localised_500_in_the_site_layout(client, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in a reader view")
 
-    monkeypatch.setattr("stories.views._attach_top_sources", broken)
+    monkeypatch.setattr("stories.reader.views._attach_top_sources", broken)
     build_story(events=1)
     client.raise_request_exception = False
     response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from stories import quality
+from stories.curation import quality
 from stories.models import Membership
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
@@ -182,7 +182,7 @@ def test_a_period_counts_the_labelled_articles_that_were_already_right():
 def test_the_report_page_words_say_whether_the_engine_did_better_than_the_week_before():
     from django.utils import translation
 
-    from stories import quality_text
+    from stories.desk import quality_text
 
     last_week = MONDAY.replace(day=16)
     rows = [

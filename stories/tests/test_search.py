@@ -17,7 +17,7 @@ from django.conf import settings as django_settings
 
 from articles.search import fold
 from articles.tests.factories import ArticleFactory, SourceFactory
-from stories import search
+from stories.reader import search
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from stories.timeline import (
+from stories.timeline.metrics import tokens
+from stories.timeline.moments import (
     KeyMoment,
     StoryArticle,
     article_mentions,
@@ -10,7 +11,6 @@ from stories.timeline import (
     key_moments,
     pick_dates,
 )
-from stories.timeline_metrics import tokens
 
 
 def article(id_: str, day: str, text: str, source: str, language: str = "en") -> StoryArticle:

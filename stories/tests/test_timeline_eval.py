@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from conftest import eval_path
-from stories.timeline_metrics import concat_rouge1, date_prf, rouge1
+from stories.timeline.metrics import concat_rouge1, date_prf, rouge1
 
 
 def test_date_f1_compares_sets_of_dates():

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 
 from conftest import eval_path
 from stories.tests.test_timeline import STORY
-from stories.timeline import date_scores
-from stories.timeline_ranker import FEATURES, SHIPPED, Ranker, fit, load_ranker
-from stories.timeline_training import sha256
+from stories.timeline.moments import date_scores
+from stories.timeline.ranker import FEATURES, SHIPPED, Ranker, fit, load_ranker
+from stories.timeline.training import sha256
 
 
 def _synthetic(seed: int, rows: int = 300) -> tuple[np.ndarray, np.ndarray]:

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.models import KeyMoment, Story
+from stories.reader import views
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
@@ -58,6 +60,10 @@ def build_story(
                 event.representative_article = membership.article
                 event.save(update_fields=["representative_article"])
     return story
+
+
+def _story_titles(response) -> list[str]:
+    return re.findall(r'class="story-card-title"[^>]*><a href="[^"]+">([^<]+)</a>', _html(response))
 
 
 def _html(response) -> str:
@@ -138,9 +144,56 @@ def test_home_loads_more_stories_as_an_htmx_fragment_with_a_plain_link_beside(cl
 def test_home_query_count_does_not_grow_with_stories(client, django_assert_num_queries, stories):
     for n in range(stories):
         build_story(events=2, sources_per_event=2, title=f"Story {n}")
-    # Ranked stories, one-article stories, newest headlines, pictures, top sources, dossier strip.
-    with django_assert_num_queries(6):
-        client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    # The version of the stories, then (first reader of that version) ranked stories, one-article
+    # stories, newest headlines, pictures, top sources, dossier strip.
+    with django_assert_num_queries(7):
+        first = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    # Every later reader of that version: the version alone, the body from the cache.
+    with django_assert_num_queries(1):
+        again = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert _story_titles(again) == _story_titles(first) and len(_story_titles(first)) == min(stories, 20)
+
+
+def test_the_kept_home_page_ranks_and_pages_many_stories_exactly_as_the_ranking_does(client):
+    now = timezone.now()
+    for n in range(45):
+        StoryFactory(
+            title=f"Ranked {n:02d}",
+            last_activity_at=now - timedelta(hours=(n * 7) % 50),
+            source_count=1 + (n * 5) % 13,
+            article_count=2 + n % 9,
+        )
+    expected = [
+        story.title
+        for story in views.ranked_stories(Story.objects.active().filter(article_count__gte=2), now=now)
+    ]
+
+    pages = []
+    for _reader in range(2):  # the first renders and keeps the body, the second reads it back
+        first = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        second = client.get("/?page=2", HTTP_ACCEPT_LANGUAGE="en", HTTP_HX_REQUEST="true")
+        third = client.get("/?page=3", HTTP_ACCEPT_LANGUAGE="en")
+        pages.append(_story_titles(first) + _story_titles(second) + _story_titles(third))
+
+    assert pages[0] == pages[1] == expected
+
+
+def test_a_new_story_shows_on_the_kept_home_page_at_once(client):
+    StoryFactory(title="Already there", article_count=3)
+    assert "Already there" in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    StoryFactory(title="Just clustered", article_count=3)
+
+    assert "Just clustered" in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+
+def test_an_editor_hiding_a_story_takes_it_off_the_kept_home_page_at_once(client, admin_user):
+    story = StoryFactory(title="Soon hidden", article_count=3)
+    assert "Soon hidden" in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    editing.set_published(story=story, user=admin_user, published=False)
+
+    assert "Soon hidden" not in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
 
 
 # --- Story page ------------------------------------------------------------------------------

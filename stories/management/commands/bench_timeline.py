@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from stories.management.commands.timeline_eval import load_articles
-from stories.timeline import StoryArticle, article_mentions, key_moments
+from stories.timeline.articles import StoryArticle
+from stories.timeline.moments import article_mentions, key_moments
 
 
 def build_story(data: Path, size: int) -> list[StoryArticle]:
@@ -29,7 +30,7 @@ def build_story(data: Path, size: int) -> list[StoryArticle]:
 
 
 class Command(BaseCommand):
-    help = "Benchmark stories.timeline.key_moments on a large story of real articles."
+    help = "Benchmark stories.timeline.moments.key_moments on a large story of real articles."
 
     def add_arguments(self, parser):
         parser.add_argument("--articles", type=int, default=1000)

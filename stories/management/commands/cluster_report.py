@@ -8,12 +8,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from stories import quality
+from stories.curation import quality
 from stories.services import editing
 
 
 class Command(BaseCommand):
-    help = "Clustering quality against editors' corrections (see stories/quality.py for the definitions)."
+    help = "Clustering quality against editors' corrections (defined in stories/curation/quality.py)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--since", help="first day to include, YYYY-MM-DD (default: all)")

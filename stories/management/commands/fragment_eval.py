@@ -1,6 +1,6 @@
 """How many of the engine's story fragments the review queue surfaces, on a labelled JSONL file.
 
-Clusters the file in memory as production does, then asks `stories.fragments` which small
+Clusters the file in memory as production does, then asks `stories.curation.fragments` which small
 stories belong to a larger one. A *gold fragment* is a predicted story that is not the
 largest piece of its gold story (by majority label); it is *surfaced* when the queue pairs it
 with a piece of the same gold story. The similarity threshold is chosen by leave-one-story-
@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from articles import text
 from articles.embedding import embedding_text, encode
 from stories.clustering.evaluation import evaluate, read_articles
-from stories.fragments import FragmentSettings, StoryProfile, candidate_pairs, centroid
+from stories.curation.fragments import FragmentSettings, StoryProfile, candidate_pairs, centroid
 
 THRESHOLDS = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 … 0.95
 

@@ -4,14 +4,14 @@
     manage.py timeline_eval ../shared/eval/ml-crisis --baseline   # each X.articles.jsonl + X.timeline.jsonl
     manage.py timeline_eval ../shared/eval/ml-crisis --loto --baseline
 
-Runs the production code (stories.timeline.key_moments) on plain records, no database. Without
+Runs the production code (stories.timeline.moments.key_moments) on plain records, no database. Without
 --dates the gold timeline's number of distinct dates is used, as in the timeline-summarisation
 evaluations. --baseline also scores the busiest-days baseline in the same run.
 
 By default the shipped date ranker is used: the right check on topics it was not trained on,
 in-sample on the ones it was. --loto scores each topic of a folder with a ranker whose setting
 was chosen, and whose weights were fitted, on the other topics only (nested leave-one-topic-out,
-see stories.timeline_training): the out-of-sample figure for the training topics themselves.
+see stories.timeline.training): the out-of-sample figure for the training topics themselves.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stories import timeline_training as training
-from stories.timeline import KeyMoment, busiest_days, key_moments
-from stories.timeline_metrics import concat_rouge1, date_prf
-from stories.timeline_training import load_articles, read_jsonl
+from stories.timeline import training
+from stories.timeline.metrics import concat_rouge1, date_prf
+from stories.timeline.moments import KeyMoment, busiest_days, key_moments
+from stories.timeline.training import load_articles, read_jsonl
 
 __all__ = ["load_articles", "read_jsonl"]  # bench_timeline reads stories through this module
 

@@ -1,10 +1,10 @@
 """Train the key-moment date ranker and write the parameter file that ships in the repo.
 
-    manage.py train_timeline [--data ../shared/eval/ml-crisis] [--output stories/data/timeline_ranker.json]
+    manage.py train_timeline [--data ../shared/eval/ml-crisis] [--output stories/timeline/ranker.json]
 
 Every X.articles.jsonl with an X.timeline.jsonl beside it is one labelled topic. The setting
 (feature set, L2 strength, neighbour damping) is the one with the best leave-one-topic-out
-date F1 over the grid of ``stories.timeline_training``; the ranker is then fitted on all topics.
+date F1 over the grid of ``stories.timeline.training``; the ranker is then fitted on all topics.
 Deterministic (Newton's method from zero, no sampling): the same data write the same weights.
 The file records its provenance: the data files and their sha256, the date, the command, the
 LOTO scores of the chosen setting and the nested LOTO scores (setting chosen without the topic).
@@ -19,8 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from stories import timeline_training as training
-from stories.timeline_ranker import SHIPPED, Ranker
+from stories.timeline import training
+from stories.timeline.ranker import SHIPPED, Ranker
 
 
 def _rounded(scores: dict[str, float]) -> dict[str, float]:

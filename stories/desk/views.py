@@ -1,7 +1,7 @@
 """Admin pages beyond model lists: the review queue and the clustering quality report.
 
 Both are wired into the admin by StoryAdmin.get_urls; their one-click buttons post to the
-story desk's actions (stories/admin.py), so every change goes through the editing service.
+story desk's actions (stories/desk/admin.py), so every change goes through the editing service.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stories import params, quality, quality_text
 from stories.clustering.linker import shipped as shipped_linker
+from stories.curation import quality
 from stories.models import Decider, Membership, Story
+from stories.reader import params
 from stories.services import editing, review
+
+from . import quality_text
 
 
 def assign_threshold() -> float:

@@ -1,12 +1,13 @@
 """Reader pages of dossiers: the list of files and one file with its stories and combined timeline.
 
 Like the story pages, each reads a bounded page in a fixed number of queries: the stories of a
-dossier come with their cards (stories.views.attach_story_cards), and the combined timeline
+dossier come with their cards (stories.reader.views.attach_story_cards), and the combined timeline
 reads 20 events at a time across all of the dossier's stories, with their sources in one query.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +17,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from stories.models import Dossier, Event, Story
+
 from . import params
-from .models import Dossier, Event, Story
 from .views import (
     EVENTS_PER_PAGE,
     TIMELINE_EVENT_FIELDS,
@@ -30,6 +32,7 @@ from .views import (
     attach_sources,
     attach_story_cards,
     dossier_strip,
+    kept_body,
     redirect_to_survivor,
 )
 
@@ -75,8 +78,19 @@ def dossier_events(dossier: Dossier, *, offset: int, limit: int) -> list[Event]:
 
 @require_safe
 def dossier_list(request: HttpRequest) -> HttpResponse:
-    """Every live dossier, the most recently active first, with a few of its stories."""
+    """Every live dossier, the most recently active first, with a few of its stories (the body
+    kept per version of the stories: reader.views.kept_body)."""
     page = params.page_number(request)
+    body = kept_body(
+        request,
+        ("dossiers", page),
+        template="stories/dossiers.html#page-body",
+        context=lambda: _list_context(page),
+    )
+    return render(request, "stories/dossiers.html", {"page_body": body})
+
+
+def _list_context(page: int) -> dict[str, Any]:
     start = (page - 1) * DOSSIERS_PER_PAGE
     dossiers = list(
         Dossier.objects.visible().order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[
@@ -110,15 +124,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     for dossier in dossiers:
         _set_reader_name(dossier, language)
         dossier.some_stories = by_dossier.get(dossier.pk, [])[:STORIES_PER_DOSSIER_IN_LIST]
-    return render(
-        request,
-        "stories/dossiers.html",
-        {
-            "dossiers": dossiers,
-            "page": page,
-            "next_page": page + 1 if has_next else None,
-        },
-    )
+    return {"dossiers": dossiers, "page": page, "next_page": page + 1 if has_next else None}
 
 
 @require_safe
@@ -128,12 +134,27 @@ def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_to_surviving_dossier(request, dossier, "stories:dossier")
     language = translation.get_language() or settings.LANGUAGE_CODE
     page = params.page_number(request)
+    # The day the previous page ended on: its heading is not repeated.
+    after = params.optional_date(request, "after") if _is_fragment_request(request) else None
+    fragment = _is_fragment_request(request) and page > 1
+    body = kept_body(
+        request,
+        ("dossier", dossier.pk, page, after),
+        template="stories/dossier.html#" + ("dossier-timeline-page" if fragment else "page-body"),
+        context=lambda: _dossier_context(dossier, page=page, after=after, fragment=fragment),
+    )
+    if fragment:
+        return HttpResponse(body)
+    _set_reader_name(dossier, language)
+    return render(request, "stories/dossier.html", {"dossier": dossier, "page_body": body})
+
+
+def _dossier_context(dossier: Dossier, *, page: int, after: date | None, fragment: bool) -> dict[str, Any]:
+    language = translation.get_language() or settings.LANGUAGE_CODE
     events = dossier_events(dossier, offset=(page - 1) * EVENTS_PER_PAGE, limit=EVENTS_PER_PAGE + 1)
     has_next = len(events) > EVENTS_PER_PAGE
     events = events[:EVENTS_PER_PAGE]
     attach_sources(events, default_language=language)
-    # The day the previous page ended on: its heading is not repeated.
-    after = params.optional_date(request, "after") if _is_fragment_request(request) else None
     days: list[TimelineDay] = []
     for event in events:
         event.story_label, event.story_label_language = event.story.label_in(language)
@@ -149,8 +170,8 @@ def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "next_page": page + 1 if has_next else None,
         "last_day": days[-1].day if days else None,
     }
-    if _is_fragment_request(request) and page > 1:
-        return render(request, "stories/dossier.html#dossier-timeline-page", context)
+    if fragment:
+        return context
     _set_reader_name(dossier, language)
     stories = list(
         dossier_stories(dossier)
@@ -158,5 +179,4 @@ def dossier_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:STORIES_SHOWN]
     )
     attach_story_cards(stories, language=language)
-    context |= {"stories": stories, "strip": dossier_strip(language)}
-    return render(request, "stories/dossier.html", context)
+    return context | {"stories": stories, "strip": dossier_strip(language)}

@@ -6,8 +6,8 @@ mentions, articles and sources name it, in titles and leads, absolutely or relat
 many articles came out that day and the next, whether that is a burst for this story, where it
 sits in the story's span). A logistic regression turns them into the probability that a
 journalist's timeline lists the day. The weights, the feature standardisation, the regulariser
-and the neighbour damping used when picking days ship in ``stories/data/timeline_ranker.json``,
-written by ``manage.py train_timeline`` (see ``stories.timeline_training``) with its provenance;
+and the neighbour damping used when picking days ship in ``stories/timeline/ranker.json``,
+written by ``manage.py train_timeline`` (see ``stories.timeline.training``) with its provenance;
 loading them needs only that file.
 
 Pure: no Django imports, plain data in and out.
@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from stories.dates import DateMention
-    from stories.timeline import StoryArticle
+    from .articles import StoryArticle
+    from .dates import DateMention
 
-SHIPPED = Path(__file__).resolve().parent / "data" / "timeline_ranker.json"
+SHIPPED = Path(__file__).resolve().parent / "ranker.json"
 
 # Mentions older than this before the story's first article are background (Tunisia's revolt in
 # a story about Yemen), not the story; a month leaves room for the lead-up.
@@ -167,7 +167,7 @@ class Ranker:
     scale: np.ndarray
     weights: np.ndarray
     bias: float
-    damping: float  # how much a chosen day damps its neighbours (stories.timeline.pick_dates)
+    damping: float  # how much a chosen day damps its neighbours (stories.timeline.moments.pick_dates)
     c: float = 1.0  # inverse L2 strength it was fitted with
     provenance: dict = field(default_factory=dict, compare=False)
 

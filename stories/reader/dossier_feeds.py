@@ -1,6 +1,6 @@
 """Per-dossier feeds: Atom and JSON Feed 1.1 of the combined timeline of a dossier's stories.
 
-They follow the story feeds (stories/feeds.py): one item per timeline event, linked to its
+They follow the story feeds (stories/reader/feeds.py): one item per timeline event, linked to its
 place on its story's page; the item title is prefixed with the story's label, since a dossier
 feed mixes several stories.
 """
@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from stories.models import Dossier, Event
+
 from .dossier_views import dossier_events, get_dossier_or_404, redirect_to_surviving_dossier
 from .feeds import FEED_ITEMS, EventItems, _event_text
-from .models import Dossier, Event
 from .views import attach_sources
 
 _feed_cache = cache_control(public=True, max_age=300)

@@ -13,12 +13,14 @@ import hashlib
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
@@ -28,17 +30,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from articles.attribution import outlet_name
 from articles.models import RTL_LANGUAGES
+from stories.models import Dossier, Event, Membership, Story
 
 from . import params
 from . import search as story_search
-from .models import Dossier, Event, Membership, Story
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +170,17 @@ class EventSource:
     url: str
     language: str
     title: str
+    article_id: int | None = None
+    # For a rewrite: the outlet it credits, in the reader's language, and its original when held.
+    credit: str = ""
+    original_url: str = ""
+
+
+@dataclass
+class FirstReport:
+    name: str
+    url: str
+    when: datetime | None
 
 
 @dataclass
@@ -201,6 +215,7 @@ TIMELINE_EVENT_FIELDS = (
     "editor_headline",
     "article_count",
     "is_key_moment",
+    "chain",
     f"{_ARTICLE}__url",
     f"{_ARTICLE}__title",
     f"{_ARTICLE}__language",
@@ -260,13 +275,22 @@ def attach_sources(events: list[Event], *, default_language: str) -> None:
             .filter(source_rank=1)
             .order_by("event_id", "article__published_at", "article_id")
             .values_list(
-                "event_id", "article__source__name", "article__url", "article__language", "article__title"
+                "event_id",
+                "article__source__name",
+                "article__url",
+                "article__language",
+                "article__title",
+                "article_id",
             )
         )
-        for event_id, name, url, language, title in rows:
-            by_event[event_id].append(EventSource(name=name, url=url, language=language, title=title))
+        for event_id, name, url, language, title, article_id in rows:
+            by_event[event_id].append(
+                EventSource(name=name, url=url, language=language, title=title, article_id=article_id)
+            )
+    reader_language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     for event in events:
         sources = by_event.get(event.pk, [])
+        attach_chain(event, sources, reader_language=reader_language)
         event.sources = sources
         event.sources_shown = sources[:SOURCES_SHOWN]
         event.sources_hidden = max(0, len(sources) - SOURCES_SHOWN)
@@ -279,6 +303,34 @@ def attach_sources(events: list[Event], *, default_language: str) -> None:
             representative.language if representative and representative.language else default_language
         )
         event.headline_direction = _direction(event.headline_language)
+
+
+def attach_chain(event: Event, sources: list[EventSource], *, reader_language: str) -> None:
+    """What the page says of who reported the event first, read from the stored chain.
+
+    Sets `event.first_report` (None without a chain), `event.followed_by` (how many outlets
+    followed) and `event.followers_here` (the rewrites in the reader's language), and on each
+    source that rewrote another the outlet it credits and its original's address.
+    """
+    chain = event.chain or {}
+    followers = {f["article"]: f for f in chain.get("followers", [])}
+    for source in sources:
+        follower = followers.get(source.article_id)
+        if follower is not None and follower["how"] == "credit":
+            source.credit = outlet_name(follower["credit_outlet"], reader_language) or follower["credit"]
+            source.original_url = follower["original_url"]
+    first = chain.get("first")
+    event.first_report = (
+        FirstReport(
+            name=outlet_name(first["outlet"], reader_language) or first["source"],
+            url=first["url"],
+            when=datetime.fromisoformat(first["published_at"]) if first["published_at"] else None,
+        )
+        if first
+        else None
+    )
+    event.followed_by = chain.get("followed_by", 0)
+    event.followers_here = [f for f in followers.values() if f["language"] == reader_language]
 
 
 def _timeline_page(
@@ -533,11 +585,65 @@ def attach_story_cards(stories: list[Story], *, language: str) -> None:
         story.image = images.get(story.pk)
 
 
+# The bodies of the home and dossier pages are kept per reader language, page, version of the
+# stories and minute: any change to stories, memberships, dossiers or the audit trail gives a
+# new version, and the minute keeps the time-decayed ranking exactly as fresh as it was (a new
+# article shows at once; the same stories re-rank at least once a minute).
+KEPT_BODY_SECONDS = 120
+
+
+def stories_version() -> str:
+    """What the home and dossier pages show has changed when this has: one query, each part
+    read off an index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(updated_at) FROM stories_story), (SELECT MAX(id) FROM stories_membership),"
+            " (SELECT MAX(id) FROM stories_auditentry), (SELECT MAX(updated_at) FROM stories_dossier),"
+            " (SELECT MAX(id) FROM stories_story)"
+        )
+        row = cursor.fetchone()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:24]
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """Stories by importance, grouped under their dossiers; one-article stories in "latest"."""
+    """Stories by importance, grouped under their dossiers; one-article stories in "latest".
+
+    The body is rendered once per version of the stories and minute, and kept (see
+    HOME_BODY_CACHE_SECONDS); only the frame with the reader's CSRF token is rendered per request.
+    """
     language = _language_param(request)
     page = params.page_number(request)
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    fragment = _is_fragment_request(request) and page > 1
+    body = kept_body(
+        request,
+        ("home", language, page),
+        template="stories/home.html#" + ("story-page" if fragment else "page-body"),
+        context=lambda: _home_context(language=language, page=page, reader_language=reader_language),
+    )
+    if fragment:
+        return HttpResponse(body)
+    return render(request, "stories/home.html", {"page_body": body})
+
+
+def kept_body(
+    request: HttpRequest, parts: tuple, *, template: str, context: Callable[[], dict[str, Any]]
+) -> SafeString:
+    """`template` (a page's body or fragment) for this version of the stories and minute:
+    rendered from context() by the first reader and kept, read back by the next ones."""
+    reader_language = translation.get_language() or settings.LANGUAGE_CODE
+    minute = int(timezone.now().timestamp() // 60)
+    key = ":".join(map(str, ("silsila:kept", template, reader_language, *parts, stories_version(), minute)))
+    body = _cache_get(key)
+    if body is None:
+        body = str(render_to_string(template, context(), request=request))
+        _cache_set(key, body, KEPT_BODY_SECONDS)
+    # Our own template's output, escaped when it was rendered: safe to insert as it is.
+    return mark_safe(body)  # noqa: S308
+
+
+def _home_context(*, language: str, page: int, reader_language: str) -> dict[str, Any]:
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
@@ -558,14 +664,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 :LATEST_SHOWN
             ]
         )
-    reader_language = translation.get_language() or settings.LANGUAGE_CODE
     attach_story_cards(shown + latest, language=reader_language)
     _attach_top_sources(shown)
     for story in shown:
         story.languages = _languages_by_coverage(story)
         if story.dossier_id:
             _set_reader_name(story.dossier, reader_language)
-    context = {
+    return {
         "groups": _group_by_dossier(shown),
         "latest": latest,
         "strip": dossier_strip(reader_language) if page == 1 else [],
@@ -574,9 +679,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "next_page": page + 1 if has_next else None,
         "language_choices": settings.LANGUAGES,
     }
-    if _is_fragment_request(request) and page > 1:
-        return render(request, "stories/home.html#story-page", context)
-    return render(request, "stories/home.html", context)
 
 
 def _attach_top_sources(stories: list[Story], *, limit: int = 3) -> None:

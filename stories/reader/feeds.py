@@ -32,9 +32,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
+from articles.attribution import outlet_name
 from articles.sanitize import sanitize_html
+from stories.models import Event, Story
 
-from .models import Event, Story
 from .views import (
     attach_sources,
     get_story_or_404,
@@ -197,6 +198,32 @@ story_atom_feed = _feed_view(StoryAtomFeed())
 story_rss_feed = _feed_view(StoryRssFeed())
 
 
+def chain_fields(chain: dict, *, language: str) -> dict[str, Any]:
+    """The chain of an event's reports for a feed item: who first, who followed, whom each credits."""
+    first = chain["first"]
+    return {
+        "first_reported_by": {
+            "name": outlet_name(first["outlet"], language) or first["source"],
+            "url": first["url"] or None,
+            "date_published": first["published_at"],
+        },
+        "followed_by": chain.get("followed_by", 0),
+        "followers": [
+            {
+                "source": follower["source"],
+                "url": follower["url"],
+                "language": follower["language"],
+                "how": follower["how"],
+                "credits": outlet_name(follower["credit_outlet"], follower["language"])
+                or follower["credit"]
+                or None,
+                "original_url": follower["original_url"] or None,
+            }
+            for follower in chain.get("followers", [])
+        ],
+    }
+
+
 @_feed_view
 def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per timeline event."""
@@ -218,6 +245,8 @@ def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
         }
         if representative is not None:
             item["external_url"] = representative.url
+        if event.chain:
+            item["_silsila"] = chain_fields(event.chain, language=event.headline_language)
         items.append(item)
     body = {
         "version": "https://jsonfeed.org/version/1.1",

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from stories.timeline import StoryArticle, article_mentions, pick_dates, story_features
-from stories.timeline_metrics import date_prf
-from stories.timeline_ranker import FEATURES, Ranker, fit
+from .articles import StoryArticle
+from .metrics import date_prf
+from .moments import article_mentions, pick_dates, story_features
+from .ranker import FEATURES, Ranker, fit
 
 # The grid. Feature sets: all features; without the share/rank ones (which assume a story's
 # size says nothing by itself); only the plain counts DATEWISE starts from.

@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Dossier, Story
-from .services import dossiers as dossier_service
-from .services import editing
-from .services.editing import EditorError
+from stories.models import Dossier, Story
+from stories.services import dossiers as dossier_service
+from stories.services import editing
+from stories.services.audit import EditorError
 
 
 class _DossierFormBase(forms.ModelForm):
@@ -170,7 +170,7 @@ class DossierAdmin(admin.ModelAdmin):
         )
 
 
-# --- On the story desk (stories/admin.py): the story's label and its dossier -------------------
+# --- On the story desk (stories/desk/admin.py): the story's label and its dossier -------------------
 
 
 def desk_context(story: Story) -> dict:

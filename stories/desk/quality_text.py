@@ -1,6 +1,6 @@
 """The clustering quality report in sentences an editor reads, with the week-on-week trend.
 
-stories/quality.py computes the figures (B-cubed against editors' corrections); this turns
+stories/curation/quality.py computes the figures (B-cubed against editors' corrections); this turns
 each period's figures into one plain sentence each, in the active language.
 """
 
@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext, ngettext
 
+from stories.curation.quality import PeriodReport
 from stories.models import AuditEntry
-
-from .quality import PeriodReport
 
 # A change in F1 smaller than this is "about the same": a handful of corrections moves it.
 STEADY = 0.02

@@ -2,9 +2,9 @@
 
 Two steps, as in the timeline-summarisation literature (Ghalandari & Ifrim 2020 survey them):
 
-1. Date selection. Every day the coverage points at (``stories.dates`` resolves "el 25 de
+1. Date selection. Every day the coverage points at (``stories.timeline.dates`` resolves "el 25 de
    enero", "on Tuesday", "أمس" against each article's publication day) is a candidate; a small
-   learned ranker (``stories.timeline_ranker``, DATEWISE-like, trained by ``manage.py
+   learned ranker (``stories.timeline.ranker``, DATEWISE-like, trained by ``manage.py
    train_timeline``) gives each the probability that a journalist would list it, from features
    that mean the same in every language. Days are then picked greedily, each pick damping its
    immediate neighbours so that one busy week does not take every entry on thin evidence.
@@ -32,12 +32,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from articles.text import terms
-from stories.dates import DateMention, find_dates
-from stories.timeline_ranker import REPORTING_LAG_DAYS, Ranker, candidate_features, load_ranker
+
+from .articles import StoryArticle
+from .dates import DateMention, find_dates
+from .ranker import REPORTING_LAG_DAYS, Ranker, candidate_features, load_ranker
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,21 +65,6 @@ _RECAP_BEFORE = re.compile(
     r"(?<![^\W\d_])(?:" + "|".join(_RECAP_WORDS) + r")(?![^\W\d_])(?:\W+\w+){0,6}\W*$", re.IGNORECASE
 )
 _RECAP_WINDOW = 60
-
-
-@dataclass(frozen=True, slots=True)
-class StoryArticle:
-    id: Hashable
-    title: str
-    text: str
-    language: str | None
-    published_at: datetime
-    source: str | None = None
-
-    @property
-    def day(self) -> date:
-        # The publication day in the article's own offset: the writer's "yesterday" is relative to it.
-        return self.published_at.date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +108,7 @@ def main_language(articles: Sequence[StoryArticle]) -> str | None:
 def story_features(
     articles: Sequence[StoryArticle], mentions: dict[Hashable, list[DateMention]]
 ) -> tuple[list[date], np.ndarray]:
-    """Candidate days and their ranker features (see stories.timeline_ranker.candidate_features)."""
+    """Candidate days and their ranker features (see stories.timeline.ranker.candidate_features)."""
     titles = {a.id: find_dates(a.title, a.day, a.language) for a in articles if a.title}
     lead_ends = {}
     for article in articles:

@@ -36,11 +36,13 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.models import Article
+from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
+from stories.reader import params
+from stories.services import chains, editing, history
+from stories.services.audit import EditorError
 
-from . import admin_dossiers, admin_views, params
-from .models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
-from .services import editing, history
-from .services.editing import EditorError
+from . import dossiers as desk_dossiers
+from . import views as desk_views
 
 # The desk shows at most this many events: a long-running story is read in pages elsewhere.
 DESK_EVENTS = 200
@@ -48,7 +50,7 @@ DESK_EVENTS = 200
 
 def _uncertain_count() -> Subquery:
     uncertain = (
-        Membership.objects.filter(admin_views.doubtful(), story=OuterRef("pk"))
+        Membership.objects.filter(desk_views.doubtful(), story=OuterRef("pk"))
         .order_by()
         .values("story")
         .annotate(n=Count("pk"))
@@ -390,6 +392,17 @@ def _accept(request: HttpRequest, story: Story) -> str:
     return gettext("Assignment accepted.")
 
 
+def _credit(request: HttpRequest, story: Story) -> str:
+    article = _article(request)
+    if not Membership.objects.filter(article=article, story=story).exists():
+        raise EditorError(gettext("that article is no longer in this story"))
+    name = request.POST.get(f"credit-{article.pk}", "")
+    chains.set_article_credit(article=article, name=name, user=request.user)
+    if name.strip():
+        return gettext("The article now credits “%(outlet)s”.") % {"outlet": " ".join(name.split())}
+    return gettext("The article now credits no one.")
+
+
 def _edit_event(request: HttpRequest, story: Story) -> str:
     event = get_object_or_404(Event, pk=params.parse_id(request.POST.get("event", "")) or 0, story=story)
     headline = request.POST.get(f"headline-{event.pk}")
@@ -436,8 +449,9 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     "accept": DeskAction(("stories.change_membership",), _accept),
     "exclude": DeskAction(("stories.add_exclusion",), _exclude),
     "edit_event": DeskAction(("stories.change_event",), _edit_event),
-    "label": DeskAction(CHANGE_STORY, admin_dossiers.label_desk_action),
-    "dossier": DeskAction(CHANGE_STORY, admin_dossiers.dossier_desk_action),
+    "credit": DeskAction(("stories.change_membership",), _credit),
+    "label": DeskAction(CHANGE_STORY, desk_dossiers.label_desk_action),
+    "dossier": DeskAction(CHANGE_STORY, desk_dossiers.dossier_desk_action),
 }
 
 
@@ -605,7 +619,7 @@ class StoryAdmin(admin.ModelAdmin):
 
     def review_view(self, request: HttpRequest) -> HttpResponse:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
-        response = admin_views.review_queue(request, admin_context=context)
+        response = desk_views.review_queue(request, admin_context=context)
         if isinstance(response, TemplateResponse):
             # Each doubtful article gets the story picker to move it (the widget lives here).
             widget = StoryPicker(_picker_field(), self.admin_site)
@@ -621,7 +635,7 @@ class StoryAdmin(admin.ModelAdmin):
 
     def quality_view(self, request: HttpRequest) -> HttpResponse:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
-        return admin_views.quality_report(request, admin_context=context)
+        return desk_views.quality_report(request, admin_context=context)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
@@ -643,10 +657,10 @@ class StoryAdmin(admin.ModelAdmin):
         for event in events:
             event.date_input = _local_input(event.display_date)
             for membership in event.memberships.all():
-                membership.decided_words = admin_views.decided_in_words(membership)
+                membership.decided_words = desk_views.decided_in_words(membership)
         loose = list(articles.filter(story=story, event__isnull=True))
         for membership in loose:
-            membership.decided_words = admin_views.decided_in_words(membership)
+            membership.decided_words = desk_views.decided_in_words(membership)
         recent_audit = list(
             AuditEntry.objects.filter(story=story).select_related("user", "article").order_by("-pk")[:15]
         )
@@ -676,8 +690,8 @@ class StoryAdmin(admin.ModelAdmin):
             "can": {
                 name: request.user.has_perms(action.permissions) for name, action in DESK_ACTIONS.items()
             },
-            "undoable": editing.UNDOABLE,
-            **admin_dossiers.desk_context(story),
+            "undoable": history.UNDOABLE,
+            **desk_dossiers.desk_context(story),
             "has_view_on_site": story.is_published and not story.merged_into_id,
         }
         return TemplateResponse(request, "admin/stories/story/desk.html", context)
@@ -862,7 +876,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("undo"))
     def undo_link(self, entry: AuditEntry) -> str:
-        if not editing.can_undo(entry):
+        if not history.can_undo(entry):
             return ""
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:stories_auditentry_undo", args=[entry.pk]), _("Undo…")
@@ -877,7 +891,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         entry = self.get_object(request, unquote(object_id))
-        extra = {"can_undo": entry is not None and editing.can_undo(entry), **(extra_context or {})}
+        extra = {"can_undo": entry is not None and history.can_undo(entry), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
     def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -889,7 +903,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         )
         if request.method == "POST":
             try:
-                editing.undo(entry=entry, user=request.user)
+                history.undo(entry=entry, user=request.user)
             except EditorError as exc:
                 messages.error(request, str(exc))
             else:
@@ -906,7 +920,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
             "summary": summary,
             "moves": moves,
             "effects": effects,
-            "can_undo": editing.can_undo(entry),
+            "can_undo": history.can_undo(entry),
         }
         return TemplateResponse(request, "admin/stories/auditentry/undo_confirm.html", context)
 

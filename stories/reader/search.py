@@ -47,8 +47,7 @@ from articles.search import (
     normalise,
     search_vector,
 )
-
-from .models import Story
+from stories.models import Story
 
 MAX_STORIES = 20
 ARTICLES_PER_STORY = 3
