@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .models import Article, Source
-from .text import strip_bidi_controls
+from .sanitize import plain_text
 
 # How many entries the test fetch shows: enough to judge a feed, short enough to read.
 PREVIEW_ENTRIES = 10
@@ -62,8 +62,9 @@ class SourceForm(forms.ModelForm):
         return language
 
     def clean_name(self) -> str:
-        # Bidi controls would reorder the name wherever it is shown (articles/text.py).
-        return strip_bidi_controls(self.cleaned_data["name"]).strip()
+        # Plain text: bidi controls would reorder the name wherever it is shown, and markup in it
+        # would go out in feeds' categories (articles/sanitize.py).
+        return plain_text(self.cleaned_data["name"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

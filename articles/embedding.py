@@ -28,11 +28,13 @@ import numpy as np
 __all__ = [
     "DIMENSIONS",
     "MODEL_NAME",
+    "UNREADABLE",
     "EncodingError",
     "embedding_text",
     "encode",
     "encode_one",
     "from_bytes",
+    "readable",
     "to_bytes",
 ]
 
@@ -51,6 +53,10 @@ _model_lock = threading.Lock()
 
 class EncodingError(ValueError):
     """The text cannot be encoded (nothing readable in it, or the encoder failed on it)."""
+
+
+# The one encoding failure that says nothing about the encoder: the text had nothing to read.
+UNREADABLE = "no readable text to encode"
 
 
 def _encoder():
@@ -85,7 +91,8 @@ def embedding_text(title: str, text: str = "", lead_chars: int = LEAD_CHARS) -> 
     return f"{title}. {lead}" if title and lead else (title or lead)
 
 
-def _readable(text: str) -> bool:
+def readable(text: str) -> bool:
+    """Whether `text` has enough letters to be encoded at all."""
     return sum(ch.isalpha() for ch in text) >= MIN_LETTERS
 
 
@@ -95,22 +102,22 @@ def encode(texts: list[str]) -> np.ndarray:
     Batching amortises the model's weight reads, so ingest encodes several articles per call.
     """
     vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-    readable = [i for i, t in enumerate(texts) if _readable(t)]
-    if not readable:
+    legible = [i for i, t in enumerate(texts) if readable(t)]
+    if not legible:
         return vectors
-    encoded = np.asarray(_encoder().encode([texts[i] for i in readable]), dtype=np.float32)
+    encoded = np.asarray(_encoder().encode([texts[i] for i in legible]), dtype=np.float32)
     norms = np.linalg.norm(encoded, axis=1, keepdims=True)
     ok = (norms[:, 0] > 0) & np.isfinite(encoded).all(axis=1)
     encoded[ok] /= norms[ok]
     encoded[~ok] = 0.0
-    vectors[readable] = encoded
+    vectors[legible] = encoded
     return vectors
 
 
 def encode_one(text: str) -> np.ndarray:
     """The unit vector of one text; ``EncodingError`` when it has nothing to encode."""
-    if not _readable(text):
-        raise EncodingError("no readable text to encode")
+    if not readable(text):
+        raise EncodingError(UNREADABLE)
     vector = encode([text])[0]
     if not vector.any():
         raise EncodingError("the encoder returned no usable vector")

@@ -51,12 +51,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import Element, HtmlElement, fromstring
 from trafilatura.utils import decode_file, load_html
+
+from articles import published
+from articles.titles import strip_site_name
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,42 @@ class ExtractedPage:
     # The lead image's size as the page declares it (og:image:width/height, JSON-LD), if it does.
     image_width: int | None = None
     image_height: int | None = None
+    # Names the site gives itself (og:site_name, publisher, host …); `title` is already without them.
+    site_names: tuple[str, ...] = ()
+    # Date candidates passed over for not being plausible (before 1995, more than a day ahead).
+    dates_refused: int = 0
+    # What gave the text: the trafilatura mode asked for, or the safety net's method.
+    method: str = "precision"
+    # Words in the page's paragraphs: what the safety net holds the text against.
+    page_words: int = 0
+
+
+@dataclass(frozen=True)
+class SafetyNet:
+    """When the text found is implausibly short for its page, try another method.
+
+    Short means under `ratio` of the words in the page's paragraphs, on a page with at least
+    `min_page_words` of them; the other method's text is taken when it is longer. The values
+    in production are `extract_eval --cv`'s choice (articles/extraction_net.json).
+    """
+
+    ratio: float
+    method: str  # "default" or "recall" (trafilatura's modes), or "json-ld" (the page's articleBody)
+    min_page_words: int = 100
+
+
+NET_METHODS = ("default", "recall", "json-ld")
+NET_PATH = Path(__file__).with_name("extraction_net.json")
+
+
+def load_net(path: Path = NET_PATH) -> SafetyNet | None:
+    """The shipped safety net (None when the file chose none)."""
+    chosen = json.loads(path.read_text(encoding="utf-8"))["net"]
+    return SafetyNet(**chosen) if chosen else None
+
+
+# Read once per process.
+PRODUCTION_NET = load_net()
 
 
 # A short line that only points elsewhere: cross-promotion, share and follow prompts, comment
@@ -118,8 +158,16 @@ def extract_article(
     bare_text: bool = True,
     pieces: bool = True,
     link_runs: bool = True,
+    now: datetime | None = None,
+    net: SafetyNet | str | None = "production",
 ) -> ExtractedPage | None:
     """The article on a page, or None when the page has no article text (or is not HTML).
+
+    net: the safety net for a text implausibly short for its page ("production": the shipped
+    one, PRODUCTION_NET; None: none).
+
+    now: the time the page is read, which no publication date may be more than a day after
+    (articles.published); the current time when not given.
 
     mode (trafilatura's precision, default or recall mode), clean (drop the repeated headline and
     cross-promotion lines), bare_text (wrap bare text runs in paragraphs), pieces (add the other
@@ -129,7 +177,15 @@ def extract_article(
     """
     try:
         return _extract(
-            html, url, mode=mode, clean=clean, bare_text=bare_text, pieces=pieces, link_runs=link_runs
+            html,
+            url,
+            mode=mode,
+            clean=clean,
+            bare_text=bare_text,
+            pieces=pieces,
+            link_runs=link_runs,
+            now=now or datetime.now(UTC),
+            net=PRODUCTION_NET if net == "production" else net,  # type: ignore[arg-type]
         )
     # lxml and trafilatura raise a wide range of errors on hostile input; a page that cannot be
     # read is simply a page without an article, never a crash of the caller's pipeline.
@@ -146,6 +202,8 @@ def _extract(
     bare_text: bool,
     pieces: bool,
     link_runs: bool,
+    now: datetime,
+    net: SafetyNet | None,
 ) -> ExtractedPage | None:
     if isinstance(html, bytes):
         html = _decode(html)
@@ -159,38 +217,33 @@ def _extract(
     article = _json_ld_article(structured)
     language = _declared_language(tree)
     canonical = _canonical_url(tree, url)
-    published_at = _published_at(tree, structured, article)
+    dates = _DateCandidates(now)
+    published_at = _published_at(tree, structured, article, dates)
+    site_names = _site_names(tree, structured, article, canonical or url)
     if link_runs:
         _drop_link_runs(tree)
     if bare_text:
         _wrap_bare_text(tree)
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        favor_precision=mode == "precision",
-        favor_recall=mode == "recall",
-        include_comments=False,
-        with_metadata=True,
-        # The exhaustive date search scans every text node and doubles the cost of a page; the
-        # structured dates read above come first anyway.
-        date_extraction_params={"original_date": True, "extensive_search": False},
-    )
-    title = _clean((doc.title if doc is not None else None) or _ld_str(article.get("headline")))
-    text = doc.text or "" if doc is not None else ""
-    if pieces and text:
-        # trafilatura copies the tree it is given, so the page is still whole here.
-        before, after = _other_pieces(tree, text)
-        text = "\n".join([*before, text, *after])
-    if clean:
-        text = _clean_body(text, title)
+    doc = _trafilatura(tree, url, mode)
+    raw_title = _clean((doc.title if doc is not None else None) or _ld_str(article.get("headline")))
+    if doc is not None and doc.sitename:
+        site_names = (*site_names, doc.sitename)
+    title = strip_site_name(raw_title, names=site_names) if raw_title else raw_title
+    text = _body(tree, doc, titles=(title, raw_title), pieces=pieces, clean=clean)
     if not text:
         text = _json_ld_body(article)
+    method = mode
+    page_words = sum(len(_WORD.findall(p.text_content())) for p in tree.iter("p"))
+    if net is not None and implausibly_short(text, page_words, net):
+        other = _other_method(net, tree, url, article, titles=(title, raw_title), pieces=pieces, clean=clean)
+        if len(_WORD.findall(other)) > len(_WORD.findall(text)):
+            text, method = other, net.method
     if len(_WORD.findall(text)) < _MIN_WORDS:
         return None
 
     if published_at is None and doc is not None and doc.date:
-        published_at = _parse_datetime(doc.date)
+        published_at = dates.check(_parse_datetime(doc.date))
     base = canonical or url
     image = doc.image if doc is not None else None
     image_url = urljoin(base, image) if base and image else image
@@ -210,7 +263,58 @@ def _extract(
         description=_clean(doc.description) if doc is not None else None,
         image_width=width,
         image_height=height,
+        site_names=site_names,
+        dates_refused=dates.refused,
+        method=method,
+        page_words=page_words,
     )
+
+
+def _trafilatura(tree: HtmlElement, url: str | None, mode: str) -> Any:
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        favor_precision=mode == "precision",
+        favor_recall=mode == "recall",
+        include_comments=False,
+        with_metadata=True,
+        # The exhaustive date search scans every text node and doubles the cost of a page; the
+        # structured dates read above come first anyway.
+        date_extraction_params={"original_date": True, "extensive_search": False},
+    )
+
+
+def _body(tree: HtmlElement, doc: Any, *, titles: tuple[str | None, ...], pieces: bool, clean: bool) -> str:
+    """trafilatura's text with the other pieces of a cut body, cleaned."""
+    text = doc.text or "" if doc is not None else ""
+    if pieces and text:
+        # trafilatura copies the tree it is given, so the page is still whole here.
+        before, after = _other_pieces(tree, text)
+        text = "\n".join([*before, text, *after])
+    if clean:
+        text = _clean_body(text, titles)
+    return text
+
+
+def implausibly_short(text: str, page_words: int, net: SafetyNet) -> bool:
+    """Whether `text` is too short for a page with `page_words` words in its paragraphs."""
+    return page_words >= net.min_page_words and len(_WORD.findall(text)) < net.ratio * page_words
+
+
+def _other_method(
+    net: SafetyNet,
+    tree: HtmlElement,
+    url: str | None,
+    article: dict[str, Any],
+    *,
+    titles: tuple[str | None, ...],
+    pieces: bool,
+    clean: bool,
+) -> str:
+    """The text the safety net's method finds, with the same options as the first try."""
+    if net.method == "json-ld":
+        return _json_ld_body(article)
+    return _body(tree, _trafilatura(tree, url, net.method), titles=titles, pieces=pieces, clean=clean)
 
 
 def _image_size(
@@ -265,10 +369,12 @@ def _decode(data: bytes) -> str:
     return decode_file(data)
 
 
-def _clean_body(text: str, title: str | None) -> str:
+def _clean_body(text: str, titles: tuple[str | None, ...]) -> str:
+    """Lines of `text` without the headline repeated first (as any of `titles`, with its site
+    name or without) and without cross-promotion lines."""
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
-    if lines and title and _words(lines[0]) == _words(title):
+    if lines and any(title and _words(lines[0]) == _words(title) for title in titles):
         lines = lines[1:]
     lines = [
         line
@@ -491,14 +597,29 @@ def _json_ld_body(article: dict[str, Any]) -> str:
     return "\n".join(line.strip() for line in body.splitlines() if _WORD.search(line))
 
 
+class _DateCandidates:
+    """Checks a page's date candidates against the time of reading, counting the refused."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.refused = 0
+
+    def check(self, value: datetime | None) -> datetime | None:
+        if value is None or published.plausible(value, now=self.now):
+            return value
+        self.refused += 1
+        return None
+
+
 def _published_at(
-    tree: HtmlElement, objects: list[dict[str, Any]], article: dict[str, Any]
+    tree: HtmlElement, objects: list[dict[str, Any]], article: dict[str, Any], dates: _DateCandidates
 ) -> datetime | None:
     """Publication time with its time of day, which trafilatura's date (a day) lacks.
 
     The article's own JSON-LD date comes first: other objects on the page (an embedded video,
     a reviewed claim, the web page) carry dates of their own. When it is a bare day, a later
-    candidate on that day gives the time.
+    candidate on that day gives the time. A date that is no date (JSON-LD's "0001-01-01"
+    placeholder, one far ahead) is passed over for the next candidate.
     """
     candidates = [article.get("datePublished")] + [obj.get("datePublished") for obj in objects]
     candidates += tree.xpath(
@@ -507,8 +628,15 @@ def _published_at(
     )
     candidates += tree.xpath('//*[@itemprop="datePublished"]/@datetime')
     found = None
+    seen: set[str] = set()
     for value in candidates:
         if not isinstance(value, str) or not (parsed := _parse_datetime(value)):
+            continue
+        # One placeholder repeated by several objects of the page is refused once.
+        if value.strip() in seen:
+            continue
+        seen.add(value.strip())
+        if not dates.check(parsed):
             continue
         if found is None:
             found = parsed
@@ -517,6 +645,33 @@ def _published_at(
         elif parsed.date() == found.date() and not _DATE_ONLY.match(value.strip()):
             return parsed
     return found
+
+
+def _site_names(
+    tree: HtmlElement, objects: list[dict[str, Any]], article: dict[str, Any], url: str | None
+) -> tuple[str, ...]:
+    """The names a page gives its site: og:site_name, application-name, Twitter handle, the
+    JSON-LD publisher, and the host it is served from."""
+    names = [
+        value.strip()
+        for value in tree.xpath(
+            '//meta[@property="og:site_name" or @name="application-name"'
+            ' or @name="apple-mobile-web-app-title" or @name="twitter:site"]/@content'
+        )
+        if value.strip()
+    ]
+    for obj in [article, *objects]:
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.append(publisher["name"])
+    if url:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            host = None
+        if host:
+            names.append(host)
+    return tuple(dict.fromkeys(names))
 
 
 def _parse_datetime(value: str) -> datetime | None:

@@ -19,7 +19,7 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -29,7 +29,9 @@ import feedparser
 from defusedxml import DefusedXmlException
 from lxml import etree
 
-from articles.sanitize import html_to_text, sanitize_html
+from articles import published
+from articles.sanitize import html_to_text, plain_text, sanitize_html
+from articles.text import clean_text
 
 
 class FeedError(Exception):
@@ -58,12 +60,6 @@ class ParsedFeed:
     entries: list[FeedEntry]
     child_sitemaps: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-# Dates before this are parse accidents (epoch zero, year 1 defaults), not news.
-OLDEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
-# Clocks and time zones are sloppy; only what is more than a day ahead is called future.
-FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def parse_feed(
@@ -194,7 +190,7 @@ def _refuse_unsafe_xml(body: bytes, head: str) -> None:
 def _http_url(value: str | None, base: str) -> str | None:
     if not value or not isinstance(value, str):
         return None
-    value = value.strip()
+    value = clean_text(value).strip()
     try:
         absolute = urljoin(base, value) if base else value
         parts = urlsplit(absolute)
@@ -208,7 +204,7 @@ def _http_url(value: str | None, base: str) -> str | None:
 def _clean_line(value: Any) -> str:
     if not value:
         return ""
-    return " ".join(str(value).split())
+    return " ".join(clean_text(str(value)).split())
 
 
 def _language(value: Any) -> str | None:
@@ -255,15 +251,15 @@ class _EntryBuilder:
         self.entries: list[FeedEntry] = []
 
     def check_date(self, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value > self.now + FUTURE_TOLERANCE:
+        """The entry's date if it is plausible; else None, and the next candidate (the page's
+        date, the address's, the fetch time) stands in (articles.published)."""
+        if value is None or published.plausible(value, now=self.now):
+            return value
+        if value > self.now:
             self.future += 1
-            return self.now
-        if value < OLDEST_PLAUSIBLE:
+        else:
             self.ancient += 1
-            return None
-        return value
+        return None
 
     def add(
         self,
@@ -280,6 +276,8 @@ class _EntryBuilder:
     ) -> None:
         base = base or self.feed_url
         url = _http_url(url, base)
+        # Plain text at every way in, whichever format the parser above read.
+        title = plain_text(title)
         summary_html = sanitize_html(summary_html, base_url=base)
         summary = html_to_text(summary_html)
         if not url and not title and not summary:
@@ -302,7 +300,7 @@ class _EntryBuilder:
                 summary=summary,
                 summary_html=summary_html,
                 published_at=published_at,
-                author=_clean_line(author) or None,
+                author=plain_text(author or "") or None,
                 language=language,
                 image_url=_http_url(image_url, base),
             )
@@ -313,11 +311,12 @@ class _EntryBuilder:
         if self.future:
             notes.append(
                 f"{self.future} entr{'y' if self.future == 1 else 'ies'} dated more than a day ahead; "
-                "date set to the time of parsing."
+                "date dropped (the page's date, or the time of reading, stands in)."
             )
         if self.ancient:
             notes.append(
-                f"{self.ancient} entr{'y' if self.ancient == 1 else 'ies'} dated before 1990; date dropped."
+                f"{self.ancient} entr{'y' if self.ancient == 1 else 'ies'} dated before "
+                f"{published.OLDEST.year}; date dropped (the page's date, or the time of reading, stands in)."
             )
         if self.dropped:
             notes.append(
@@ -342,11 +341,9 @@ def _struct_to_datetime(value: Any) -> datetime | None:
 
 
 def _detail_text(entry: Any, key: str) -> str:
-    value = entry.get(key) or ""
-    detail = entry.get(f"{key}_detail") or {}
-    if detail.get("type") in ("text/html", "application/xhtml+xml"):
-        return _clean_line(html_to_text(value))
-    return _clean_line(value)
+    # Plain text whatever the declared type: a text/plain title holding "<img onerror>" once
+    # its entities are decoded is markup in any reader that shows titles as HTML.
+    return plain_text(entry.get(key) or "")
 
 
 def _entry_html(entry: Any) -> str:
@@ -419,6 +416,25 @@ def _guess_arabic_charset(body: bytes, result: Any) -> str | None:
     return "application/xml; charset=windows-1256"
 
 
+# Notes feedparser raises about a feed it read whole (an encoding it had to guess or override).
+_ENCODING_NOTES = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.CharacterEncodingUnknown,
+    feedparser.NonXMLContentType,
+)
+
+
+_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
+
+
+_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
+
+
+def _unreadable(result: Any) -> bool:
+    """Whether feedparser stopped on a syntax error (rather than only noting an encoding)."""
+    return bool(result.get("bozo")) and not isinstance(result.get("bozo_exception"), _ENCODING_NOTES)
+
+
 def _bozo_warning(result: Any) -> str:
     error = result.get("bozo_exception")
     if error is None:
@@ -476,6 +492,12 @@ def _parse_syndication(body: bytes, content_type: str | None, builder: _EntryBui
     if not version and not builder.entries and not title:
         reason = f" ({_bozo_warning(result)})" if result.get("bozo") else ""
         raise FeedError(f"No RSS or Atom feed could be read from the body{reason}.")
+    # Nor is a feed whose entries are there but none could be read: that poll read nothing, and
+    # counting it a success would hide a broken feed behind "no new entries".
+    if not builder.entries and _unreadable(result) and _ENTRY_TAG.search(body):
+        raise FeedError(
+            f"The feed is not well-formed and none of its entries could be read ({_bozo_warning(result)})."
+        )
     kind = _FEEDPARSER_KINDS.get(re.sub(r"\d.*$", "", version), "rss")
     return ParsedFeed(
         kind=kind,
@@ -511,8 +533,8 @@ def _json_author(obj: dict[str, Any]) -> str | None:
 
 
 def _json_text(value: Any) -> str:
-    # JSON Feed titles are plain text, but publishers do leave entities in them.
-    return _clean_line(html.unescape(value)) if isinstance(value, str) else ""
+    # JSON Feed titles are plain text, but publishers do leave entities and tags in them.
+    return plain_text(value) if isinstance(value, str) else ""
 
 
 def _parse_json_feed(body: bytes, content_type: str | None, builder: _EntryBuilder) -> ParsedFeed:
@@ -640,7 +662,7 @@ def _parse_sitemap(body: bytes, root_name: str, builder: _EntryBuilder) -> Parse
         builder.add(
             guid=None,
             url=loc,
-            title=_clean_line(_child_text(node, "news", "title")),
+            title=plain_text(_child_text(node, "news", "title")),
             summary_html="",
             published_at=_parse_date_text(_child_text(node, "news", "publication_date"))
             or _parse_date_text(_child_text(node, "lastmod")),

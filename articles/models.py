@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import embedding
+from . import embedding, published
 
 
 class BandKeysField(models.Field):
@@ -106,6 +106,9 @@ class Source(models.Model):
     next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True, db_index=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
     warnings = models.JSONField(_("warnings from the last poll"), default=list, blank=True)
+    # The site name its titles end with, learned from them (articles.titles.common_tail) and
+    # cut from every title it stores with its own name.
+    title_tail = models.CharField(_("site name its titles end with"), max_length=200, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -122,9 +125,13 @@ class Source(models.Model):
     def record_success(
         self, *, now: datetime, etag: str = "", last_modified: str = "", warnings: list[str] | None = None
     ) -> None:
+        """A healthy poll: the failures and the last error are history (an old error on a healthy
+        source only sends the operator looking for a problem that is gone)."""
         self.last_polled_at = now
         self.last_success_at = now
         self.consecutive_failures = 0
+        self.last_error = ""
+        self.last_error_at = None
         self.etag = etag
         self.last_modified = last_modified
         self.warnings = warnings or []
@@ -134,12 +141,20 @@ class Source(models.Model):
                 "last_polled_at",
                 "last_success_at",
                 "consecutive_failures",
+                "last_error",
+                "last_error_at",
                 "etag",
                 "last_modified",
                 "warnings",
                 "next_poll_at",
             ]
         )
+
+    def defer_poll(self, *, until: datetime) -> None:
+        """Poll again at `until`: the crawler's own politeness kept it from asking, which says
+        nothing about the source's health (no failure counted, no backoff)."""
+        self.next_poll_at = until
+        self.save(update_fields=["next_poll_at"])
 
     def record_failure(self, *, error: str, now: datetime, backoff_max: int, max_failures: int) -> None:
         """Write the error on the row, back off exponentially, and disable after too many failures."""
@@ -183,6 +198,25 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def published_since(self, since: datetime) -> ArticleQuerySet:
         return self.filter(published_at__gte=since)
 
+    def encoder_failures(self, *, since: datetime, limit: int = 20) -> tuple[int, int]:
+        """Of the newest `limit` articles stored since `since`: how many, and on how many the
+        sentence encoder failed (an error other than the text having nothing to read)."""
+        errors = list(
+            self.ready()
+            .filter(created_at__gte=since)
+            .order_by("-created_at")
+            .values_list("embedding_error", flat=True)[:limit]
+        )
+        unreadable = f"EncodingError: {embedding.UNREADABLE}"
+        return len(errors), sum(1 for error in errors if error and error != unreadable)
+
+
+class PublishedFrom(models.TextChoices):
+    FEED = published.FEED, _("the feed entry")
+    PAGE = published.PAGE, _("the page's metadata")
+    URL = published.URL, _("the address")
+    FETCHED = published.FETCHED, _("the time it was fetched")
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -212,8 +246,14 @@ class Article(models.Model):
     image_height = models.PositiveIntegerField(_("image height"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, db_index=True)
     published_at = models.DateTimeField(_("published"), db_index=True)
-    # True when the feed and page gave no date and the time of ingestion stands in.
-    published_at_estimated = models.BooleanField(_("publication date estimated"), default=False)
+    # Which candidate gave published_at: the first plausible one of the feed entry (or import
+    # record), the page's metadata, the address, the time we first saw it (articles.published).
+    published_from = models.CharField(
+        _("publication date from"),
+        max_length=10,
+        choices=PublishedFrom.choices,
+        default=PublishedFrom.FETCHED,
+    )
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -284,6 +324,11 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def published_at_estimated(self) -> bool:
+        """True when no candidate gave a date and the time we first saw the article stands in."""
+        return self.published_from == PublishedFrom.FETCHED
 
     @property
     def is_ready(self) -> bool:

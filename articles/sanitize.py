@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from .text import strip_bidi_controls
+from .text import clean_text
 
 ALLOWED_TAGS = frozenset(
     {
@@ -72,7 +72,7 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     """
     if not html or not html.strip():
         return ""
-    html = strip_bidi_controls(html)
+    html = clean_text(html)
 
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         # Must never raise: nh3 reports callback errors through sys.unraisablehook.
@@ -181,3 +181,31 @@ def html_to_text(html: str) -> str:
         if joined:
             paragraphs.append(joined)
     return "\n\n".join(paragraphs)
+
+
+# Rounds of decoding a plain-text field may need: "&amp;lt;b&amp;gt;" is markup two decodings
+# away. A field that still changes after these is given up on as text (its "<" made inert).
+_DECODING_ROUNDS = 4
+# What a browser would start a tag with: "<" before a letter, "/", "!" or "?".
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def plain_text(value: str) -> str:
+    """A one-line plain-text field (a headline, an author, a source name) that no reader can
+    turn into markup.
+
+    Feeds put markup into fields that are plain text by definition: a title of
+    ``&lt;img src=x onerror=...&gt;`` decodes to a tag, and a reader that shows titles as HTML
+    runs it. Entities are decoded and tags dropped, again while that changes anything (markup
+    encoded twice), so what is left is the words; a "<" still opening something tag-like (an
+    unclosed ``<img`` at the end) is followed by a space, which no HTML parser reads as a tag.
+    "a < b", "x <3" and "AT&T" stay as they are. Output escaping stays the pages' and feeds'
+    job: this is what we store, not how we print it.
+    """
+    text = " ".join(clean_text(value).split())
+    for _ in range(_DECODING_ROUNDS):
+        decoded = " ".join(html_to_text(text).split())
+        if decoded == text:
+            break
+        text = decoded
+    return _TAG_OPEN.sub("< ", text)

@@ -27,7 +27,7 @@ from django.db.models import Case, Count, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import dedup, embedding, text
+from . import dedup, embedding, published, text, titles
 from .attribution import OutletIndex, SourceName, attribute
 from .boilerplate import SiteLines
 from .extract import extract_article
@@ -42,8 +42,8 @@ from .fetch import (
     RedisHostGate,
     RobotsCache,
 )
-from .models import Article, Source, url_hash
-from .sanitize import html_to_text, sanitize_html
+from .models import Article, PublishedFrom, Source, url_hash
+from .sanitize import html_to_text, plain_text, sanitize_html
 from .search import document_of
 
 __all__ = [
@@ -93,7 +93,7 @@ MIN_DEDUP_WORDS = 12
 @dataclass
 class PollSummary:
     source_id: int
-    status: str  # "ok", "not_modified", "error", "disabled"
+    status: str  # "ok", "not_modified", "busy", "error", "disabled"
     entries: int = 0
     new_article_ids: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -106,6 +106,8 @@ class PollSummary:
             return f"{source_name}: disabled{f' ({self.error})' if self.error else ''}, not polled"
         if self.status == "not_modified":
             return f"{source_name}: not modified"
+        if self.status == "busy":
+            return f"{source_name}: host busy, polled after the crawler's own pause ({self.error})"
         warn = f", {len(self.warnings)} warning(s)" if self.warnings else ""
         return f"{source_name}: {self.entries} entries, {len(self.new_article_ids)} new{warn}"
 
@@ -205,7 +207,11 @@ def poll_source(
         entries, dropped = _newest(entries, MAX_ENTRIES_PER_POLL)
         if dropped:
             warnings.append(f"{dropped} older entries beyond the newest {MAX_ENTRIES_PER_POLL} skipped.")
-    except (FetchError, FeedError) as exc:
+    except FetchError as exc:
+        if exc.kind in _OUR_OWN_WAITS:
+            return _poll_deferred(source, exc, now=now)
+        return _poll_failed(source, error=str(exc), now=now)
+    except FeedError as exc:
         return _poll_failed(source, error=str(exc), now=now)
     except Exception as exc:
         # Unknown failures are recorded too (and logged with a traceback) rather than lost.
@@ -214,9 +220,12 @@ def poll_source(
 
     try:
         with transaction.atomic():
-            new_ids, unlinked = store_entries(source=source, entries=entries, now=now)
-            if unlinked:
-                warnings.append(f"{unlinked} entries without a link skipped.")
+            _learn_title_tail(source, [entry.title for entry in entries])
+            stored = store_entries(source=source, entries=entries, now=now)
+            new_ids = stored.new_ids
+            if stored.unlinked:
+                warnings.append(f"{stored.unlinked} entries without a link skipped.")
+            warnings.extend(stored.refused)
             if source.kind == Source.Kind.AUTO:
                 source.kind = feed.kind
                 source.save(update_fields=["kind"])
@@ -239,6 +248,22 @@ def poll_source(
     return PollSummary(
         source_id=source.pk, status="ok", entries=len(entries), new_article_ids=new_ids, warnings=warnings
     )
+
+
+# Waits the crawler imposes on itself (another request to the host is under way, a Crawl-delay
+# or Retry-After pause, the host gate unreachable): the feed was never asked, so nothing is
+# known about its health.
+_OUR_OWN_WAITS = frozenset({"host_busy", "host_gate"})
+# A poll put off by our own politeness comes back after the pause, or this long without one.
+BUSY_RETRY = timedelta(minutes=1)
+
+
+def _poll_deferred(source: Source, exc: FetchError, *, now: datetime) -> PollSummary:
+    """Our own politeness kept us from asking: try again after the pause, counting nothing
+    against the source (no failure, no backoff, its last real error left as it is)."""
+    wait = timedelta(seconds=exc.retry_after) if exc.retry_after else BUSY_RETRY
+    source.defer_poll(until=now + wait)
+    return PollSummary(source_id=source.pk, status="busy", error=str(exc))
 
 
 def _poll_failed(source: Source, *, error: str, now: datetime) -> PollSummary:
@@ -285,11 +310,19 @@ def _read_child_sitemaps(
             f"the index lists {len(index.child_sitemaps)} sitemaps; read the first {MAX_CHILD_SITEMAPS}."
         )
     failures: list[str] = []
+    busy: list[FetchError] = []
     for child_url in children:
         try:
             child = fetcher.fetch(child_url)
             parsed = parse_feed(child.body, url=child.url, content_type=child.content_type, now=now)
-        except (FetchError, FeedError) as exc:
+        except FetchError as exc:
+            if exc.kind in _OUR_OWN_WAITS:
+                busy.append(exc)  # read on the next poll; says nothing about the sitemap
+                warnings.append(f"child sitemap {child_url} not read this time: {exc}")
+            else:
+                failures.append(f"child sitemap {child_url}: {exc}")
+            continue
+        except FeedError as exc:
             failures.append(f"child sitemap {child_url}: {exc}")
             continue
         if parsed.kind == "sitemap_index":
@@ -299,7 +332,9 @@ def _read_child_sitemaps(
         warnings.extend(parsed.warnings)
         if parsed.language:
             languages.append(parsed.language)
-    if children and len(failures) == len(children):
+    if children and len(busy) == len(children):
+        raise busy[0]
+    if failures and len(failures) + len(busy) == len(children):
         raise FeedError(f"none of the {len(children)} sitemaps in the index could be read; {failures[0]}")
     language = max(set(languages), key=languages.count) if languages else None
     return entries, warnings + failures, language
@@ -358,48 +393,59 @@ def _language_code(value: str | None) -> str:
     return value.strip().replace("_", "-").split("-", 1)[0].lower()[:10]
 
 
-def store_entries(*, source: Source, entries: Iterable[FeedEntry], now: datetime) -> tuple[list[int], int]:
+@dataclass
+class StoredEntries:
+    new_ids: list[int]  # the new rows, pending their page
+    unlinked: int = 0  # entries skipped for having no link
+    refused: list[str] = field(default_factory=list)  # entries the database refused, and why
+
+
+def store_entries(*, source: Source, entries: Iterable[FeedEntry], now: datetime) -> StoredEntries:
     """Insert a pending Article per entry not seen before, in one batched INSERT.
 
-    Returns the new rows' ids and the number of entries skipped for having no link. Unique
-    constraints (source+guid, canonical URL hash) make re-polling the same feed a no-op, also
-    when two workers poll it at once.
+    Unique constraints (source+guid, canonical URL hash) make re-polling the same feed a
+    no-op, also when two workers poll it at once. Every field is cleaned here as well as by
+    the parser (control characters, markup in plain-text fields): this is the table's way in,
+    whichever parser produced the entry. Should the database still refuse the batch, its rows
+    go in one by one, and an entry it refuses is reported, never the whole poll.
     """
     candidates: dict[str, Article] = {}
     seen_guids: set[str] = set()
     unlinked = 0
     for entry in entries:
-        if not entry.url:
+        url = text.clean_text(entry.url or "").strip()
+        if not url:
             unlinked += 1
             continue
-        canonical = dedup.canonical_url(entry.url)
+        canonical = dedup.canonical_url(url)
         key = url_hash(canonical)
-        guid = entry.guid[:1000] if entry.guid else None
+        guid = text.clean_text(entry.guid or "")[:1000] or None
         # A feed that repeats an entry (same link or same GUID) stores it once.
         if key in candidates or (guid is not None and guid in seen_guids):
             continue
         if guid is not None:
             seen_guids.add(guid)
+        published_at, published_from = _entry_date(entry.published_at, url, now=now)
         candidates[key] = Article(
             source=source,
             guid=guid,
-            url=entry.url[:4000],
+            url=url[:4000],
             canonical_url=canonical[:4000],
             url_hash=key,
             # Empty when the feed has none (sitemaps): the page's title fills it in.
-            title=text.strip_bidi_controls(entry.title).strip(),
-            summary=text.strip_bidi_controls(entry.summary),
+            title=plain_text(entry.title),
+            summary=text.clean_text(entry.summary),
             # The parser sanitises too; sanitising at write time keeps that a guarantee of
             # the table rather than of whichever parser produced the entry.
-            summary_html=sanitize_html(entry.summary_html, base_url=entry.url) if entry.summary_html else "",
-            author=(entry.author or "")[:500],
-            image_url=(entry.image_url or "")[:4000],
+            summary_html=sanitize_html(entry.summary_html, base_url=url) if entry.summary_html else "",
+            author=plain_text(entry.author or "")[:500],
+            image_url=text.clean_text(entry.image_url or "").strip()[:4000],
             language=_language_code(entry.language) or source.language,
-            published_at=entry.published_at or now,
-            published_at_estimated=entry.published_at is None,
+            published_at=published_at,
+            published_from=published_from,
         )
     if not candidates:
-        return [], unlinked
+        return StoredEntries(new_ids=[], unlinked=unlinked)
     existing_hashes = set(
         Article.objects.filter(url_hash__in=list(candidates)).values_list("url_hash", flat=True)
     )
@@ -410,18 +456,59 @@ def store_entries(*, source: Source, entries: Iterable[FeedEntry], now: datetime
         a for key, a in candidates.items() if key not in existing_hashes and a.guid not in existing_guids
     ]
     if not fresh:
-        return [], unlinked
-    # Conflicts with a concurrent poll of the same feed are ignored; the rows are then read
-    # back by key. Both polls may see a row as theirs: fetch_article's claim makes the second
-    # fetch task a no-op.
-    Article.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+        return StoredEntries(new_ids=[], unlinked=unlinked)
+    refused = _insert_entries(fresh)
     created = Article.objects.filter(
         source=source,
         url_hash__in=[a.url_hash for a in fresh],
         status=Article.Status.PENDING,
         fetch_attempts=0,
     ).values_list("pk", flat=True)
-    return sorted(created), unlinked
+    return StoredEntries(new_ids=sorted(created), unlinked=unlinked, refused=refused)
+
+
+def _insert_entries(fresh: list[Article]) -> list[str]:
+    """INSERT the rows; what the database refused, one line per row.
+
+    One statement for the lot, in a savepoint; if the database refuses it (a value it will not
+    store that the cleaning did not foresee), the rows go one by one, each in its own savepoint,
+    so one bad entry costs that entry only. Conflicts with a concurrent poll of the same feed
+    are ignored; the rows are then read back by key. Both polls may see a row as theirs:
+    fetch_article's claim makes the second fetch task a no-op.
+    """
+    try:
+        with transaction.atomic():
+            Article.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+        return []
+    except (DatabaseError, ValueError):
+        logger.warning("a poll's entries were refused together; storing them one by one", exc_info=True)
+    refused = []
+    for article in fresh:
+        try:
+            with transaction.atomic():
+                Article.objects.bulk_create([article], ignore_conflicts=True)
+        except (DatabaseError, ValueError) as exc:
+            refused.append(f"entry {article.url[:300]} not stored: {type(exc).__name__}: {str(exc)[:300]}")
+    return refused
+
+
+def _entry_date(value: datetime | None, url: str, *, now: datetime) -> tuple[datetime, str]:
+    """An entry's date and where it came from: its own, else one in its address, else now.
+
+    The page's metadata, which ranks between the two, is read when the page is fetched.
+    """
+    found = published.first_plausible(
+        [(PublishedFrom.FEED, value), (PublishedFrom.URL, published.url_date(url))], now=now
+    )
+    return found or (now, PublishedFrom.FETCHED)
+
+
+def _learn_title_tail(source: Source, seen: list[str]) -> None:
+    """Remember the tail the source's titles share (titles.common_tail), if they share one."""
+    tail = titles.common_tail(seen)
+    if tail and tail != source.title_tail:
+        source.title_tail = plain_text(tail)[:200]
+        source.save(update_fields=["title_tail"])
 
 
 # --- Page fetch and extraction ----------------------------------------------------------
@@ -488,7 +575,10 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
             batch.stored.append(outcome)
         else:
             waiting.append(outcome)
-    vectors = _encode_batch([_embedding_basis(w["article"], w["title"], w["body"]) for w in waiting])
+    _learn_batch_title_tails(waiting)
+    vectors = _encode_batch(
+        [_embedding_basis(w["article"], w["title"], w["body"], w.get("site_names", ())) for w in waiting]
+    )
     for request, vector in zip(waiting, vectors, strict=True):
         try:
             batch.stored.append(store_text(**request, vector=vector))
@@ -500,6 +590,18 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
     for ids, pause, url in paused.values():
         batch.deferred.append((ids, book_turn(url, pause=pause, fetcher=fetcher)))
     return batch
+
+
+def _learn_batch_title_tails(waiting: list[dict]) -> None:
+    """Learn each source's shared title tail from the titles of its pages in this batch."""
+    by_source: dict[int, list[dict]] = {}
+    for request in waiting:
+        by_source.setdefault(request["article"].source_id, []).append(request)
+    for requests in by_source.values():
+        source = requests[0]["article"].source
+        _learn_title_tail(source, [request["title"] for request in requests])
+        for request in requests:
+            request["article"].source.title_tail = source.title_tail
 
 
 def _host_of(url: str) -> str:
@@ -573,7 +675,8 @@ def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
 
     if result.content_type and result.content_type not in _HTML_TYPES:
         return _fall_back_to_feed(article, error=f"the page is {result.content_type}, not HTML")
-    page = extract_article(_page_markup(result), url=result.url)
+    now = timezone.now()
+    page = extract_article(_page_markup(result), url=result.url, now=now)
     if page is None:
         return _fall_back_to_feed(article, error="no article text found on the page")
     body = page.text
@@ -583,6 +686,7 @@ def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
             return _fall_back_to_feed(article, error="only lines the site repeats on every page")
     if page.image_url and article.image_url in {"", page.image_url}:
         article.image_width, article.image_height = page.image_width, page.image_height
+    published_at, published_from = _page_date(article, page.published_at, result.url, now=now)
     return dict(
         article=article,
         title=article.title or page.title or "",
@@ -592,11 +696,26 @@ def _fetch_page(*, article: Article, fetcher: Fetcher | None) -> Article | dict:
         # The final URL after redirects (feed proxies, short links) with the page's own
         # rel=canonical: the address the article is known by.
         canonical_url=dedup.canonical_url(result.url, canonical_hint=page.canonical_url),
-        published_at=page.published_at if article.published_at_estimated else None,
+        published_at=published_at,
+        published_from=published_from,
         author=article.author or page.author or "",
         image_url=article.image_url or page.image_url or "",
+        site_names=page.site_names,
         error="",
     )
+
+
+def _page_date(
+    article: Article, page_date: datetime | None, final_url: str, *, now: datetime
+) -> tuple[datetime | None, str | None]:
+    """The page's date (or its final address's) and its origin, where it ranks above the date
+    the article has; (None, None) when the article keeps its own."""
+    if article.published_from == PublishedFrom.FEED:
+        return None, None
+    candidates = [(PublishedFrom.PAGE, page_date)]
+    if article.published_from == PublishedFrom.FETCHED:
+        candidates.append((PublishedFrom.URL, published.url_date(final_url)))
+    return published.first_plausible(candidates, now=now) or (None, None)
 
 
 def _page_markup(result: FetchResult) -> bytes | str:
@@ -647,8 +766,10 @@ def store_text(
     status: str,
     canonical_url: str | None = None,
     published_at: datetime | None = None,
+    published_from: str | None = None,
     author: str | None = None,
     image_url: str | None = None,
+    site_names: Iterable[str] = (),
     error: str | None = None,
     vector: np.ndarray | None = None,
 ) -> Article:
@@ -659,23 +780,25 @@ def store_text(
     it under another address, is linked to it, and keeps its own key (nothing is dropped,
     and re-ingesting either address stays a no-op). vector: the sentence vector of
     _embedding_basis(article, title, body) when the caller encoded a batch; else encoded here.
+    published_from says which candidate gave published_at (articles.published). site_names:
+    names the page gives its site, cut from the title with the source's own (articles.titles).
     """
-    # Bidi controls go at ingest: every stored title, summary and text is free of them.
-    article.title = text.strip_bidi_controls(title).strip()[:2000] or article.title
-    article.text = text.strip_bidi_controls(body).strip()
-    article.summary = text.strip_bidi_controls(article.summary)
+    article.title = _final_title(article, title, site_names) or article.title
+    # Control characters (NUL!) and bidi controls go at ingest: no stored text holds them.
+    article.text = text.clean_text(body).strip()
+    article.summary = text.clean_text(article.summary)
     hint = _language_code(language_hint) or None
     article.language = _language_code(text.detect_language(f"{article.title}\n{article.text}", hint=hint))
     if author is not None:
-        article.author = author[:500]
+        article.author = plain_text(author)[:500]
     if image_url is not None:
-        article.image_url = image_url[:4000]
+        article.image_url = text.clean_text(image_url).strip()[:4000]
     if error is not None:
-        article.last_error = error[:5000]
+        article.last_error = text.clean_text(error)[:5000]
     article.status = status
     if published_at is not None:
         article.published_at = published_at
-        article.published_at_estimated = False
+        article.published_from = published_from or PublishedFrom.PAGE
     _fill_dedup_fields(article)
     fill_attribution(article)
     fill_embedding(article, vector=vector)
@@ -698,9 +821,18 @@ def store_text(
     return article
 
 
-def _embedding_basis(article: Article, title: str, body: str) -> str:
+def _final_title(article: Article, title: str, site_names: Iterable[str] = ()) -> str:
+    """`title` as store_text stores it: plain text, without a site name around it, cut to size."""
+    names = [article.source.name, article.source.title_tail, *site_names]
+    return titles.strip_site_name(plain_text(title), names=names)[:2000]
+
+
+def _embedding_basis(article: Article, title: str, body: str, site_names: Iterable[str] = ()) -> str:
     """What fill_embedding encodes once store_text has set this title and body."""
-    return embedding.embedding_text(title.strip()[:2000] or article.title, body.strip() or article.summary)
+    return embedding.embedding_text(
+        _final_title(article, title, site_names) or article.title,
+        text.clean_text(body).strip() or article.summary,
+    )
 
 
 def fill_embedding(article: Article, *, vector: np.ndarray | None = None) -> None:
@@ -717,7 +849,12 @@ def fill_embedding(article: Article, *, vector: np.ndarray | None = None) -> Non
                 embedding.embedding_text(article.title, article.text or article.summary)
             )
         elif not vector.any():
-            raise embedding.EncodingError("no readable text to encode")
+            # The batch's all-zero row: nothing to read, or (for a readable text) the encoder
+            # gave no usable vector, which /healthz counts against the encoder.
+            basis = embedding.embedding_text(article.title, article.text or article.summary)
+            if embedding.readable(basis):
+                raise embedding.EncodingError("the encoder returned no usable vector")
+            raise embedding.EncodingError(embedding.UNREADABLE)
         article.embedding = embedding.to_bytes(vector)
         article.embedding_error = ""
     except Exception as exc:  # an encoder bug must not lose the article
@@ -923,7 +1060,7 @@ def record_import_errors(*, source_name: str, file_name: str, errors: list[str])
         return
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     # Named as _import_source stored it.
-    name = text.strip_bidi_controls(source_name).strip()
+    name = plain_text(source_name)[:200]
     Source.objects.filter(name=name, kind=Source.Kind.IMPORT).update(
         last_error=f"import of {file_name}: {errors[0]}{more}"[:5000], last_error_at=timezone.now()
     )
@@ -986,9 +1123,11 @@ def _import_record(record: dict, line_number: int, *, source: Source, now: datet
     if Article.objects.filter(already).exists():
         raise _SkipRecord("already stored", duplicate=True)
     raw_date = record.get("published_at")
-    published_at = parse_import_datetime(raw_date)
-    if raw_date and published_at is None:
+    record_date = parse_import_datetime(raw_date)
+    if raw_date and record_date is None:
         raise _SkipRecord(f"published_at is not an ISO 8601 date: {str(raw_date)[:60]!r}")
+    # A record dated before 1995 or ahead of now gets its address's date, or the import time.
+    published_at, published_from = _entry_date(record_date, url, now=now)
     summary_text = _text_field(record, "summary")
     article = Article(
         source=source,
@@ -998,8 +1137,8 @@ def _import_record(record: dict, line_number: int, *, source: Source, now: datet
         url_hash=key,
         title=title or _first_line(body),
         summary=summary_text,
-        published_at=published_at or now,
-        published_at_estimated=published_at is None,
+        published_at=published_at,
+        published_from=published_from,
         fetch_attempts=0,
     )
     language = _language_code(_text_field(record, "lang") or _text_field(record, "language"))
@@ -1014,12 +1153,13 @@ def _import_record(record: dict, line_number: int, *, source: Source, now: datet
 
 def _text_field(record: dict, name: str) -> str:
     value = record.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return text.clean_text(value).strip() if isinstance(value, str) else ""
 
 
 def _import_source(name: str) -> Source:
     """The source named so: an existing one of any kind (first by id), else a new import source."""
-    name = text.strip_bidi_controls(name).strip() or "Import"
+    # Plain text: a source's name goes out in feeds' categories and on every page.
+    name = plain_text(name)[:200] or "Import"
     source = Source.objects.filter(name=name).order_by("pk").first()
     if source is None:
         source = Source.objects.create(name=name[:200], kind=Source.Kind.IMPORT, url=None, enabled=False)

@@ -295,3 +295,18 @@ _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 def strip_bidi_controls(value: str) -> str:
     """``value`` without Unicode bidi embedding, override and isolate controls."""
     return value.translate(_BIDI_CONTROLS)
+
+
+# Control characters (Unicode Cc: C0, DEL, C1) other than tab and newline, and lone surrogates
+# (a JSON "\ud800" decodes to one). PostgreSQL refuses a text holding NUL outright, so one
+# such character in a feed entry used to cost the whole poll; the others are invisible junk
+# on a page. A carriage return becomes a newline first, so Windows and old Mac line breaks stay.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` fit to store: no control characters but tab and newline, no bidi controls."""
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return strip_bidi_controls(_CONTROLS.sub("", value))

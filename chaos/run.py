@@ -1,7 +1,7 @@
 """`make chaos`: every fault at full size against real workers, one summary line per fault.
 
     python -m chaos.run                   # all faults
-    python -m chaos.run worker poison     # some of them: worker, poison, cluster, slowhost, redis, postgres
+    python -m chaos.run worker poison     # some: worker, entries, poison, cluster, slowhost, redis, postgres
     CHAOS_SKIP=postgres python -m chaos.run
 
 It uses a database of its own (CHAOS_DATABASE_URL, default silsila_chaos_run, created and
@@ -19,7 +19,7 @@ import time
 
 REDIS_PORT = int(os.environ.get("CHAOS_REDIS_PORT", "6391"))
 DATABASE_URL = os.environ.get("CHAOS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/silsila_chaos_run")
-FAULTS = ["worker", "poison", "cluster", "slowhost", "redis", "postgres"]
+FAULTS = ["worker", "entries", "poison", "cluster", "slowhost", "redis", "postgres"]
 
 
 def _configure_environment() -> None:
@@ -82,6 +82,8 @@ def main(argv: list[str]) -> int:
                 result = scenarios.worker_killed_mid_batch(
                     database_url=DATABASE_URL, size=300, page_delay=0.05
                 )
+            elif fault == "entries":
+                result = scenarios.poisoned_entries(database_url=DATABASE_URL, size=200)
             elif fault == "poison":
                 result = scenarios.poison_message(database_url=DATABASE_URL, good=200)
             elif fault == "cluster":

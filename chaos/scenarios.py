@@ -108,6 +108,49 @@ def worker_killed_mid_batch(*, database_url: str, size: int = 60, page_delay: fl
     return result
 
 
+def poisoned_entries(*, database_url: str, size: int = 60) -> FaultResult:
+    """A feed whose one entry holds a NUL in its title and one holds markup (escaped as the
+    feed's text, so a reader decodes it to a tag), polled by a real worker on PostgreSQL.
+
+    PostgreSQL refuses a NUL in text: the poll used to fail whole, every poll, until the source
+    was disabled. Now every entry must be stored once, the two clean, and the feed healthy.
+    """
+    from articles.models import Article, Source
+
+    flush_broker()
+    app = producer()
+    articles = make_articles(size)
+    articles[1].title = articles[1].title.replace(":", ":\x00", 1)
+    articles[2].title = "&lt;img src=x onerror=alert(1)&gt;" + articles[2].title
+    note = ""
+    with NewsSite(articles) as site:
+        source = Source.objects.create(
+            name="Poisoned Times", url=site.feed_url, language="en", poll_interval=3600
+        )
+        with workers(1, database_url=database_url, concurrency=2, prefix="entries"):
+            app.send_task("articles.poll_source", args=[source.pk])
+            try:
+                wait_until(lambda: _ready_count(source.pk) >= size, timeout=60 + size, what="every entry")
+                _cluster_until_done(app, timeout=120, source_id=source.pk)
+            except TimeoutError as exc:
+                note = str(exc)
+    result = tally_ingestion(
+        "NUL and markup in a feed", expected_urls=[site.url_of(a.slug) for a in articles]
+    )
+    source.refresh_from_db()
+    if source.consecutive_failures or source.last_error:
+        result.problems.append(f"the feed counted as failing: {source.last_error[:90]}")
+    titles = list(Article.objects.filter(source=source).values_list("title", flat=True))
+    dirty = sum(1 for title in titles if "\x00" in title or "<" in title)
+    if dirty:
+        result.problems.append(f"{dirty} title(s) kept a NUL or markup")
+    if not dirty:
+        result.notes.insert(0, "the NUL and markup titles stored clean")
+    if note:
+        result.notes.append(note)
+    return result
+
+
 def poison_message(*, database_url: str, good: int = 20, max_deaths: int = 3) -> FaultResult:
     """A message that kills its worker on every delivery, sent among good ones."""
     from config.taskguard import poison_record

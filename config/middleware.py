@@ -99,28 +99,47 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-# Date-hierarchy parts the admin turns into datetime(year, month, day): digits of a real date.
-_DATE_PART_DIGITS = {"__year": 4, "__month": 2, "__day": 2}
+# Date parts the admin turns into dates, as the date hierarchy's datetime(year, month, day) or as
+# a plain `__year` lookup's bounds: digits of a real date, and a year with a year on each side
+# (a lookup of year 0 asks for datetime(0, 1, 1); the hierarchy's end of year 9999 is 10000).
+_DATE_PART_BOUNDS = {"__year": (4, 1, 9998), "__month": (2, 1, 12), "__day": (2, 1, 31)}
+
+
+# A bigint has at most 19 digits.
+_MAX_ID_DIGITS = 19
 
 
 def admin_parameter_problem(request: HttpRequest) -> str | None:
     """Why an admin request's parameters would crash django.contrib.admin, or None.
 
     The admin validates most of its parameters, but not these: `_to_field=` (empty) asks for
-    a model field named "" (FieldDoesNotExist), and `created_at__year=99999999999999999999`
-    overflows the date hierarchy (OverflowError). Both were 500s.
+    a model field named "" (FieldDoesNotExist); `created_at__year=99999999999999999999`
+    overflows the date hierarchy (OverflowError); a year of 0 (ValueError in the lookup's
+    bounds) and 9999 (the hierarchy's next year) were 500s too.
     """
     to_field = request.POST.get("_to_field") if request.method == "POST" else None
     if to_field == "" or request.GET.get("_to_field") == "":
         return "_to_field must name a field"
+    # PostgreSQL refuses a NUL in any text: a filter, search or form value holding one was a
+    # 500 wherever the admin reads it.
+    for query in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        for name, values in query.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return f"{name.replace(chr(0), '')[:40]} holds a NUL character"
+    if request.method == "POST":
+        # Every model of ours has integer keys; the admin's bulk actions filter by these as
+        # given, and "abc" or "²" made the filter raise (a 500).
+        for value in request.POST.getlist("_selected_action"):
+            if not (value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS):
+                return "_selected_action must list object ids"
     for name, value in request.GET.items():
-        for suffix, digits in _DATE_PART_DIGITS.items():
-            if (
-                name.endswith(suffix)
-                and value
-                and not (value.isascii() and value.isdigit() and len(value) <= digits)
-            ):
+        for suffix, (digits, lowest, highest) in _DATE_PART_BOUNDS.items():
+            if not name.endswith(suffix) or not value:
+                continue
+            if not (value.isascii() and value.isdigit() and len(value) <= digits):
                 return f"{name} must be a number of at most {digits} digits"
+            if not lowest <= int(value) <= highest:
+                return f"{name} must be between {lowest} and {highest}"
     return None
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
 # /healthz is public: a failure says "failing" and which backend, while the error itself
-# (host:port, driver messages) goes to the log only.
-OK, FAILING = "ok", "failing"
+# (host:port, driver messages) goes to the log only. "degraded": the site works, less well.
+OK, FAILING, DEGRADED = "ok", "failing", "degraded"
+# The encoder is judged by the articles the workers stored lately (the web process never loads
+# it): degraded when it failed on at least half of the newest ENCODER_SAMPLE of the last day.
+ENCODER_SAMPLE = 20
+ENCODER_WINDOW = timedelta(days=1)
 
 
 def _database_status() -> dict[str, object]:
@@ -44,18 +50,39 @@ def _broker_status() -> dict[str, object]:
     return {"status": OK, "transport": transport, "embedded": False}
 
 
+def _encoder_status() -> dict[str, object]:
+    """The sentence encoder as the ingest workers found it: articles still get stored and
+    clustered on their words without it, but cross-language joins are lost."""
+    from articles.models import Article
+
+    checked, failed = Article.objects.encoder_failures(
+        since=timezone.now() - ENCODER_WINDOW, limit=ENCODER_SAMPLE
+    )
+    broken = failed > 0 and 2 * failed >= checked
+    if broken:
+        logger.error("healthz: the sentence encoder failed on %d of the last %d articles", failed, checked)
+    return {"status": DEGRADED if broken else OK, "articles": checked, "failed": failed}
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with "ok"/"failing" for the database and the broker; 503 when the database fails.
+    """200 with "ok"/"failing" for the database and the broker, and "ok"/"degraded" for the
+    sentence encoder; 503 when the database fails.
 
-    The broker failing does not fail the probe: reader pages do not need it.
+    The broker failing does not fail the probe: reader pages do not need it. The encoder
+    failing makes the whole "degraded" (still 200: pages are served, ingest goes on).
     """
     database = _database_status()
     broker = _broker_status()
     database_ok = database["status"] == OK
-    body = {"status": OK if database_ok else FAILING, "database": database, "broker": broker}
-    return JsonResponse(body, status=200 if database_ok else 503)
+    if not database_ok:
+        body = {"status": FAILING, "database": database, "broker": broker}
+        return JsonResponse(body, status=503)
+    encoder = _encoder_status()
+    status = DEGRADED if encoder["status"] != OK or broker["status"] != OK else OK
+    body = {"status": status, "database": database, "broker": broker, "encoder": encoder}
+    return JsonResponse(body, status=200)
 
 
 _FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"

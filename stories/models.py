@@ -123,6 +123,9 @@ class Story(models.Model):
     # Editors' titles per language: never overwritten by the engine, shown before its own.
     editor_titles = models.JSONField(_("editor's titles per language"), default=dict, blank=True)
     summary = models.TextField(_("automatic summary"), blank=True)
+    # The automatic summary per language of the story's articles, each from those articles only
+    # (a reader of English is shown the English one); `summary` is the main language's.
+    summaries = models.JSONField(_("automatic summaries per language"), default=dict, blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
     # Short names (2 to 6 words) per language, recomputed as the story grows (stories.curation.labels);
@@ -190,6 +193,22 @@ class Story(models.Model):
     @property
     def display_summary(self) -> str:
         return self.editor_summary or self.summary
+
+    def summary_in(self, language: str) -> tuple[str, str]:
+        """The summary for a reader of `language` and the language it is in: an editor's first,
+        then the one made from the story's articles in `language`, then the main language's."""
+        if self.editor_summary:
+            return self.editor_summary, self.language
+        if self.summaries.get(language):
+            return self.summaries[language], language
+        return self.summary, self.language
+
+    def headline_in(self, language: str, newest: str, newest_language: str) -> tuple[str, str]:
+        """The newest headline for a reader of `language`: the story's own title in that
+        language when the newest event was reported in another one."""
+        if newest_language != language and (self.editor_titles.get(language) or self.titles.get(language)):
+            return self.editor_titles.get(language) or self.titles[language], language
+        return newest, newest_language
 
     @property
     def text_direction(self) -> str:

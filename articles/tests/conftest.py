@@ -28,3 +28,14 @@ def harbour():
     with TestServer() as server:
         serve_harbour(server)
         yield server
+
+
+@pytest.fixture
+def fetcher():
+    """A real fetcher for feeds on 127.0.0.1 (the bad-feed and poisoned-entry tests)."""
+    from articles.fetch import Fetcher, FetchPolicy
+
+    policy = FetchPolicy(timeout=3.0, max_bytes=1024 * 1024, user_agent="SilsilaBot/0.1", allow_private=True)
+    made = Fetcher(policy)
+    yield made
+    made.close()

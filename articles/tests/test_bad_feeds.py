@@ -64,14 +64,6 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <item><title>Leak &secret;</title><link>https://news.example/leak</link></item></channel></rss>"""
 
 
-@pytest.fixture
-def fetcher():
-    policy = FetchPolicy(timeout=3.0, max_bytes=1024 * 1024, user_agent="SilsilaBot/0.1", allow_private=True)
-    made = Fetcher(policy)
-    yield made
-    made.close()
-
-
 def poll(server: TestServer, path: str, route, fetcher: Fetcher) -> tuple[Source, services.PollSummary]:
     server.add(path, route)
     source = SourceFactory(url=server.url(path))

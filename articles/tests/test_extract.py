@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -287,3 +288,194 @@ def test_wrapping_bare_text_keeps_every_word_in_order_on_a_div_of_thousands_of_i
     assert len(div[0]) == 6000  # every inline element moved into the paragraph, in order
     assert div[0][-1].text == "link2999" and div[0][-1].tail == " more text"
     assert div[1].tail == "closing words of it"
+
+
+# --- Dates that are no dates, site names in titles, the safety net --------------------------
+
+_PROSE = (
+    "<p>The harbour council voted on Tuesday to approve the new budget for the district after a long"
+    " debate about repairs to the sea wall and the ferry terminal, which residents say is overdue.</p>"
+)
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def _article_page(
+    *, head: str = "", title: str = "Harbour council approves the budget", body: str = ""
+) -> str:
+    return (
+        f"<html><head><title>{title}</title>{head}</head><body><article><h1>{title}</h1>"
+        f"{body or _PROSE * 4}</article></body></html>"
+    )
+
+
+def _json_ld(**fields: object) -> str:
+    import json
+
+    return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **fields})}</script>'
+
+
+def test_a_placeholder_date_in_json_ld_falls_through_to_the_next_candidate():
+    head = _json_ld(datePublished="0001-01-01T00:00:00Z") + (
+        '<meta property="article:published_time" content="2019-11-19T08:30:00Z">'
+    )
+    page = extract_article(_article_page(head=head), now=NOW)
+
+    assert page.published_at == datetime(2019, 11, 19, 8, 30, tzinfo=UTC)
+    assert page.dates_refused == 1
+
+
+def test_a_date_more_than_a_day_ahead_is_no_date_and_one_within_a_day_is():
+    ahead = _json_ld(datePublished="2026-11-22T12:00:00Z")
+    page = extract_article(_article_page(head=ahead), now=NOW)
+    assert page.published_at is None
+    assert page.dates_refused >= 1
+
+    tomorrow = _json_ld(datePublished="2026-11-21T06:00:00Z")
+    assert extract_article(_article_page(head=tomorrow), now=NOW).published_at == datetime(
+        2026, 11, 21, 6, tzinfo=UTC
+    )
+
+
+def test_a_date_before_1995_is_no_date_even_when_it_is_the_only_one():
+    page = extract_article(_article_page(head=_json_ld(datePublished="1970-01-01T00:00:00Z")), now=NOW)
+
+    assert page.published_at is None
+    assert page.dates_refused == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "head", "url", "expected"),
+    [
+        # og:site_name, with an en dash
+        (
+            "New York State Attorney General investigating WeWork \u2013 TechCrunch",
+            '<meta property="og:site_name" content="TechCrunch">',
+            None,
+            "New York State Attorney General investigating WeWork",
+        ),
+        # an Arabic site name, as og:site_name
+        (
+            "مقتل خمسة في غارة على مخيم النصيرات - الجزيرة نت",
+            '<meta property="og:site_name" content="الجزيرة نت">',
+            None,
+            "مقتل خمسة في غارة على مخيم النصيرات",
+        ),
+        # the host the page is served from
+        (
+            "The Early Reviews For Google's Stadia Are Here - Digg",
+            "",
+            "https://digg.com/2019/stadia-reviews",
+            "The Early Reviews For Google's Stadia Are Here",
+        ),
+        # the JSON-LD publisher, written as an address
+        (
+            "Best tech gadgets of 2019 | ZDNet",
+            _json_ld(publisher={"@type": "Organization", "name": "ZDNet.com"}),
+            None,
+            "Best tech gadgets of 2019",
+        ),
+        # a site name holding a separator itself, and one set before the headline
+        (
+            "Black Friday per nostalgici - Remember 80/90 - Memorabilia anni 80/90",
+            '<meta property="og:site_name" content="Remember 80/90 - Memorabilia anni 80/90">',
+            None,
+            "Black Friday per nostalgici",
+        ),
+        (
+            "LinkNaija | Nigeria's popular news platform: Kate Henshaw stuns in new photos",
+            """<meta property="og:site_name" content="LinkNaija | Nigeria's popular news platform">""",
+            None,
+            "Kate Henshaw stuns in new photos",
+        ),
+        # a section is no site name, and a headline of one word keeps its tail
+        (
+            "The Guardian view on Hong Kong | Editorial",
+            '<meta property="og:site_name" content="the Guardian">',
+            None,
+            "The Guardian view on Hong Kong | Editorial",
+        ),
+        ("Home - Reuters", '<meta property="og:site_name" content="Reuters">', None, "Home - Reuters"),
+    ],
+)
+def test_a_title_loses_the_name_the_page_gives_its_site(title, head, url, expected):
+    page = extract_article(_article_page(title=title, head=head), url=url, now=NOW)
+
+    assert page.title == expected
+
+
+def test_the_headline_repeated_with_its_site_name_is_not_kept_as_the_first_line():
+    title = "Harbour council approves the budget \u2013 Harbour Times"
+    page = extract_article(
+        _article_page(title=title, head='<meta property="og:site_name" content="Harbour Times">'), now=NOW
+    )
+
+    assert page.title == "Harbour council approves the budget"
+    assert not page.text.startswith("Harbour council approves")
+
+
+def test_the_safety_net_takes_another_method_when_the_text_is_implausibly_short_for_the_page():
+    from articles.extract import SafetyNet
+
+    notice = (
+        "<p>This article is reprinted with permission of the Harbour Courier. All rights reserved."
+        " Do not copy it without asking the publisher first.</p>"
+    )
+    # The page's prose is all in a comment box trafilatura leaves out; the publisher's own body
+    # is in its JSON-LD.
+    comments = f'<div class="comments">{_PROSE * 6}</div>'
+    head = _json_ld(articleBody=" ".join([_PROSE[3:-4]] * 5))
+    html = _article_page(head=head, body=notice + comments)
+
+    without = extract_article(html, now=NOW, net=None)
+    assert without.method == "precision"
+    assert len(without.text.split()) < 30
+    assert without.page_words > 150
+
+    caught = extract_article(html, now=NOW, net=SafetyNet(ratio=0.5, method="json-ld"))
+    assert caught.method == "json-ld"
+    assert caught.text.startswith("The harbour council voted on Tuesday")
+    assert len(caught.text.split()) > 100
+
+    # A text long enough for its page is left alone.
+    assert extract_article(_article_page(), now=NOW, net=SafetyNet(ratio=0.5, method="json-ld")).method == (
+        "precision"
+    )
+
+
+def test_production_applies_the_net_extract_eval_chose():
+    from articles.extract import PRODUCTION_NET, load_net
+
+    shipped = load_net()
+    assert shipped == PRODUCTION_NET
+    assert shipped is not None and shipped.method in {"default", "recall", "json-ld"}
+
+
+_SEPARATED = re.compile(r"\s+[|\-\u2013\u2014]\s+")
+
+
+def test_no_page_of_the_extraction_benchmark_is_dated_before_1995_or_keeps_its_site_name():
+    directory = eval_path("extraction")
+    import json
+
+    from articles.titles import name_key
+
+    truth = json.loads((directory / "ground-truth.json").read_text(encoding="utf-8"))
+    titles = {}
+    for path in sorted((directory / "html").glob("*.html.gz")):
+        key = path.name.removesuffix(".html.gz")
+        page = extract_article(gzip.decompress(path.read_bytes()), url=truth[key].get("url"))
+        if page is None:
+            continue
+        assert page.published_at is None or page.published_at.year >= 1995, key
+        parts = _SEPARATED.split(page.title or "")
+        if len(parts) > 1:
+            assert name_key(parts[-1]) not in {name_key(name) for name in page.site_names}, page.title
+        titles[key] = page.title
+    # Some of the pages whose title kept their site's name before the rule.
+    by_prefix = {key[:10]: title for key, title in titles.items()}
+    assert by_prefix["1ace8c85aa"] == "New York State Attorney General reportedly investigating WeWork"
+    assert by_prefix["5fbc7ccb50"] == "Best tech gadgets of 2019"
+    assert by_prefix["63db31a161"] == (
+        "Star Wars Jedi: Fallen Order review - shoots for the moon, lands among the stars"
+    )
+    assert by_prefix["680c2848e9"].endswith("And They're Not Great")

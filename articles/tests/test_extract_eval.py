@@ -129,16 +129,49 @@ def test_cross_validation_predicts_each_fold_with_the_candidate_best_on_the_othe
     assert held_out == truth
 
 
-def test_the_cross_validated_report_prints_the_held_out_score_beside_trafilatura():
-    from articles.management.commands.extract_eval import CANDIDATES
+def test_the_cross_validated_report_prints_the_held_out_score_beside_trafilatura(tmp_path):
+    from articles.extract import SafetyNet, load_net
+    from articles.management.commands.extract_eval import CANDIDATES, NET_CANDIDATES
 
     directory = eval_path("extraction")
     out = StringIO()
+    shipped = tmp_path / "net.json"
 
-    call_command("extract_eval", str(directory), "--cv", "4", "--baseline", stdout=out)
+    call_command(
+        "extract_eval", str(directory), "--cv", "4", "--baseline", "--write-net", str(shipped), stdout=out
+    )
 
     lines = out.getvalue().splitlines()
-    assert sum(line.startswith("in sample") for line in lines) == len(CANDIDATES)
+    assert sum(line.startswith("in sample") for line in lines) == len(CANDIDATES) + len(NET_CANDIDATES)
     cv = next(line for line in lines if line.startswith("4-fold cross-validation"))
     assert float(re.search(r"F1 ([\d.]+)", cv).group(1)) > 0.96
     assert any(line.startswith("trafilatura-defaults") for line in lines)
+    # The safety net: its held-out figure beside the figure without it, and the choice written
+    # with where it came from.
+    net_cv = next(line for line in lines if line.startswith("safety net, 4-fold cross-validation"))
+    held_out, without = (float(x) for x in re.findall(r"F1 ([\d.]+); without it ([\d.]+)", net_cv)[0])
+    assert held_out > 0.96 and abs(held_out - without) < 0.01
+    written = json.loads(shipped.read_text(encoding="utf-8"))
+    assert written["pages"] == 88 and written["held_out_f1"] == round(held_out, 4)
+    assert written["chosen"] in NET_CANDIDATES
+    assert load_net(shipped) == NET_CANDIDATES[written["chosen"]]
+    assert load_net(shipped) is None or isinstance(load_net(shipped), SafetyNet)
+
+
+def test_the_eval_counts_the_dates_that_fell_through(tmp_path):
+    directory = _eval_dir(tmp_path / "set")
+    page = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "datePublished": "0001-01-01T00:00:00Z"}</script>'
+        '<meta property="article:published_time" content="2024-03-14T06:30:00Z"></head><body><article>'
+        + "<p>The river rose through the night and the villages were moved to shelters by morning.</p>" * 3
+        + "</article></body></html>"
+    )
+    (directory / "html" / "placeholder.html.gz").write_bytes(gzip.compress(page.encode()))
+    out = StringIO()
+
+    call_command("extract_eval", str(directory), stdout=out)
+
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("dates:"))
+    assert "1 fell through an implausible candidate" in line
+    assert line.endswith("0 dated before 1995")

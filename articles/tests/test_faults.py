@@ -25,6 +25,13 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(database_url):
     assert not Article.objects.filter(status__in=[Article.Status.PENDING, Article.Status.FAILED]).exists()
 
 
+def test_a_nul_and_markup_in_a_feeds_titles_cost_nothing_on_postgresql(database_url):
+    result = scenarios.poisoned_entries(database_url=database_url, size=24)
+    print(result.line())
+    assert result.ok, result.line()
+    assert (result.expected, result.stored, result.duplicated, result.lost) == (24, 24, 0, 0)
+
+
 def test_a_message_that_kills_its_worker_is_set_aside_after_three_deaths(database_url):
     result = scenarios.poison_message(database_url=database_url, good=10, max_deaths=3)
     print(result.line())

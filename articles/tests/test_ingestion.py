@@ -345,16 +345,19 @@ def test_backoff_doubles_and_the_source_is_disabled_after_repeated_failures(serv
     assert len(server.requests_to("/feed.rss")) == 3
 
 
-def test_a_success_after_failures_resets_the_backoff(server):
+def test_a_success_after_failures_resets_the_backoff_and_clears_the_stale_error(server):
     server.add("/feed.rss", [Response(status=503), Response(body=fixture("feed.rss", server), headers=RSS)])
     source = SourceFactory(url=server.url("/feed.rss"))
     services.poll_source(source=source, now=NOW)
+    source.refresh_from_db()
+    assert source.last_error == "HTTP 503 from " + server.url("/feed.rss")
 
     services.poll_source(source=source, now=NOW + timedelta(hours=1))
 
     source.refresh_from_db()
     assert source.consecutive_failures == 0
-    assert source.last_error == "HTTP 503 from " + server.url("/feed.rss")  # kept for the record
+    # A healthy source shows no error: an old one would send the operator after a problem gone.
+    assert (source.last_error, source.last_error_at) == ("", None)
     assert source.next_poll_at == NOW + timedelta(hours=1, seconds=source.poll_interval)
 
 

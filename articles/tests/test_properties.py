@@ -177,4 +177,4 @@ def test_well_formed_feeds_with_wild_values_parse_to_safe_entries(items):
     for entry in parsed.entries:
         assert entry.url is None or entry.url.startswith(("http://", "https://"))
         if entry.published_at is not None:
-            assert datetime(1990, 1, 1, tzinfo=UTC) <= entry.published_at <= _NOW.replace(year=2026, day=21)
+            assert datetime(1995, 1, 1, tzinfo=UTC) <= entry.published_at <= _NOW.replace(year=2026, day=21)

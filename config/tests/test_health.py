@@ -7,14 +7,76 @@ from django.db import OperationalError, connection
 
 
 @pytest.mark.django_db
-def test_healthz_reports_the_database_and_broker_in_use(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(1):
+def test_healthz_reports_the_database_broker_and_encoder_in_use(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
         response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"] == {"status": "ok", "vendor": "postgresql"}
     assert body["broker"] == {"status": "ok", "transport": "memory", "embedded": True}
+    assert body["encoder"] == {"status": "ok", "articles": 0, "failed": 0}
+
+
+@pytest.fixture
+def broken_encoder(monkeypatch):
+    """The sentence encoder as a bad install leaves it: loaded, and failing on every text."""
+    from articles import embedding
+
+    class Broken:
+        def encode(self, texts):
+            raise RuntimeError("model weights unreadable")
+
+    monkeypatch.setattr(embedding, "_model", Broken())
+
+
+def _ingest(count: int, *, title: str = "Harbour talks resume") -> None:
+    from articles import services
+    from articles.tests.factories import SourceFactory
+
+    source = SourceFactory()
+    services.import_articles(
+        records=iter(
+            (n, {"title": f"{title} {n}", "text": "Negotiators met again on Tuesday in the port city."})
+            for n in range(count)
+        ),
+        source_name=source.name,
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_is_degraded_while_the_sentence_encoder_is_broken(client, broken_encoder, caplog):
+    _ingest(5)
+    from articles.models import Article
+
+    assert Article.objects.filter(embedding__isnull=True).count() == 5  # stored all the same
+
+    with caplog.at_level(logging.ERROR, logger="config.views"):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200  # pages are still served
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["encoder"] == {"status": "degraded", "articles": 5, "failed": 5}
+    assert "model weights" not in response.content.decode()
+    assert "sentence encoder failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_texts_with_nothing_to_encode_do_not_make_the_encoder_look_broken(client):
+    _ingest(4, title="2026")
+    from articles import services
+    from articles.models import Article
+
+    # Titles of digits only and no text: nothing to encode, which is no fault of the encoder.
+    for article in Article.objects.all():
+        services.store_text(
+            article=article, title="2026 - 11", body="", language_hint="en", status="feed_only"
+        )
+    assert set(Article.objects.values_list("embedding_error", flat=True)) == {
+        "EncodingError: no readable text to encode"
+    }
+    assert client.get("/healthz").json()["encoder"] == {"status": "ok", "articles": 4, "failed": 0}
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Cookies and request bodies: SameSite on every cookie we set, and bounded uploads."""
+"""Cookies and request bodies: SameSite on every cookie we set, bounded uploads, and admin date
+parameters a date can hold."""
 
 from __future__ import annotations
 
@@ -55,3 +56,50 @@ def test_upload_limits_are_set_explicitly():
     assert settings.SILSILA_MAX_REQUEST_BYTES == 2 * 1024 * 1024
     assert settings.SESSION_COOKIE_SAMESITE == "Lax"
     assert settings.LANGUAGE_COOKIE_SAMESITE == "Lax"
+
+
+ADMIN_LISTS = [
+    "/admin/articles/article/",
+    "/admin/articles/source/",
+    "/admin/stories/story/",
+    "/admin/stories/auditentry/",
+    "/admin/stories/dossier/",
+    "/admin/stories/event/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ADMIN_LISTS)
+@pytest.mark.parametrize("year", ["0", "9999", "00", "10000"])
+def test_an_admin_list_asked_for_a_year_no_date_can_hold_is_a_400(admin_client, path, year):
+    response = admin_client.get(f"{path}?created_at__year={year}")
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ADMIN_LISTS)
+def test_an_admin_list_of_a_real_year_month_and_day_is_served(admin_client, path):
+    for query in (
+        "created_at__year=1",
+        "created_at__year=9998",
+        "created_at__year=2026&created_at__month=12",
+    ):
+        assert admin_client.get(f"{path}?{query}").status_code == 200, query
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["abc", "²", "٣", "9" * 5000, "\x00"])
+def test_an_admin_bulk_action_on_ids_that_are_no_ids_is_a_400(admin_client, value):
+    response = admin_client.post(
+        "/admin/stories/story/", {"action": "delete_selected", "_selected_action": [value], "index": "0"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["path_info__exact=%00", "q=%00", "o=%00", "username__exact=a%00b", "%00=1"]
+)
+def test_a_nul_in_any_admin_parameter_is_a_400(admin_client, query):
+    assert admin_client.get(f"/admin/axes/accessattempt/?{query}").status_code == 400
+    assert admin_client.get(f"/admin/stories/story/?{query}").status_code == 400

@@ -179,3 +179,29 @@ def test_the_readme_postgres_example_runs_without_a_key_when_debug_is_on(tmp_pat
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "secret_key").exists()
+
+
+def _cookie_settings(env: dict[str, str]) -> str:
+    code = (
+        "import config.settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**_clean_environment(), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_cookies_are_secure_by_default_without_debug_as_the_operations_guide_says(tmp_path):
+    assert _cookie_settings({"SILSILA_VAR_DIR": str(tmp_path)}) == "True True True"
+    assert _cookie_settings({"SILSILA_VAR_DIR": str(tmp_path), "SECURE_COOKIES": "0"}) == "False False False"
+    assert _cookie_settings({"SILSILA_VAR_DIR": str(tmp_path), "DEBUG": "1"}) == "False False False"
+    guide = " ".join((REPO / "docs" / "operations.md").read_text(encoding="utf-8").split())
+    assert "`SECURE_COOKIES` is on by default when `DEBUG` is off" in guide
+    assert "behind TLS `SECURE_COOKIES=1`" not in guide

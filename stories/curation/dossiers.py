@@ -17,9 +17,10 @@ story-level features only, so it does not care whether a story is in one languag
    among the stories left; and so on until no term is core to two unfiled stories (a lazy
    heap, since filing stories only ever weakens the other anchors). Each
    story is in at most one dossier, like the seed page files an article under one subject.
-4. **Names.** Per language of the dossier's stories: the surface (most common written form)
-   of the strongest term of that language that is core to at least two of its stories, or
-   the anchor's own language only.
+4. **Names.** Per language of the dossier's stories, named the way a story is
+   (`labels.label_for_language`) from all their articles in that language, with each story
+   weighing as one: a phrase is central when it is carried across the dossier's stories
+   («إضرابات إيران», "Iran strikes"), not by the articles of its largest story.
 
 No thresholds beyond "half of the articles" (a majority) and "two stories" (a file of one
 story is just the story). Pure: plain data in and out, no Django.
@@ -32,9 +33,9 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .labels import LEAD_CHARS, LabelArticle, _words
+from .labels import LEAD_CHARS, Encoder, LabelArticle, _words, label_for_language, mean_vector
 
 CORE_SHARE = 0.5
 MIN_STORIES = 2
@@ -85,13 +86,17 @@ def core_terms(story: DossierStory) -> tuple[dict[Term, float], dict[Term, Count
         for word in _words(label, None if language == "und" else language):
             if word.stem:
                 term = (language, word.stem)
-                core[term] = max(core.get(term, 0.0), 1.0)
+                # A word of the story's name is core, but weighs what the articles give it: a
+                # composed name's event word («اتفاق») must not outweigh the story's places.
+                core[term] = max(core.get(term, 0.0), shares.get(term, 0.0), CORE_SHARE)
                 surfaces[term][word.surface] += 1
     return core, {term: surfaces[term] for term in core if surfaces.get(term)}
 
 
-def propose(stories: Iterable[DossierStory]) -> list[ProposedDossier]:
+def propose(stories: Iterable[DossierStory], *, encode: Encoder | None = None) -> list[ProposedDossier]:
     """Dossiers for `stories`, strongest first (each story in at most one)."""
+    stories = list(stories)
+    by_id = {story.id: story for story in stories}
     cores: dict[Hashable, dict[Term, float]] = {}
     spellings: dict[Term, Counter[str]] = defaultdict(Counter)
     for story in stories:
@@ -133,9 +138,37 @@ def propose(stories: Iterable[DossierStory]) -> list[ProposedDossier]:
         members = sorted(carriers[anchor] & unfiled, key=str)
         unfiled -= set(members)
         proposals.append(
-            ProposedDossier(key=key, story_ids=members, names=_names(anchor, members, cores, spellings))
+            ProposedDossier(
+                key=key,
+                story_ids=members,
+                names=dossier_names([by_id[s] for s in members], encode=encode)
+                or _names(anchor, members, cores, spellings),
+            )
         )
     return proposals
+
+
+def dossier_names(stories: Sequence[DossierStory], *, encode: Encoder | None = None) -> dict[str, str]:
+    """A name per language of the stories' articles, from what the stories share."""
+    articles = [replace(a, group=story.id) for story in stories for a in story.articles]
+    centroid = mean_vector(articles)
+    by_language: dict[str, list[LabelArticle]] = defaultdict(list)
+    for article in articles:
+        by_language[article.language or "und"].append(article)
+    names = {}
+    for language, members in sorted(by_language.items()):
+        name = label_for_language(
+            members,
+            language=None if language == "und" else language,
+            centroid=centroid,
+            encode=encode,
+            # What the stories share: a dossier may be named by one word ("Iran"), a story not.
+            min_words=1,
+            shared_by=MIN_STORIES,
+        )
+        if name:
+            names[language] = name
+    return names
 
 
 def _names(

@@ -1,65 +1,81 @@
-"""Short story labels ("Iran protests", «احتجاجات إيران»): a name of 2–6 words per language.
+"""Story names ("Iran protests", «احتجاجات إيران», "Turkey earthquake"): one per language.
 
 A headline goes stale as a story grows ("Tehran bazaar merchants strike" on day ten of a
-nationwide protest); a label names what the whole story is about. It is built from what the
-story's own headlines keep repeating, in each language separately (a label is never a
-translation: it is words the story's writers used):
+nationwide protest); a name says what the whole story is about, as a headline writer would:
+the event and its main actor or place, in a short noun phrase. Built in each language from
+the story's own articles in it (a language with no articles gets no name; a name is never a
+translation):
 
-1. Every headline word gets a weight: the share of the story's articles (in that language)
-   that carry its stem in the headline, plus a third as much for carrying it in the lead
-   (the first paragraphs). A word every article repeats weighs 1; a one-off weighs little.
-   The story's keyphrases (the engine's strongest terms) and names (a capitalised word that
-   does not open its headline, an acronym) add a small bonus, so that between two equally
-   frequent words the one that names the story wins.
-2. Candidates are runs of words inside one headline clause (clauses end at ":", "—", ",",
-   quotes…): 1 to `max_words` words, not starting or ending with a stopword, with no more than
-   one stopword in a row. A run is scored by the weight of its distinct content words minus
-   a rising cost: the k-th content word costs k × `WORD_COST`, so each further word must be
-   carried by more of the story than the one before, which keeps labels short. Runs that
-   recur across headlines get a bonus for the share of headlines they recur in, which
-   favours a phrase the writers settled on ("Lisbon summit") over an accidental sequence.
-3. The best run of two or more words wins (one word is a topic, not a name; a one-word
-   run only when no headline has two words); ties go to the shorter, then to the newer
-   headline.
+1. **Candidates.** Runs of one to five words inside one clause of a headline (clauses end at
+   ":", "—", ",", quotes…), and names composed the way newsrooms compose them from the
+   story's most carried place and its most carried event word: "Iran protests" (place,
+   event) in English, «احتجاجات إيران» (event without its article, place) in Arabic.
+2. **Well-formed only.** A candidate with any of `phrases.problems` (a function word, verb or
+   clitic at an edge, an English name ending on an adjective, an Arabic one opening on a nisba
+   adjective or ending on an adverbial) is dropped; English names are put in sentence case.
+3. **Central.** Each is scored by how much of the story carries it: the share of the
+   language's articles whose headline, or (for half as much) headline and lead, contain all
+   its content words, and the share of sources doing so; a name (a place, a capitalised word
+   or acronym) is worth a little more; each word past three costs a little. Where the
+   articles have sentence vectors and an `encode` is given (the same multilingual encoder),
+   the best candidates are also scored by their cosine to the story's mean vector, over all
+   its languages: that is what makes the Arabic and the English names say the same thing.
+4. The best wins; ties go to the shorter, then to the newer headline.
 
-The costs and bonuses are round numbers chosen by reading labels, not fitted to any data
-set; the tests check the shape (2–6 words, per language, moving with the story), and
-editors override any label (Story.editor_labels).
-
-Pure: plain data in, plain data out; no Django.
+Weights are round numbers chosen by reading names on the demo, og2021-dev and ECB+ dev
+(docs/evaluation.md has what was tried and the measured shares); editors' names always win
+(Story.editor_labels, applied by the model, not here). Pure: plain data in, plain data out.
 """
 
-# ruff: noqa: RUF001, RUF002, RUF003
+# ruff: noqa: RUF001
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
+
+import numpy as np
 
 from articles.text import normalize, stem_tokens, tokenize
+from stories.clustering import places
 
-MAX_WORDS = 6
+from . import phrases
+
+MAX_WORDS = 5
 MIN_WORDS = 2
-# The price of the first content word of a label; the k-th costs k times this (see score()).
-WORD_COST = 0.25
-# Worth of a run recurring in every headline, scaled by the share it recurs in.
-RECURRENCE_BONUS = 0.5
-KEYPHRASE_BONUS = 0.15
-# Names (a capitalised word not opening its headline, an acronym) are what a label is for.
-NAME_BONUS = 0.15
 LEAD_CHARS = 600
+# How a candidate is scored (see the module docstring): shares of articles and sources carrying
+# it, a bonus for naming something, a cost per word past three, and the cosine's weight.
+TITLE_WEIGHT = 1.0
+LEAD_WEIGHT = 0.5
+SOURCE_WEIGHT = 0.5
+NAME_BONUS = 0.15
+COMPOSED_BONUS = 0.05
+COUNTRY_WEIGHT = 1.5
+# A country names a national story better than its capital ("Iran protests", not "Tehran").
+COUNTRY_BONUS = 0.15
+LENGTH_COST = 0.08
+COSINE_WEIGHT = 1.5
+# Weight of a name's mean cosine to the names in the story's other languages (see _agree).
+AGREEMENT = 1.0
+# Only this many candidates (best by the counts) are encoded: encoding is the costly part.
+ENCODED = 30
 
-# Clause boundaries inside a headline: a label never spans them.
-_CLAUSE = re.compile(r"[:;,.!?؟،؛|«»\"“”‘(){}\[\]]|\s[-–—]\s|\.\.|…")
+Encoder = Callable[[list[str]], np.ndarray]
+
+# Clause boundaries inside a headline: a name never spans them.
+_CLAUSE = re.compile(r"[:;,.!?؟،؛|«»\"“”‘(){}\[\]]|\s[-–—]\s|\.\.|…|\s'|'\s")
 # Hyphenated compounds stay one word: "Iran-US", "sea-level".
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 # Words written in capitals are acronyms ("US", "UN", "IMF"), never stopwords.
 _ACRONYM = re.compile(r"[A-Z]{2,5}")
+_ARABIC_ARTICLE = ("وال", "بال", "فال", "كال", "ال")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +84,11 @@ class LabelArticle:
     text: str = ""
     language: str | None = None
     published_at: datetime | None = None
+    source: str = ""
+    # The article's multilingual sentence vector (articles.embedding), when it has one.
+    vector: np.ndarray | None = None
+    # What the article stands for when several groups are named together (a dossier's story).
+    group: Hashable = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +105,12 @@ def _words(clause: str, language: str | None) -> list[_Word]:
 # Words repeat across a story's articles and across stories: analyse each spelling once.
 @lru_cache(maxsize=65536)
 def _word(written: str, language: str | None) -> _Word:
-    # A possessive stays off the label: "Iran's protests" names "Iran".
+    # A possessive stays off the name: "Iran's protests" names "Iran".
     surface = _POSSESSIVE.sub("", written)
     parts = [_stem(part, language) for part in surface.split("-")]
     stem = "-".join(part for part in parts if part) or None
+    if stem is not None and normalize(surface, language) in phrases.function_words(language):
+        stem = None
     return _Word(surface=surface, stem=stem, key=stem or normalize(surface, language))
 
 
@@ -99,103 +122,361 @@ def _stem(word: str, language: str | None) -> str | None:
 
 
 def _stems(text: str, language: str | None) -> set[str]:
-    return set(stem_tokens(tokenize(text, language), language)) | {
-        word.casefold() for word in _WORD.findall(text) if _ACRONYM.fullmatch(word)
-    }
+    return {part for w in _words(text, language) if w.stem for part in (w.stem, *w.stem.split("-"))}
 
 
-def label_for_language(
+@dataclass(slots=True)
+class _Candidate:
+    words: list[str]
+    stems: frozenset[str]
+    position: int  # of the newest headline it comes from (0 = newest)
+    composed: bool = False
+    names: bool = False
+    country: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    text: str
+    score: float
+    vector: np.ndarray | None
+
+
+def label_for_language(articles: Sequence[LabelArticle], **options: Any) -> str:
+    """The name of a story (or of a dossier's stories) from its articles in one language.
+
+    Options are `shortlist`'s: `language`, `centroid` and `encode` (the cosine to the story's
+    mean vector), `max_words`, `min_words` (shorter names only when none is this long),
+    `shared_by` (a name must be carried by the articles of this many groups, a dossier's
+    stories, when any candidate is).
+    """
+    ranked = shortlist(articles, **options)
+    return ranked[0].text if ranked else ""
+
+
+def shortlist(
     articles: Sequence[LabelArticle],
     *,
     language: str | None,
     keyphrases: Iterable[str] = (),
+    centroid: np.ndarray | None = None,
+    encode: Encoder | None = None,
     max_words: int = MAX_WORDS,
-) -> str:
-    """The label of a story from its articles in one language ("" when none has a headline)."""
-    # Newest first: ties go to the phrasing the story uses now.
+    min_words: int = MIN_WORDS,
+    shared_by: int = 1,
+) -> list[Scored]:
+    """The candidate names in one language, best first, with their scores (and vectors when encoded)."""
+    del keyphrases  # the counts of the story's own headlines say more than the engine's terms
     ordered = sorted(
         (a for a in articles if a.title.strip()),
         key=lambda a: a.published_at.timestamp() if a.published_at else 0.0,
         reverse=True,
     )
     if not ordered:
-        return ""
-    total = len(ordered)
+        return []
     clauses = [
         [words for clause in _CLAUSE.split(a.title) if (words := _words(clause, language))] for a in ordered
     ]
-    title_df: Counter[str] = Counter()
-    lead_df: Counter[str] = Counter()
-    for article, title_clauses in zip(ordered, clauses, strict=True):
-        title_df.update({w.stem for clause in title_clauses for w in clause if w.stem})
-        lead_df.update(_stems(article.text[:LEAD_CHARS], language))
-    special = set()
-    for phrase in keyphrases:
-        special |= _stems(phrase, language)
-    # A headline's first word is capitalised for grammar, not because it is a name.
-    names = {
-        word.stem
-        for title_clauses in clauses
-        for c, clause in enumerate(title_clauses)
-        for w, word in enumerate(clause)
-        if word.stem and word.surface[:1].isupper() and (c, w) != (0, 0)
-    }
-    weight = {
-        stem: (title_df[stem] + lead_df[stem] / 3) / (total * 4 / 3)
-        + (KEYPHRASE_BONUS if stem in special else 0.0)
-        + (NAME_BONUS if stem in names else 0.0)
-        for stem in title_df
-    }
+    title_stems = [
+        {part for clause in cl for w in clause if w.stem for part in (w.stem, *w.stem.split("-"))}
+        for cl in clauses
+    ]
+    lead_stems = [
+        _stems(a.text[:LEAD_CHARS], language) | t for a, t in zip(ordered, title_stems, strict=True)
+    ]
+    groups: dict[Hashable, list[int]] = defaultdict(list)
+    for index, article in enumerate(ordered):
+        groups[article.group].append(index)
+    sources = {a.source for a in ordered if a.source}
 
-    runs: dict[tuple[str, ...], tuple[list[_Word], int]] = {}
-    run_df: Counter[tuple[str, ...]] = Counter()
+    def groups_carrying(stems: frozenset[str]) -> int:
+        return sum(any(stems <= lead_stems[i] for i in ids) for ids in groups.values())
+
+    def carried(stems: frozenset[str]) -> float:
+        """Share of the articles (averaged over groups) and of sources carrying all `stems`."""
+        in_title = [stems <= t for t in title_stems]
+        in_lead = [stems <= t for t in lead_stems]
+        title_share = sum(sum(in_title[i] for i in ids) / len(ids) for ids in groups.values()) / len(groups)
+        lead_share = sum(sum(in_lead[i] for i in ids) / len(ids) for ids in groups.values()) / len(groups)
+        value = TITLE_WEIGHT * title_share + LEAD_WEIGHT * lead_share
+        if len(sources) > 1:
+            carrying = {a.source for a, hit in zip(ordered, in_lead, strict=True) if hit and a.source}
+            value += SOURCE_WEIGHT * len(carrying) / len(sources)
+        return value
+
+    names = _name_stems(clauses, language)
+    candidates = _runs(clauses, language, max_words) + _composed(ordered, clauses, language, title_stems)
+    if not candidates:
+        return []
+    base: dict[str, float] = {}
+    best: dict[str, _Candidate] = {}
+    for candidate in candidates:
+        text = candidate.text
+        if text in best and best[text].position <= candidate.position:
+            continue
+        best[text] = candidate
+        value = carried(candidate.stems)
+        if candidate.stems & names or candidate.names:
+            value += NAME_BONUS
+        if candidate.composed:
+            value += COMPOSED_BONUS
+        if candidate.country or _names_a_country(text, language):
+            value += COUNTRY_BONUS
+        value -= LENGTH_COST * max(0, len(candidate.words) - 3)
+        base[text] = value
+    if shared_by > 1:
+        shared = [t for t in best if groups_carrying(best[t].stems) >= min(shared_by, len(groups))]
+        best = {t: best[t] for t in shared} or best
+    # One word is a topic, not a story's name: two or more whenever the headlines allow.
+    pool = [t for t in best if len(best[t].words) >= min_words] or list(best)
+    pool.sort(key=lambda t: (-base[t], len(best[t].words), best[t].position))
+    scores = {t: base[t] for t in pool}
+    vectors: dict[str, np.ndarray] = {}
+    if centroid is not None and encode is not None and len(pool) > 1:
+        pool = pool[:ENCODED]
+        encoded = _unit_rows(encode(pool))
+        for text, vector in zip(pool, encoded, strict=True):
+            vectors[text] = vector
+            scores[text] += COSINE_WEIGHT * float(vector @ _unit(centroid))
+    ranked = sorted(pool, key=lambda t: (-scores[t], len(best[t].words), best[t].position))
+    return [Scored(best[t].text, scores[t], vectors.get(t)) for t in ranked]
+
+
+def _names_a_country(text: str, language: str | None) -> bool:
+    return any(len(code) == 2 for code in places.place_codes(text, "", language))
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    rows = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)
+
+
+def _name_stems(clauses: list[list[list[_Word]]], language: str | None) -> set[str]:
+    """Stems written as names: capitalised where the headline is not in title case, acronyms."""
+    found = set()
+    for title_clauses in clauses:
+        words = [w for clause in title_clauses for w in clause]
+        capitals = [w for w in words if w.stem and w.surface[:1].isupper()]
+        title_case = len(capitals) >= 0.7 * max(1, sum(1 for w in words if w.stem))
+        for c, clause in enumerate(title_clauses):
+            for i, word in enumerate(clause):
+                if not word.stem:
+                    continue
+                if _ACRONYM.fullmatch(word.surface) or (
+                    word.surface[:1].isupper() and not title_case and (c, i) != (0, 0)
+                ):
+                    found.add(word.stem)
+    return found
+
+
+def _runs(clauses: list[list[list[_Word]]], language: str | None, max_words: int) -> list[_Candidate]:
+    """Well-formed runs of headline words, each clause on its own."""
+    found = []
     for position, title_clauses in enumerate(clauses):
-        seen_here: set[tuple[str, ...]] = set()
         for clause in title_clauses:
             for start in range(len(clause)):
                 if clause[start].stem is None:
                     continue
                 for end in range(start + 1, min(start + max_words, len(clause)) + 1):
                     run = clause[start:end]
-                    if run[-1].stem is None:
-                        continue
                     if any(a.stem is None and b.stem is None for a, b in pairwise(run)):
                         break
-                    key = tuple(w.key for w in run)
-                    seen_here.add(key)
-                    runs.setdefault(key, (run, position))
-        run_df.update(seen_here)
+                    if run[-1].stem is None:
+                        continue
+                    text = phrases.sentence_case(" ".join(_shown(w.surface, language) for w in run), language)
+                    if phrases.problems(text, language):
+                        continue
+                    found.append(
+                        _Candidate(
+                            words=text.split(),
+                            # "Iran-US" is carried by articles that write "Iran" and "US".
+                            stems=frozenset(part for w in run if w.stem for part in w.stem.split("-")),
+                            position=position,
+                        )
+                    )
+    return found
 
-    def score(key: tuple[str, ...]) -> tuple[float, int, int]:
-        run, position = runs[key]
-        content = {w.stem for w in run if w.stem}
-        # The k-th content word costs k × WORD_COST: each further word must be carried by
-        # more of the story than the one before, which keeps labels short.
-        value = sum(weight[stem] for stem in content) - WORD_COST * len(content) * (len(content) + 1) / 2
-        if total > 1:
-            value += RECURRENCE_BONUS * (run_df[key] - 1) / (total - 1)
-        return (value, -len(run), -position)
 
-    # A label names something: one word ("Iran") is a topic, so runs of two or more words
-    # are preferred whenever a headline has them.
-    long_enough = [key for key, (run, _p) in runs.items() if len(run) >= MIN_WORDS]
-    best, _position = runs[max(long_enough or runs, key=score)]
-    return " ".join(w.surface for w in best)
+def _shown(surface: str, language: str | None) -> str:
+    # A word in capitals in a title-case headline ("STRIKE") is shown as a word, not shouted.
+    if language not in ("ar",) and surface.isupper() and len(surface) > 5:
+        return surface.capitalize()
+    return surface
+
+
+def _composed(
+    ordered: Sequence[LabelArticle],
+    clauses: list[list[list[_Word]]],
+    language: str | None,
+    title_stems: list[set[str]],
+) -> list[_Candidate]:
+    del title_stems
+    """Names composed from the story's most carried place and event words."""
+    if language not in ("ar", "en"):
+        return []
+    place_count: Counter[str] = Counter()
+    place_form: dict[str, Counter[str]] = defaultdict(Counter)
+    place_code: dict[str, bool] = {}
+    for article, title_clauses in zip(ordered, clauses, strict=True):
+        seen = set()
+        for word in [w for clause in title_clauses for w in clause] + _words(
+            article.text[:LEAD_CHARS], language
+        ):
+            if True:
+                if not word.stem or word.stem in seen:
+                    continue
+                form = _bare(word.surface, language)
+                if phrases.is_adjective(word.surface, language) or not phrases.is_place([form], language):
+                    continue
+                seen.add(word.stem)
+                place_form[word.stem][form] += 1
+                place_code[word.stem] = all(len(code) == 2 for code in places.place_codes(form, "", language))
+        place_count.update(seen)
+    events = phrases.event_stems(language)
+    event_count: Counter[str] = Counter()
+    event_form: dict[str, Counter[str]] = defaultdict(Counter)
+    for article, title_clauses in zip(ordered, clauses, strict=True):
+        seen = set()
+        for word in [w for clause in title_clauses for w in clause] + _words(
+            article.text[:LEAD_CHARS], language
+        ):
+            if word.stem in events and word.stem not in place_count:
+                event_form[word.stem][_event_form(word.surface, language)] += 1
+                seen.add(word.stem)
+        event_count.update(seen)
+    found = []
+    # A country names a national story better than its capital ("Iran protests", not "Tehran").
+    ranked = sorted(place_count, key=lambda p: -place_count[p] * (COUNTRY_WEIGHT if place_code[p] else 1))
+    for place in ranked[:2]:
+        place_written = place_form[place].most_common(1)[0][0]
+        for event, _count in event_count.most_common(5):
+            event_written = max(event_form[event], key=lambda f: (event_form[event][f], f.islower()))
+            words = [event_written, place_written] if language == "ar" else [place_written, event_written]
+            text = phrases.sentence_case(" ".join(words), language)
+            if phrases.problems(text, language):
+                continue
+            found.append(
+                _Candidate(
+                    words=text.split(),
+                    stems=frozenset({place, event}),
+                    position=len(ordered),
+                    composed=True,
+                    names=True,
+                    country=place_code[place],
+                )
+            )
+    return found
+
+
+def _bare(surface: str, language: str | None) -> str:
+    """A place as a name: Arabic conjunction/preposition clitics off («وإيران» → «إيران»)."""
+    if language != "ar":
+        return surface
+    for prefix in ("وب", "وال", "بال", "و", "ب", "ل", "ف"):
+        rest = surface[len(prefix) :]
+        if surface.startswith(prefix) and len(rest) >= 3 and phrases.is_place([rest], "ar"):
+            if prefix.endswith("ال"):
+                return "ال" + rest
+            return rest
+    return surface
+
+
+def _is_event_word(word: _Word, language: str | None, *, opens: bool) -> bool:
+    surface = word.surface
+    if any(ch.isdigit() for ch in surface) or len(surface) < 3:
+        return False
+    if phrases.is_verb(surface, language) or phrases.is_adjective(surface, language):
+        return False
+    if language == "en":
+        # A capitalised word inside a headline is a name, not the event.
+        if surface[:1].isupper() and not opens:
+            return False
+        return not surface.casefold().endswith(("ly",))
+    return True
+
+
+def _event_form(surface: str, language: str | None) -> str:
+    if language == "ar":
+        # «الاحتجاجات» → «احتجاجات»: the event noun opens a construct phrase without its article.
+        for prefix in _ARABIC_ARTICLE:
+            if surface.startswith(prefix) and len(surface) - len(prefix) >= 3:
+                return surface[len(prefix) :]
+        return surface
+    return surface.lower() if not _ACRONYM.fullmatch(surface) else surface
+
+
+def mean_vector(articles: Iterable[LabelArticle]) -> np.ndarray | None:
+    """The mean of the articles' unit sentence vectors (None when none has one)."""
+    vectors = [a.vector for a in articles if a.vector is not None and len(a.vector)]
+    if not vectors:
+        return None
+    stacked = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(stacked, axis=1, keepdims=True)
+    return (stacked / np.where(norms == 0, 1.0, norms)).mean(axis=0)
 
 
 def story_labels(
-    articles: Sequence[LabelArticle], *, keyphrases: Iterable[str] = (), max_words: int = MAX_WORDS
+    articles: Sequence[LabelArticle],
+    *,
+    keyphrases: Iterable[str] = (),
+    encode: Encoder | None = None,
+    max_words: int = MAX_WORDS,
 ) -> dict[str, str]:
-    """A label per language the story's articles are in ({"ar": "…", "en": "…"})."""
+    """A name per language the story's articles are in ({"ar": "…", "en": "…"})."""
     keyphrases = list(keyphrases)
+    centroid = mean_vector(articles)
     by_language: dict[str, list[LabelArticle]] = {}
     for article in articles:
         by_language.setdefault(article.language or "", []).append(article)
-    labels = {}
-    for language, members in sorted(by_language.items()):
-        label = label_for_language(
-            members, language=language or None, keyphrases=keyphrases, max_words=max_words
+    shortlists = {
+        language or "und": ranked
+        for language, members in sorted(by_language.items())
+        if (
+            ranked := shortlist(
+                members,
+                language=language or None,
+                keyphrases=keyphrases,
+                centroid=centroid,
+                encode=encode,
+                max_words=max_words,
+            )
         )
-        if label:
-            labels[language or "und"] = label
-    return labels
+    }
+    return {language: scored.text for language, scored in _agree(shortlists).items()}
+
+
+def _agree(shortlists: dict[str, list[Scored]]) -> dict[str, Scored]:
+    """Each language's name, chosen so that the names say the same thing across languages.
+
+    Starting from each language's best, every language in turn takes the candidate that
+    maximises its own score plus AGREEMENT times its mean cosine to the other languages' current
+    names (coordinate ascent; a few rounds settle it). Without vectors: each language's best.
+    """
+    chosen = {language: ranked[0] for language, ranked in shortlists.items()}
+    if len(chosen) < 2 or any(scored.vector is None for scored in chosen.values()):
+        return chosen
+    for _round in range(3):
+        changed = False
+        for language, ranked in shortlists.items():
+            others = [s.vector for other, s in chosen.items() if other != language and s.vector is not None]
+
+            def joint(scored: Scored, others=others) -> float:
+                if scored.vector is None:
+                    return scored.score
+                return scored.score + AGREEMENT * float(np.mean([scored.vector @ o for o in others]))
+
+            best = max(ranked, key=joint)
+            if best is not chosen[language]:
+                chosen[language], changed = best, True
+        if not changed:
+            break
+    return chosen

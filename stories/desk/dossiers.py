@@ -14,7 +14,9 @@ from django.http import HttpRequest
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from articles.text import clean_text
 from stories.models import Dossier, Story
+from stories.reader.params import parse_id
 from stories.services import dossiers as dossier_service
 from stories.services import editing
 from stories.services.audit import EditorError
@@ -66,8 +68,11 @@ class _DossierFormBase(forms.ModelForm):
     def stories_to_add(self) -> list[Story]:
         found = []
         for value in self.cleaned_data.get("add_stories", "").replace(",", " ").split():
-            story = Story.objects.filter(pk=int(value)).first() if value.isdigit() else None
-            story = story or Story.objects.filter(slug=value).first()
+            # parse_id: ASCII digits within a bigint ("²" and "٣" pass str.isdigit(), and int()
+            # reads "٣" as 3); anything else is looked up as a slug.
+            pk = parse_id(value)
+            story = Story.objects.filter(pk=pk).first() if pk is not None else None
+            story = story or Story.objects.filter(slug=clean_text(value)).first()
             if story is None:
                 raise EditorError(gettext("No story “%(value)s”.") % {"value": value})
             found.append(story)
@@ -204,7 +209,8 @@ def label_desk_action(request: HttpRequest, story: Story) -> str:
 
 def dossier_desk_action(request: HttpRequest, story: Story) -> str:
     value = request.POST.get("dossier", "")
-    dossier = Dossier.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    pk = parse_id(value)
+    dossier = Dossier.objects.filter(pk=pk).first() if pk is not None else None
     if value and dossier is None:
         raise EditorError(gettext("No such dossier."))
     dossier_service.move_story(story=story, dossier=dossier, user=request.user)

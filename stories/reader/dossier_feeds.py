@@ -19,6 +19,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from stories.models import Dossier, Event
+from stories.templatetags.reader import https_url
 
 from .dossier_views import dossier_events, get_dossier_or_404, redirect_to_surviving_dossier
 from .feeds import FEED_ITEMS, EventItems, _event_text
@@ -121,8 +122,10 @@ def dossier_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
         }
         if event.representative_article is not None:
             item["external_url"] = event.representative_article.url
-            if event.representative_article.image_url:
-                item["image"] = event.representative_article.image_url
+            # https only, as on the pages: a javascript:, data: or http: address is left out.
+            image = https_url(event.representative_article.image_url)
+            if image:
+                item["image"] = image
         items.append(item)
     body = {
         "version": "https://jsonfeed.org/version/1.1",

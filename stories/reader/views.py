@@ -21,8 +21,22 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.expressions import Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, NullIf, RowNumber, Substr, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -117,6 +131,10 @@ def names_a_language(request: HttpRequest) -> bool:
     return bool(request.headers.get("Accept-Language")) or settings.LANGUAGE_COOKIE_NAME in request.COOKIES
 
 
+# The query parameters a story page (and its embed and fragments) reads: _detail_context.
+STORY_PAGE_PARAMETERS = ("order", "page", "after", "lang")
+
+
 def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] | None:
     cache_key = "_silsila_story_validators"
     if not hasattr(request, cache_key):
@@ -131,8 +149,10 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
         if row is not None:
             updated_at, last_activity_at, request.silsila_story_language = row
             modified = max(filter(None, (updated_at, last_activity_at)))
-            # The body also depends on the reader's language, the query string and whether
-            # htmx asked for a fragment: all of them go into the ETag.
+            # The body also depends on the reader's language, the parameters the page reads and
+            # whether htmx asked for a fragment: all of them go into the ETag (which keys the
+            # cached body). Only those parameters: with the raw query string, every ?utm=N
+            # stored another copy of the page for an hour.
             key = "|".join(
                 [
                     slug,
@@ -141,7 +161,7 @@ def _story_validators(request: HttpRequest, slug: str) -> tuple[str, datetime] |
                     last_activity_at.isoformat() if last_activity_at else "",
                     translation.get_language() or "",
                     "asked" if names_a_language(request) else "",
-                    request.META.get("QUERY_STRING", ""),
+                    *(f"{name}={request.GET.get(name, '')}" for name in STORY_PAGE_PARAMETERS),
                     request.headers.get("HX-Request", ""),
                     request.headers.get("HX-History-Restore-Request", ""),
                 ]
@@ -579,6 +599,9 @@ def attach_story_cards(stories: list[Story], *, language: str) -> None:
         story.reader_label, story.reader_label_language = story.label_in(language)
         story.reader_label_direction = _direction(story.reader_label_language)
         headline, headline_language = newest.get(story.pk, ("", ""))
+        headline, headline_language = story.headline_in(
+            language, headline, headline_language or story.language
+        )
         # The headline under the label only when it says something the label does not.
         story.newest_headline = headline if headline and headline != story.reader_label else ""
         story.newest_headline_language = headline_language or story.language
@@ -647,10 +670,22 @@ def _home_context(*, language: str, page: int, reader_language: str) -> dict[str
     stories = Story.objects.active()
     if language:
         stories = stories.filter(Q(language=language) | Q(language_counts__has_key=language))
+    # The summary in the reader's language where the story has one (made from its articles in
+    # that language), else the editor's or the main language's; and the language it is in.
+    in_reader_language = NullIf(KT(f"summaries__{reader_language}"), Value(""))
     stories = (
         stories.select_related("dossier")
-        .defer("summary", "editor_summary", "keyphrases")
-        .annotate(summary_excerpt=Substr(Coalesce(NullIf("editor_summary", Value("")), "summary"), 1, 300))
+        .defer("summary", "summaries", "editor_summary", "keyphrases")
+        .annotate(
+            summary_excerpt=Substr(
+                Coalesce(NullIf("editor_summary", Value("")), in_reader_language, "summary"), 1, 300
+            ),
+            summary_language=Case(
+                When(~Q(editor_summary=""), then=F("language")),
+                When(summaries__has_key=reader_language, then=Value(reader_language)),
+                default=F("language"),
+            ),
+        )
     )
     now = timezone.now()
     ranked = ranked_stories(stories.filter(article_count__gte=2), now=now)
@@ -779,10 +814,18 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
             .order_by("-when", "-pk")
             .first()
         )
-        if newest is not None and newest.display_headline != context["title"]:
-            context["newest_headline"] = newest.display_headline
+        reader_language = translation.get_language() or settings.LANGUAGE_CODE
+        if newest is not None:
             article = newest.representative_article
-            context["newest_headline_language"] = article.language if article else story.language
+            headline, headline_language = story.headline_in(
+                reader_language,
+                newest.display_headline,
+                article.language if article and article.language else story.language,
+            )
+            if headline != context["title"]:
+                context["newest_headline"] = headline
+                context["newest_headline_language"] = headline_language
+        context["summary"], context["summary_language"] = story.summary_in(reader_language)
         if story.dossier_id:
             dossier = Dossier.objects.filter(pk=story.dossier_id).visible().first()
             if dossier is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,24 +34,36 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from articles import embedding
 from articles.models import Article
 from stories.clustering import consolidation, snapshot
 from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig, Merge
 from stories.clustering.representation import ArticleDoc
 from stories.curation import labels as labels_module
+from stories.curation import phrases
 from stories.curation.labels import LabelArticle
-from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
+from stories.models import (
+    AuditEntry,
+    Decider,
+    EngineSnapshot,
+    Event,
+    Exclusion,
+    KeyMoment,
+    Membership,
+    Story,
+)
 from stories.timeline import moments as timeline
 from stories.timeline import summary as summary_module
 
 from . import snapshots
+from .dossiers import refresh_dossier_stats
 from .editing import (
     membership_snapshot,
     refresh_event_stats,
     refresh_story_stats,
     slug_base,
 )
-from .locks import hold_editors_lock, share_editors_lock, try_partition_lock
+from .locks import hold_editors_lock, hold_partition_lock, share_editors_lock, try_partition_lock
 
 logger = logging.getLogger(__name__)
 
@@ -362,7 +375,7 @@ def _write_assignments(
                 slug=slugs[story_id],
                 title=title[:300],
                 titles=view.titles,
-                keyphrases=view.keyphrases,
+                keyphrases=phrases.chips(view.keyphrases),
                 language=view.language or "",
             )
         )
@@ -427,7 +440,7 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
         view = engine.story(story.pk)
         story.title = (view.title or story.title)[:300]
         story.titles = view.titles
-        story.keyphrases = view.keyphrases
+        story.keyphrases = phrases.chips(view.keyphrases)
         story.status = Story.Status.DORMANT if view.status == "dormant" else Story.Status.ACTIVE
         story.updated_at = timezone.now()
     Story.objects.bulk_update(rows, ["title", "titles", "keyphrases", "status", "updated_at"])
@@ -564,9 +577,12 @@ def refresh_story_texts(*, story_ids: Iterable[int] | None = None) -> int:
     if story_ids is not None:
         stories = stories.filter(pk__in=list(story_ids))
     else:
-        # Also stories never labelled (labels came after them): they get one on the next pass.
+        # Also stories never labelled or summarised per language (those came after them): they
+        # get them on the next pass.
         stories = stories.filter(
-            ~Q(summarized_article_count=F("article_count")) | Q(labels={}, article_count__gt=0)
+            ~Q(summarized_article_count=F("article_count"))
+            | Q(labels={}, article_count__gt=0)
+            | Q(summaries={}, article_count__gt=0)
         )
     count = 0
     for story in stories.order_by("-last_activity_at")[:500]:
@@ -580,12 +596,13 @@ def refresh_story_text(*, story: Story) -> None:
     articles = list(
         Article.objects.filter(membership__story=story)
         .order_by("published_at", "pk")
-        .only("pk", "title", "text", "summary", "language", "published_at", "source_id")
+        .only("pk", "title", "text", "summary", "language", "published_at", "source_id", "embedding")
     )
     sentences = summary_module.summarize(
         [summary_module.SummaryArticle(a.title, a.text or a.summary, a.language or None) for a in articles],
         language=story.language,
     )
+    summaries = _summaries(articles)
     fixed = [
         timeline.KeyMoment(date=m.date, text=m.text, article_id=m.article_id, language=m.language or None)
         for m in story.key_moments.filter(decided_by=Decider.EDITOR)
@@ -606,10 +623,15 @@ def refresh_story_text(*, story: Story) -> None:
         count,
         fixed=fixed,
         language=story.language or None,
-        # A key moment that repeats the summary above it tells the reader nothing new.
+        # A key moment that repeats a summary above it (in any reader's language) tells the
+        # reader nothing new.
         avoid=[
             *sentences,
-            *(story.editor_summary[a:b] for a, b in timeline.sentence_spans(story.editor_summary)),
+            *(
+                text[a:b]
+                for text in (story.editor_summary, *summaries.values())
+                for a, b in timeline.sentence_spans(text)
+            ),
         ],
     )
     with transaction.atomic():
@@ -626,14 +648,45 @@ def refresh_story_text(*, story: Story) -> None:
         )
         Story.objects.filter(pk=story.pk).update(
             summary=" ".join(sentences),
+            summaries=summaries,
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
             labels=labels_module.story_labels(
-                [LabelArticle(a.title, a.text or a.summary, a.language, a.published_at) for a in articles],
-                keyphrases=story.keyphrases,
+                [label_article(a) for a in articles], keyphrases=story.keyphrases, encode=embedding.encode
             ),
             updated_at=timezone.now(),
         )
+
+
+def _summaries(articles: list[Article]) -> dict[str, str]:
+    """A summary per language, each from the story's articles in that language only."""
+    by_language: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.language:
+            by_language.setdefault(article.language, []).append(article)
+    summaries = {}
+    for language, members in sorted(by_language.items()):
+        sentences = summary_module.summarize(
+            [summary_module.SummaryArticle(a.title, a.text or a.summary, language) for a in members],
+            language=language,
+        )
+        # Kept even when empty: the row then says its languages were summarised (see
+        # refresh_story_texts), and readers fall back to the main summary.
+        summaries[language] = " ".join(sentences)
+    return summaries
+
+
+def label_article(article: Article, *, group: int | None = None) -> LabelArticle:
+    """What naming needs of an article: its headline, lead, source and sentence vector."""
+    return LabelArticle(
+        article.title,
+        article.text or article.summary,
+        article.language or None,
+        article.published_at,
+        source=str(article.source_id),
+        vector=article.embedding_vector,
+        group=group,
+    )
 
 
 def _engine_moment(
@@ -662,32 +715,132 @@ def _days_spanned(articles: list[Article]) -> int:
 def recluster(*, since: datetime | None = None) -> ClusterSummary:
     """Rebuild the engine's assignments from scratch, keeping every editor decision.
 
-    Engine-decided memberships (of articles published since `since`, or all) are dropped;
-    pinned and editor-decided ones stay, exclusions stay, locked and merged stories stay.
-    Stories left empty that no editor touched are deleted. Then everything is assigned again.
+    Engine-decided memberships (of articles published since `since`, or all) are dropped and
+    assigned again; pinned and editor-decided ones stay, and so do those of locked stories
+    (locked: the engine changes nothing in them). Exclusions, labels, titles, summaries,
+    editors' key moments and dossier filings live on the story rows, which are never deleted.
+    A story left without articles keeps its address through its successor
+    (`_keep_addresses`, docs/operations.md). One transaction, with the partition's and the
+    editors' locks: readers see the old stories until the new ones are whole, dossiers included.
     """
-    engine_made = Membership.objects.filter(decided_by=Decider.ENGINE, is_pinned=False)
-    if since is not None:
-        engine_made = engine_made.filter(article__published_at__gte=since)
     with transaction.atomic():
-        touched = set(engine_made.values_list("story_id", flat=True))
+        hold_partition_lock(ALL)
+        hold_editors_lock()
+        engine_made = Membership.objects.filter(decided_by=Decider.ENGINE, is_pinned=False).exclude(
+            story__is_locked=True
+        )
+        if since is not None:
+            engine_made = engine_made.filter(article__published_at__gte=since)
+        released = dict(engine_made.values_list("article_id", "story_id"))
         emptied_events = set(engine_made.exclude(event=None).values_list("event_id", flat=True))
+        newest_before = Story.objects.aggregate(top=Max("pk"))["top"] or 0
         engine_made.delete()
-        refresh_story_stats(story_ids=touched)
+        refresh_story_stats(story_ids=set(released.values()))
         refresh_event_stats(event_ids=emptied_events)
-        Story.objects.filter(
-            pk__in=touched,
-            article_count=0,
-            editor_title="",
-            editor_summary="",
-            is_locked=False,
-            merged_stories__isnull=True,
-        ).delete()
         # Every process's engine must be rebuilt: the audit entry moves the marker.
-        AuditEntry.objects.create(
+        entry = AuditEntry.objects.create(
             action=AuditEntry.Action.RECLUSTER, after={"since": since.isoformat() if since else None}
         )
+        reset_engines()
+        result = cluster_pending()
+        kept = _keep_addresses(released, newest_before=newest_before)
+        entry.after = {**entry.after, **kept}
+        entry.save(update_fields=["after"])
+        # A snapshot the run's batches wrote predates the stories taking their successors'
+        # places, under the same audit marker: none may be restored.
+        EngineSnapshot.objects.all().delete()
+        refresh_dossier_stats()
     reset_engines()
-    result = cluster_pending()
     refresh_story_texts()
     return result
+
+
+def _keep_addresses(released: dict[int, int], *, newest_before: int) -> dict[str, object]:
+    """Give every story the re-clustering left empty a successor, so its address never 404s.
+
+    `released` maps each re-assigned article to the story it was in. An emptied story's
+    successor is the story now holding most of its former articles, ties to the older (lower
+    id). When that successor is new (made by this re-clustering), the emptied story takes its
+    place: the new story's articles and events move into it, so it keeps its slug, labels,
+    titles, summary, key moments and dossier (an article the editor excluded from it stays
+    behind, in the new story). Of several emptied stories claiming one new story, the one
+    sharing most articles wins, ties to the older; the others, like a story whose successor
+    already existed, redirect (301) to their successor and lend it what it lacks: an editor's
+    label, title or summary per language, and their dossier.
+    """
+    old_ids = set(released.values())
+    emptied = list(
+        Story.objects.filter(pk__in=old_ids, article_count=0, merged_into__isnull=True).order_by("pk")
+    )
+    now_in = dict(
+        Membership.objects.filter(article_id__in=list(released)).values_list("article_id", "story_id")
+    )
+    successor: dict[int, tuple[int, int]] = {}  # emptied story -> (new home, articles shared)
+    for story in emptied:
+        homes = Counter(now_in[a] for a, old in released.items() if old == story.pk and a in now_in)
+        if homes:
+            home, shared = min(homes.items(), key=lambda item: (-item[1], item[0]))
+            successor[story.pk] = (home, shared)
+    claims: dict[int, int] = {}  # new story -> the emptied story taking its place
+    for story_id, (home, shared) in sorted(successor.items()):
+        if home > newest_before and (home not in claims or shared > successor[claims[home]][1]):
+            claims[home] = story_id
+    by_id = {story.pk: story for story in emptied}
+    for new_id, story_id in claims.items():
+        _take_place(by_id[story_id], new_id)
+    redirected = []
+    for story_id, (home, _shared) in successor.items():
+        if claims.get(home) == story_id:
+            continue
+        target = Story.objects.get(pk=claims.get(home, home))
+        _lend(by_id[story_id], target)
+        redirected.append(story_id)
+    return {"kept": sorted(claims.values()), "redirected": sorted(redirected)}
+
+
+def _take_place(story: Story, new_id: int) -> None:
+    """`story` (emptied) takes the place of the new story `new_id`: its articles and events."""
+    excluded = set(Exclusion.objects.filter(story=story).values_list("article_id", flat=True))
+    moving = Membership.objects.filter(story_id=new_id).exclude(article_id__in=excluded)
+    events = set(moving.exclude(event=None).values_list("event_id", flat=True))
+    staying_events = set(
+        Membership.objects.filter(story_id=new_id, article_id__in=excluded).values_list("event_id", flat=True)
+    )
+    moving.update(story=story)
+    Event.objects.filter(pk__in=events - staying_events).update(story=story)
+    refresh_story_stats(story_ids=[story.pk, new_id])
+    new = Story.objects.get(pk=new_id)
+    if new.article_count == 0:
+        # Only this re-clustering ever saw it: its address was never published.
+        new.delete()
+    Story.objects.filter(pk=story.pk).update(
+        status=Story.Status.ACTIVE, summarized_article_count=0, updated_at=timezone.now()
+    )
+
+
+def _lend(story: Story, target: Story) -> None:
+    """`story` redirects to `target`, which takes the editor's decisions it does not have."""
+    story.merged_into = target
+    story.status = Story.Status.DORMANT
+    story.save(update_fields=["merged_into", "status", "updated_at"])
+    Story.objects.filter(merged_into=story).update(merged_into=target)
+    for name in ("editor_labels", "editor_titles"):
+        setattr(target, name, {**getattr(story, name), **getattr(target, name)})
+    target.editor_title = target.editor_title or story.editor_title
+    target.editor_summary = target.editor_summary or story.editor_summary
+    if target.dossier_id is None and story.dossier_id is not None:
+        target.dossier_id, target.dossier_decided_by = story.dossier_id, story.dossier_decided_by
+    target.save(
+        update_fields=[
+            "editor_labels",
+            "editor_titles",
+            "editor_title",
+            "editor_summary",
+            "dossier",
+            "dossier_decided_by",
+            "updated_at",
+        ]
+    )
+    days = set(target.key_moments.filter(decided_by=Decider.EDITOR).values_list("date", flat=True))
+    moments = KeyMoment.objects.filter(story=story, decided_by=Decider.EDITOR).exclude(date__in=days)
+    moments.update(story=target)

@@ -23,7 +23,9 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import embedding
 from articles.models import Article
+from articles.text import clean_text
 from stories.curation import dossiers as engine
 from stories.curation.labels import LEAD_CHARS, LabelArticle
 from stories.models import AuditEntry, Decider, Dossier, Story
@@ -77,11 +79,22 @@ def _features(stories: list[Story]) -> list[engine.DossierStory]:
         Article.objects.filter(membership__story__in=[s.pk for s in stories])
         .annotate(lead=Substr("text", 1, LEAD_CHARS))
         .order_by("-published_at", "-pk")
-        .values_list("membership__story_id", "title", "lead", "language", "published_at")
+        .values_list(
+            "membership__story_id", "title", "lead", "language", "published_at", "source_id", "embedding"
+        )
     )
-    for story_id, title, lead, language, published_at in rows:
+    for story_id, title, lead, language, published_at, source_id, vector in rows:
         if len(articles[story_id]) < ARTICLES_PER_STORY:
-            articles[story_id].append(LabelArticle(title, lead or "", language or None, published_at))
+            articles[story_id].append(
+                LabelArticle(
+                    title,
+                    lead or "",
+                    language or None,
+                    published_at,
+                    source=str(source_id),
+                    vector=embedding.from_bytes(vector),
+                )
+            )
     return [
         engine.DossierStory(
             id=story.pk, articles=articles[story.pk], labels=story.editor_labels or story.labels
@@ -105,7 +118,7 @@ def propose_dossiers() -> dict[str, int]:
         .values_list("pk", flat=True)
     )
     stories = list(Story.objects.filter(pk__in=story_ids).only("pk", "labels", "editor_labels"))
-    proposals = engine.propose(_features(stories))
+    proposals = engine.propose(_features(stories), encode=embedding.encode)
     with transaction.atomic():
         hold_editors_lock()
         return _file_proposals(proposals, story_ids)
@@ -122,7 +135,8 @@ def _file_proposals(proposals: list[engine.ProposedDossier], story_ids: list[int
             dossier = Dossier.objects.filter(pk=dossier.merged_into_id).first()
             hops += 1
         if dossier is None:
-            name = next(iter(proposal.names.values()), proposal.key)
+            # An English name makes a plain-letters address where there is one ("iran"); else the first.
+            name = proposal.names.get("en") or next(iter(proposal.names.values()), proposal.key)
             dossier = Dossier.objects.create(slug=_unique_slug(name), key=proposal.key, names=proposal.names)
             created += 1
         elif dossier.names != proposal.names and dossier.decided_by == Decider.ENGINE:
@@ -171,7 +185,8 @@ def _snapshot(*, dossier_ids: Iterable[int], story_ids: Iterable[int]) -> dict[s
 def _clean_names(names: dict[str, str] | str) -> dict[str, str]:
     if isinstance(names, str):
         names = {"": names}
-    return {language: text.strip()[:200] for language, text in names.items() if text and text.strip()}
+    cleaned = {language: clean_text(text or "").strip()[:200] for language, text in names.items()}
+    return {language: text for language, text in cleaned.items() if text}
 
 
 def _file(stories: Iterable[Story], dossier: Dossier | None) -> set[int]:
@@ -243,7 +258,7 @@ def rename_dossier(*, dossier: Dossier, user: User | None, names: dict[str, str]
     merged = dict(dossier.editor_names)
     for language, text in names.items():
         if text and text.strip():
-            merged[language] = text.strip()[:200]
+            merged[language] = clean_text(text).strip()[:200]
         else:
             merged.pop(language, None)
     dossier.editor_names = merged

@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from articles.models import Article
+from articles.text import clean_text
 from stories.models import AuditEntry, Decider, Event, Exclusion, KeyMoment, Membership, Story
 
 from .audit import EditorError, User, normalised_before, record, user_or_none
@@ -328,12 +329,12 @@ def rename_story(
     """
     before = {"editor_title": story.editor_title, "editor_titles": story.editor_titles}
     if title is not None:
-        story.editor_title = title.strip()[:300]
+        story.editor_title = clean_text(title).strip()[:300]
     if titles is not None:
         merged = dict(story.editor_titles)
-        for language, text in titles.items():
-            if text.strip():
-                merged[language] = text.strip()[:300]
+        for language, text in _per_language(titles).items():
+            if text:
+                merged[language] = text[:300]
             else:
                 merged.pop(language, None)
         story.editor_titles = merged
@@ -348,6 +349,16 @@ def rename_story(
     return story
 
 
+def _per_language(texts: dict[str, str]) -> dict[str, str]:
+    """Editors' texts per language, cleaned (no NUL, no control characters); only the project's
+    languages (settings.LANGUAGES): any other key is an error, not a new field to store."""
+    known = {code for code, _name in settings.LANGUAGES}
+    unknown = sorted(set(texts) - known)
+    if unknown:
+        raise EditorError(gettext("unknown language: %(codes)s") % {"codes": ", ".join(unknown)[:100]})
+    return {language: clean_text(text).strip() for language, text in texts.items()}
+
+
 def _change_story_field(*, story: Story, user: User | None, field: str, value: Any, action: str) -> Story:
     before = {field: getattr(story, field)}
     setattr(story, field, value)
@@ -360,8 +371,8 @@ def _change_story_field(*, story: Story, user: User | None, field: str, value: A
 def set_labels(*, story: Story, user: User | None, labels: dict[str, str]) -> Story:
     """Set the editor's label per language; an empty text hands that language back to the engine."""
     merged = dict(story.editor_labels)
-    for language, text in labels.items():
-        if text.strip():
+    for language, text in _per_language(labels).items():
+        if text:
             merged[language] = " ".join(text.split())[:120]
         else:
             merged.pop(language, None)
@@ -376,7 +387,7 @@ def edit_summary(*, story: Story, user: User | None, summary: str) -> Story:
         story=story,
         user=user,
         field="editor_summary",
-        value=summary.strip(),
+        value=clean_text(summary).strip(),
         action=AuditEntry.Action.SUMMARY,
     )
 
@@ -675,7 +686,7 @@ def edit_event(
     """
     before = _event_state(event)
     if headline is not None:
-        event.editor_headline = headline.strip()[:500]
+        event.editor_headline = clean_text(headline).strip()[:500]
     if occurred_at is not None:
         event.editor_occurred_at = occurred_at
     elif clear_date:

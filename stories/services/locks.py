@@ -33,6 +33,13 @@ def try_partition_lock(partition: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+def hold_partition_lock(partition: str) -> None:
+    """Take `partition`'s lock, waiting for the batch that holds it (a re-clustering)."""
+    if settings.DATABASE_IS_POSTGRES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NAMESPACE, _key(partition)])
+
+
 def share_editors_lock() -> None:
     """Clustering side: wait while an editor's change is being written."""
     if settings.DATABASE_IS_POSTGRES:

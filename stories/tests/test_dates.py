@@ -169,7 +169,7 @@ def test_it_resolves_arabic_relative_days_against_the_publication_day(text, expe
     [
         # Umm al-Qura: 1 Ramadan 1432 was 1 August 2011, 1 Dhu al-Hijjah 1432 was 28 October 2011.
         ("خرج المتظاهرون بعد صلاة التراويح في 15 رمضان 1432 هـ.", [("15 رمضان 1432 هـ", date(2011, 8, 15))]),
-        ("بيان صادر يوم ١٥ رمضان ١٤٣٢هـ عن المجلس الوطني.", [("١٥ رمضان ١٤٣٢هـ", date(2011, 8, 15))]),  # noqa: RUF001
+        ("بيان صادر يوم ١٥ رمضان ١٤٣٢هـ عن المجلس الوطني.", [("١٥ رمضان ١٤٣٢هـ", date(2011, 8, 15))]),
         ("يبدأ الحجاج الوقوف بعرفة في 9 ذو الحجة 1432.", [("9 ذو الحجة 1432", date(2011, 11, 5))]),
         # No year: the Hijri year that puts the day nearest publication.
         ("وكانت المظاهرات قد بدأت في 10 رمضان في ساحة الساعة.", [("10 رمضان", date(2011, 8, 10))]),
@@ -188,3 +188,97 @@ def test_it_leaves_safar_without_a_year_and_impossible_hijri_days_alone():
 
 def test_a_counted_day_beyond_ten_is_a_period_not_a_day():
     assert resolved("منذ 40 يوما والحصار مستمر", RAMADAN, "ar") == []
+
+
+# Tuesday 17 November 2026.
+TUESDAY = date(2026, 11, 17)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # French
+        ("Ils ont défilé samedi dernier à Paris.", "fr", [("samedi dernier", date(2026, 11, 14))]),
+        ("Le ministre a démissionné hier soir.", "fr", [("hier", date(2026, 11, 16))]),
+        ("Le sommet s'est ouvert le 16 novembre 2026.", "fr", [("16 novembre 2026", date(2026, 11, 16))]),
+        ("Le vote aura lieu jeudi prochain.", "fr", [("jeudi prochain", date(2026, 11, 19))]),
+        # Italian
+        ("Il governo è caduto ieri dopo il voto.", "it", [("ieri", date(2026, 11, 16))]),
+        ("La protesta di sabato scorso a Roma.", "it", [("sabato scorso", date(2026, 11, 14))]),
+        ("Domenica 15 novembre i seggi erano aperti.", "it", [("Domenica 15 novembre", date(2026, 11, 15))]),
+        ("L'altro ieri il ministro ha parlato.", "it", [("L'altro ieri", date(2026, 11, 15))]),
+        # Portuguese
+        ("O presidente falou ontem em Lisboa.", "pt", [("ontem", date(2026, 11, 16))]),
+        ("Na sexta-feira, o parlamento votou a lei.", "pt", [("sexta-feira", date(2026, 11, 13))]),
+        ("A cimeira abriu a 16 de novembro de 2026.", "pt", [("16 de novembro de 2026", date(2026, 11, 16))]),
+        ("No sábado passado houve protestos.", "pt", [("sábado passado", date(2026, 11, 14))]),
+        # German
+        ("Der Minister trat gestern zurück.", "de", [("gestern", date(2026, 11, 16))]),
+        ("Am Samstagabend demonstrierten Tausende.", "de", [("Samstagabend", date(2026, 11, 14))]),
+        ("Das Treffen fand am 15. November statt.", "de", [("15. November", date(2026, 11, 15))]),
+        ("Am vergangenen Freitag begann der Streik.", "de", [("vergangenen Freitag", date(2026, 11, 13))]),
+        ("Die Wahl ist morgen.", "de", [("morgen", date(2026, 11, 18))]),
+        # Russian
+        ("Вчера президент выступил с заявлением.", "ru", [("Вчера", date(2026, 11, 16))]),
+        ("Протесты прошли в субботу в Москве.", "ru", [("субботу", date(2026, 11, 14))]),
+        ("Встреча состоялась 15 ноября 2026 года.", "ru", [("15 ноября 2026", date(2026, 11, 15))]),
+        ("В прошлую пятницу начались забастовки.", "ru", [("прошлую пятницу", date(2026, 11, 13))]),
+        # Turkish
+        ("Bakan dün açıklama yaptı.", "tr", [("dün", date(2026, 11, 16))]),
+        ("Cumartesi günü binlerce kişi yürüdü.", "tr", [("Cumartesi günü", date(2026, 11, 14))]),
+        ("Zirve 16 Kasım'da başladı.", "tr", [("16 Kasım", date(2026, 11, 16))]),
+        ("Geçen cuma grev başladı.", "tr", [("Geçen cuma", date(2026, 11, 13))]),
+        # Arabic
+        ("وقال الرئيس يوم الأحد إن إيران اتصلت.", "ar", [("الأحد", date(2026, 11, 15))]),
+        ("أعلنت الوزارة أمس حصيلة جديدة.", "ar", [("أمس", date(2026, 11, 16))]),
+        ("منذ بدء الاحتجاجات في الثاني عشر من نوفمبر", "ar", [("الثاني عشر من نوفمبر", date(2026, 11, 12))]),
+        ("في الحادي والعشرين من تشرين الأول", "ar", [("الحادي والعشرين من تشرين الأول", date(2026, 10, 21))]),
+    ],
+)
+def test_it_reads_days_in_every_language_the_engine_takes(text, language, expected):
+    assert resolved(text, TUESDAY, language) == expected
+
+
+def test_market_and_morning_are_not_days():
+    # Turkish "pazar" is also "market", German "Morgen" (capitalised) "morning".
+    assert resolved("Pazar yerinde kalabalık vardı.", TUESDAY, "tr") == []
+    assert resolved("Heute Morgen war es ruhig.", TUESDAY, "de") == [("Heute", TUESDAY)]
+    assert resolved("Pazar günü seçim var.", TUESDAY, "tr") == [("Pazar günü", date(2026, 11, 15))]
+
+
+def test_a_weekday_in_a_narrative_is_read_against_the_day_the_narrative_set():
+    # An article of Sunday 22 November looks back: "a Thursday" is 12 November, "By Saturday" the 14th,
+    # not the Saturday before publication (21 November).
+    text = (
+        "The protests that have gripped Iran since 12 November began, as so often, with money. When the "
+        "rial crashed, merchants pulled down their shutters on a Thursday morning.\n"
+        "By Saturday the anger had reached the streets of Tehran, Mashhad and Shiraz."
+    )
+    mentions = find_dates(text, date(2026, 11, 22), "en")
+    assert [(text[m.start : m.end], m.date, m.anchored) for m in mentions] == [
+        ("12 November", date(2026, 11, 12), False),
+        ("Thursday", date(2026, 11, 12), True),
+        ("Saturday", date(2026, 11, 14), True),
+    ]
+
+
+def test_a_weekday_after_a_date_of_this_week_is_read_against_publication():
+    # The date is within the week of publication: no narrative, "on Monday" is the latest Monday.
+    mentions = find_dates("On 15 November talks began; on Monday they stalled.", TUESDAY, "en")
+    assert [(m.date, m.anchored) for m in mentions] == [
+        (date(2026, 11, 15), False),
+        (date(2026, 11, 16), False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("ROMA, 11 FEB - Il presidente ha parlato.", "it", [("11 FEB", date(2011, 2, 11))]),
+        ("PARIS, 11 févr. 2011 (AFP) - Le président", "fr", [("11 févr. 2011", date(2011, 2, 11))]),
+        ("Madrid, 20 dic (EFE).- El gobierno", "es", [("20 dic", date(2010, 12, 20))]),
+        ("BERLIN, 3. Okt. - Die Regierung", "de", [("3. Okt.", date(2010, 10, 3))]),
+    ],
+)
+def test_it_reads_the_month_abbreviations_of_wire_datelines(text, language, expected):
+    assert resolved(text, date(2011, 2, 12), language) == expected

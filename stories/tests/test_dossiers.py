@@ -57,12 +57,12 @@ def test_a_label_names_what_the_headlines_keep_repeating():
 
 
 def test_a_label_moves_with_the_story_as_it_grows():
-    articles = _demo_stories(per_language=True)[("u23-arab-cup", "ar")]
+    articles = _demo_stories(per_language=True)[("iran-protests", "ar")]
     first = story_labels(articles[:1])["ar"]
     grown = story_labels(articles)["ar"]
-    # The first match report names its teams; nine reports later the story is the cup.
+    # The first report is a strike in Tehran's bazaar; six reports later the story is Iran's protests.
     assert first != grown
-    assert grown == "كأس العرب"
+    assert grown == "احتجاجات إيران"
 
 
 # --- Dossier proposals (pure) ----------------------------------------------------------------
@@ -271,6 +271,27 @@ def test_dossier_pages_and_feeds_answer_in_a_fixed_number_of_queries(client, dja
         feed = client.get(reverse("stories:dossier_feed_json", args=[dossier.slug])).json()
     assert feed["title"] == dossier.name_in(feed["language"]) and len(feed["items"]) == 6
     assert all(item["title"].startswith(stories[0].label_in("en")[0][:4]) for item in feed["items"][:1])
+
+
+@pytestmark_db
+def test_the_dossier_json_feed_passes_only_https_pictures(client):
+    from articles.models import Article
+
+    stories = [_story_with([f"Iran report {n}", f"Iran update {n}"]) for n in range(2)]
+    dossier = dossier_service.create_dossier(names={"en": "Iran"}, stories=stories, user=None)
+    addresses = [
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "http://img.example/a.jpg",
+        "https://img.example/b.jpg",
+    ]
+    for article, address in zip(Article.objects.order_by("pk"), addresses, strict=True):
+        Article.objects.filter(pk=article.pk).update(image_url=address)
+
+    feed = client.get(reverse("stories:dossier_feed_json", args=[dossier.slug])).json()
+
+    images = [item["image"] for item in feed["items"] if "image" in item]
+    assert images == ["https://img.example/b.jpg"]
 
 
 @pytestmark_db

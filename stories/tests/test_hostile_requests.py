@@ -35,11 +35,14 @@ HOSTILE = [
     "²",  # str.isdigit() says yes, int() says no
     "١٢",  # Arabic-Indic digits
     "2026-02-30",
+    "\x00",  # a NUL, which PostgreSQL refuses in any text
+    "٣",  # an Arabic-Indic digit alone: int() reads it as 3, no link of ours writes it
+    "9999",  # the last year a date holds: the admin's year bounds go past it
     "",
 ]
 # Query parameters our views and the admin's read.
 QUERY_NAMES = ["page", "since", "after", "order", "lang", "q", "period", "next", "e", "_to_field", "_popup"]
-CHANGELIST_NAMES = ["p", "o", "q", "all", "_changelist_filters"]
+CHANGELIST_NAMES = ["p", "o", "q", "all", "_changelist_filters", "created_at__year"]
 # Form fields the admin's forms and desk actions read.
 FORM_NAMES = [
     "article",
@@ -62,7 +65,7 @@ FORM_NAMES = [
     "_to_field",
 ]
 # Posted bodies take fewer values: one of each kind.
-POSTED = ["99999999999999999999", "9" * 5000, "abc", "²", ""]
+POSTED = ["99999999999999999999", "9" * 5000, "abc", "²", "٣", "\x00", ""]
 # The session must survive the walk; logging out is not a hostile value.
 SKIPPED_ROUTES = {"admin/logout/"}
 

@@ -9,7 +9,10 @@ from stories.timeline.moments import (
     article_mentions,
     busiest_days,
     key_moments,
+    opens_dependent,
     pick_dates,
+    quotes_balanced,
+    sentence_spans,
 )
 
 
@@ -280,7 +283,8 @@ def test_an_arabic_only_day_still_becomes_a_moment_in_arabic():
         article(
             f"x{i}",
             "2011-02-12",
-            f"وأعلن نائب الرئيس عمر سليمان مساء أمس تخلي الرئيس حسني مبارك عن منصبه في بيان رقم {i} "
+            # Not "وأعلن": a sentence opening with "and" leans on one before it (none here).
+            f"أعلن نائب الرئيس عمر سليمان مساء أمس تخلي الرئيس حسني مبارك عن منصبه في بيان رقم {i} "
             "للتلفزيون.",
             f"arabic{i}",
             "ar",
@@ -291,3 +295,133 @@ def test_an_arabic_only_day_still_becomes_a_moment_in_arabic():
     resignation = next(m for m in moments if m.date == date(2011, 2, 11))
     assert resignation.language == "ar"
     assert resignation.alternatives == ()
+
+
+def test_a_sentence_is_never_cut_inside_a_quotation():
+    text = (
+        '"Exchanging messages is normal in diplomacy. Negotiating under threat is not," the spokesman '
+        "told reporters. وقال الرئيس للصحفيين: «قد نلتقي بهم. هناك اجتماع قيد التحضير». ولم يحدد موعدا."
+    )
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    assert sentences == [
+        '"Exchanging messages is normal in diplomacy. Negotiating under threat is not," the spokesman '
+        "told reporters.",
+        "وقال الرئيس للصحفيين: «قد نلتقي بهم. هناك اجتماع قيد التحضير».",
+        "ولم يحدد موعدا.",
+    ]
+    assert all(quotes_balanced(s) for s in sentences)
+
+
+def test_a_stray_quotation_mark_does_not_swallow_the_rest_of_the_text():
+    text = 'He said "we will win. ' + "The vote is due on Friday. " * 40
+    assert len(sentence_spans(text)) > 10
+
+
+def test_an_unclosed_or_half_quotation_is_unbalanced():
+    assert not quotes_balanced('Negotiating under threat is not," the spokesman said.')
+    assert not quotes_balanced("وقال الرئيس: «قد نلتقي بهم.")
+    assert quotes_balanced("وقال الرئيس: «قد نلتقي بهم».")
+    assert quotes_balanced("Iran\u2019s envoy said \u201cno\u201d twice.")
+
+
+def test_openings_that_lean_on_the_sentence_before_in_each_language():
+    leaning = [
+        ("He disputed the account.", "en"),
+        ("However, talks went on.", "en"),
+        ("Reports of those messages surfaced on Friday.", "en"),
+        ("Il a démenti ces informations.", "fr"),
+        ("Lui ha smentito tutto.", "it"),
+        ("Er bestritt die Darstellung.", "de"),
+        ("Ele negou as acusações.", "pt"),
+        ("Он опроверг эти сообщения.", "ru"),
+        ("Ancak görüşmeler sürdü.", "tr"),
+        ("وقالت المصادر إن الرسائل تناولت خفض التوتر.", "ar"),
+        ("وأوضح المسؤول أن المحادثات مستمرة.", "ar"),
+        ("كما أعلنت الوزارة عن خطة جديدة.", "ar"),
+    ]
+    standing = [
+        ("Iran's foreign ministry confirmed the messages on Tuesday.", "en"),
+        ("Il presidente ha parlato ieri.", "it"),
+        ("El presidente habló ayer.", "es"),
+        ("وزير الخارجية الإيراني يؤكد تبادل الرسائل.", "ar"),
+        ("واشنطن تعلن استئناف المحادثات.", "ar"),
+        ("أعلن الرئيس الأمريكي يوم الأحد أن إيران اتصلت.", "ar"),
+    ]
+    assert [text for text, language in leaning if not opens_dependent(text, language)] == []
+    assert [text for text, language in standing if opens_dependent(text, language)] == []
+
+
+# An Iranian spokesman's reply of Tuesday 17 November 2026 to what the US president said on Sunday.
+REPLY = [
+    article(
+        "r1",
+        "2026-11-17",
+        "Iran's foreign ministry confirmed on Tuesday that its minister had exchanged messages with the US "
+        "envoy. "
+        '"Exchanging messages is normal in diplomacy. Negotiating under threat is not," ministry spokesman '
+        "Mehdi Sarvestani told his weekly news conference in Tehran. He disputed the US president's account "
+        "from Sunday that Tehran had asked for a meeting, saying Iran had only answered messages.",
+        "wire",
+    ),
+    article(
+        "r2",
+        "2026-11-15",
+        "The US president said on Sunday that Iran had contacted Washington and proposed talks on a new "
+        "nuclear deal, adding that a meeting was being prepared.",
+        "daily",
+    ),
+]
+
+
+def test_a_moment_never_opens_on_a_pronoun_without_its_referent_nor_takes_a_day_it_only_refers_to():
+    moments = key_moments(REPLY, 3)
+    assert moments
+    for moment in moments:
+        assert not moment.text.startswith("He disputed")
+        if "He disputed" in moment.text:  # restored with the sentence naming him, of its own day
+            assert moment.text.startswith('"Exchanging messages')
+            assert moment.date == date(2026, 11, 17)
+        assert quotes_balanced(moment.text)
+    assert not any(m.date == date(2026, 11, 15) and m.article_id == "r1" for m in moments)
+
+
+def test_a_moment_does_not_restate_a_summary_sentence_of_its_day_in_other_words():
+    story = [
+        article(
+            "j1",
+            "2026-11-13",
+            "Saudi and US mediators handed the army and the RSF delegations in Jeddah a three-phase "
+            "ceasefire plan on Friday, starting with a humanitarian truce.",
+            "wire",
+        ),
+        article(
+            "j2",
+            "2026-11-13",
+            "The army and RSF delegations received the mediators' ceasefire plan in Jeddah on Friday, after "
+            "weeks of separate contacts with both sides and talks that diplomats described as tense.",
+            "daily",
+        ),
+    ]
+    summary = [story[0].text]
+    moments = key_moments(story, 1, avoid=summary)
+    assert all(m.article_id != "j2" for m in moments)
+    assert key_moments(story, 1)  # without a summary to avoid, the day has its moment
+
+
+def test_an_arabic_sentence_naming_its_own_subject_is_told_without_its_opening_and():
+    story = [
+        article(
+            "q1",
+            "2026-11-13",
+            "ضرب زلزال بقوة 6.3 درجة شرق تركيا مساء أمس وأدى إلى انهيار عشرات المباني في ولاية ألازيغ. "
+            "وأرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة لمركز الزلزال أمس. "
+            "وقالت المصادر إن عدد القتلى ارتفع إلى واحد وثلاثين شخصا على الأقل أمس.",
+            "wire",
+            "ar",
+        )
+    ]
+    lead = story[0].text.split(". ")[0] + "."
+    texts = [m.text for m in key_moments(story, 3, avoid=[lead])]
+    assert "أرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة لمركز الزلزال أمس." in texts
+    # "the sources" were introduced before: never alone, and with the sentence before only.
+    assert not any(text.startswith("وقالت المصادر") for text in texts)

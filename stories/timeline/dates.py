@@ -3,18 +3,24 @@
 A compact rule set rather than a general parser (dateparser's search mode is known to be slow
 and to find dates in ordinary words; it was not installed or measured here). It reads about
 18 MB of text a second on one core, since the patterns are only tried where digits or one of the
-language's day words occur. It covers day-month and month-day expressions with month names in Arabic
-(Egyptian يناير… , Levantine كانون الثاني… and Maghrebi جانفي… ), English, Spanish, French
-and Italian; numeric dates; weekday names; yesterday/today/tomorrow words. Eastern Arabic
-digits count as digits. Each mention keeps its character offsets so a sentence can be tied
-to the day it reports.
+language's day words occur. It covers the languages the engine takes: day-month and month-day
+expressions with month names in Arabic (Egyptian يناير… , Levantine كانون الثاني… and Maghrebi
+جانفي… , and spelled-out ordinal days, «الثاني عشر من نوفمبر»), English, Spanish, French, Italian,
+German, Portuguese, Russian and Turkish; numeric dates; weekday names; yesterday/today/tomorrow
+words. Eastern Arabic digits count as digits. Each mention keeps its character offsets so a
+sentence can be tied to the day it reports.
 
 Resolution rules, chosen for news usage:
 - A weekday name alone ("on Tuesday", "el martes", "mardi", "يوم الأحد") is the most recent
   such day on or before the publication day: news reports what has happened, and a story
-  published on a Tuesday that says "on Tuesday" means that day. With "last/pasado/dernier/
-  scorso/الماضي" it is strictly before; with "next/próximo/prochain/prossimo/المقبل" the
-  first such day strictly after.
+  published on a Tuesday that says "on Tuesday" means that day. In a narrative, though, a
+  weekday follows the date the text has just set: "since 12 November … on a Thursday morning.
+  By Saturday the anger had reached the streets" in an article of 22 November is 14 November.
+  So when an absolute date (or a weekday read so) comes shortly before the weekday and lies over
+  a week before publication, the weekday is the first such day on or after it (HeidelTime's
+  narrative reference, Strötgen & Gertz 2013), and the mention is marked `anchored`.
+  With "last/pasado/dernier/scorso/letzten/geçen/الماضي" it is strictly before; with
+  "next/próximo/prochain/prossimo/nächsten/المقبل" the first such day strictly after.
 - A day and month without a year take the year that puts the date nearest the publication
   day, counting days ahead twice (news looks back more often than forward): "el 28 de
   diciembre" in an article of 5 January is last December, "el 10 de enero" on 20 December
@@ -35,6 +41,7 @@ Resolution rules, chosen for news usage:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -46,11 +53,11 @@ _FOLD = str.maketrans(
     {
         **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
         **{chr(0x06F0 + i): str(i) for i in range(10)},  # Extended (Persian/Urdu) digits
-        "أ": "ا",  # noqa: RUF001
-        "إ": "ا",  # noqa: RUF001
-        "آ": "ا",  # noqa: RUF001
-        "ٱ": "ا",  # noqa: RUF001
-        "ة": "ه",  # noqa: RUF001
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
         "ى": "ي",
     }
 )
@@ -58,19 +65,37 @@ _FOLD = str.maketrans(
 # Month names after folding (Arabic alef/ta marbuta forms are unified by _FOLD). Months are only
 # looked for next to a day number, so one table serves every language.
 _MONTHS: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "enero", "janvier", "gennaio", "يناير", "كانون الثاني", "جانفي"),
-    2: ("february", "feb", "febrero", "février", "fevrier", "febbraio", "فبراير", "شباط", "فيفري"),
-    3: ("march", "mar", "marzo", "mars", "مارس", "اذار"),
-    4: ("april", "apr", "abril", "avril", "aprile", "ابريل", "نيسان", "افريل"),
-    5: ("may", "mayo", "mai", "maggio", "مايو", "ايار", "ماي"),
-    6: ("june", "jun", "junio", "juin", "giugno", "يونيو", "يونيه", "حزيران", "جوان"),
-    7: ("july", "jul", "julio", "juillet", "luglio", "يوليو", "يوليه", "تموز", "جويليه"),
-    8: ("august", "aug", "agosto", "août", "aout", "اغسطس", "اب", "اوت"),
-    9: ("september", "sept", "sep", "septiembre", "setiembre", "septembre", "settembre", "سبتمبر", "ايلول"),
-    10: ("october", "oct", "octubre", "octobre", "ottobre", "اكتوبر", "تشرين الاول"),
-    11: ("november", "nov", "noviembre", "novembre", "نوفمبر", "تشرين الثاني"),
-    12: ("december", "dec", "diciembre", "décembre", "decembre", "dicembre", "ديسمبر", "كانون الاول"),
-}
+    1: ("january", "jan", "enero", "janvier", "gennaio", "januar", "jänner", "janeiro", "января", "январь",
+        "ocak", "يناير", "كانون الثاني", "جانفي"),
+    2: ("february", "feb", "febrero", "février", "fevrier", "febbraio", "februar", "fevereiro", "февраля",
+        "февраль", "şubat", "subat", "فبراير", "شباط", "فيفري"),
+    3: ("march", "mar", "marzo", "mars", "märz", "maerz", "março", "marco", "марта", "март", "mart", "مارس",
+        "اذار"),
+    4: ("april", "apr", "abril", "avril", "aprile", "апреля", "апрель", "nisan", "ابريل", "نيسان", "افريل"),
+    5: ("may", "mayo", "mai", "maggio", "maio", "мая", "май", "mayıs", "mayis", "مايو", "ايار", "ماي"),
+    6: ("june", "jun", "junio", "juin", "giugno", "juni", "junho", "июня", "июнь", "haziran", "يونيو",
+        "يونيه", "حزيران", "جوان"),
+    7: ("july", "jul", "julio", "juillet", "luglio", "juli", "julho", "июля", "июль", "temmuz", "يوليو",
+        "يوليه", "تموز", "جويليه"),
+    8: ("august", "aug", "agosto", "août", "aout", "августа", "август", "ağustos", "agustos", "اغسطس", "اب",
+        "اوت"),
+    9: ("september", "sept", "sep", "septiembre", "setiembre", "septembre", "settembre", "setembro",
+        "сентября", "сентябрь", "eylül", "eylul", "سبتمبر", "ايلول"),
+    10: ("october", "oct", "octubre", "octobre", "ottobre", "oktober", "outubro", "октября", "октябрь",
+         "ekim", "اكتوبر", "تشرين الاول"),
+    11: ("november", "nov", "noviembre", "novembre", "novembro", "ноября", "ноябрь", "kasım", "kasim",
+         "نوفمبر", "تشرين الثاني"),
+    12: ("december", "dec", "diciembre", "décembre", "decembre", "dicembre", "dezember", "dezembro",
+         "декабря", "декабрь", "aralık", "aralik", "ديسمبر", "كانون الاول"),
+}  # fmt: skip
+# Abbreviations of the Romance and German presses ("11 févr.", ANSA's "ROMA, 11 FEB", "3 dic."),
+# read as the month only next to a day number like the full names.
+_MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ene", "janv", "gen"), 2: ("févr", "fevr", "fév", "fev"), 4: ("abr", "avr"), 5: ("mag",),
+    6: ("giu",), 7: ("juil", "lug"), 8: ("ago",), 10: ("ott", "okt"), 12: ("déc", "dic", "dez"),
+}  # fmt: skip
+for _month, _names in _MONTH_ABBREVIATIONS.items():
+    _MONTHS[_month] += _names
 # English puts the month first ("January 25, 2011"); the other languages put the day first.
 _MONTHS_FIRST = (
     "january", "jan", "february", "feb", "march", "mar", "april", "apr", "may", "june", "jun",
@@ -78,7 +103,10 @@ _MONTHS_FIRST = (
     "nov", "december", "dec",
 )  # fmt: skip
 
-# Weekday names per language, Monday first (date.weekday() order).
+# Weekday names per language, Monday first (date.weekday() order). German compounds with the time
+# of day ("Samstagabend") are spelled out; Portuguese needs "-feira", since "segunda" alone is
+# also "second".
+_DE_PARTS = ("", "abend", "morgen", "vormittag", "mittag", "nachmittag", "nacht")
 _WEEKDAYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "en": (("monday",), ("tuesday",), ("wednesday",), ("thursday",), ("friday",), ("saturday",), ("sunday",)),
     "es": (("lunes",), ("martes",), ("miércoles", "miercoles"), ("jueves",), ("viernes",),
@@ -86,13 +114,24 @@ _WEEKDAYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "fr": (("lundi",), ("mardi",), ("mercredi",), ("jeudi",), ("vendredi",), ("samedi",), ("dimanche",)),
     "it": (("lunedì", "lunedi"), ("martedì", "martedi"), ("mercoledì", "mercoledi"), ("giovedì", "giovedi"),
            ("venerdì", "venerdi"), ("sabato",), ("domenica",)),
+    "de": tuple(tuple(day + part for day in days for part in _DE_PARTS) for days in (
+        ("montag",), ("dienstag",), ("mittwoch",), ("donnerstag",), ("freitag",), ("samstag", "sonnabend"),
+        ("sonntag",))),
+    "pt": (("segunda-feira",), ("terça-feira", "terca-feira"), ("quarta-feira",), ("quinta-feira",),
+           ("sexta-feira",), ("sábado", "sabado"), ("domingo",)),
+    "ru": (("понедельник", "понедельника"), ("вторник", "вторника"), ("среда", "среду", "среды"),
+           ("четверг", "четверга"), ("пятница", "пятницу", "пятницы"), ("суббота", "субботу", "субботы"),
+           ("воскресенье", "воскресенья")),
+    "tr": (("pazartesi",), ("salı", "sali"), ("çarşamba", "carsamba"), ("perşembe", "persembe"), ("cuma",),
+           ("cumartesi",), ("pazar",)),
     "ar": (("الاثنين",), ("الثلاثاء",), ("الاربعاء",), ("الخميس",), ("الجمعه",), ("السبت",), ("الاحد",)),
 }  # fmt: skip
-# "الاثنين" is also "the two" and "الاحد" also "the one": only a day with a day-word before it
-# ("يوم الأحد") or "last/next" after it.
-_AMBIGUOUS_WEEKDAYS = {"الاثنين", "الاحد"}
+# "الاثنين" is also "the two", "الاحد" "the one" and "pazar" "market": only a day with a day-word
+# before it ("يوم الأحد") or after it ("pazar günü"), or "last/next" next to it.
+_AMBIGUOUS_WEEKDAYS = {"الاثنين", "الاحد", "pazar"}
 
-# Day offsets from the publication day.
+# Day offsets from the publication day. German "morgen" is also "morning"; it is read only in lower
+# case (the noun is capitalised) and not after "heute/gestern/am" (see _MORNING_BEFORE).
 _RELATIVE: dict[str, dict[str, int]] = {
     "en": {"yesterday": -1, "last night": -1, "today": 0, "tomorrow": 1},
     "es": {"ayer": -1, "anoche": -1, "anteayer": -2, "antier": -2, "antes de ayer": -2, "hoy": 0,
@@ -101,6 +140,10 @@ _RELATIVE: dict[str, dict[str, int]] = {
            "après-demain": 2},
     "it": {"ieri": -1, "l'altro ieri": -2, "l\u2019altro ieri": -2, "altroieri": -2, "oggi": 0, "domani": 1,
            "dopodomani": 2},
+    "de": {"gestern": -1, "vorgestern": -2, "heute": 0, "morgen": 1, "übermorgen": 2},
+    "pt": {"ontem": -1, "anteontem": -2, "hoje": 0, "amanhã": 1, "depois de amanhã": 2},
+    "ru": {"вчера": -1, "позавчера": -2, "сегодня": 0, "завтра": 1, "послезавтра": 2},
+    "tr": {"dün": -1, "evvelsi gün": -2, "bugün": 0, "yarın": 1, "öbür gün": 2},
     "ar": {"امس": -1, "البارحه": -1, "اول امس": -2, "اول من امس": -2, "امس الاول": -2, "اليوم": 0,
            "غدا": 1, "غداً": 1, "بعد غد": 2},
 }  # fmt: skip
@@ -119,10 +162,27 @@ _AR_NUMBERS = {
 }  # fmt: skip
 _AR_COUNTED_MAX = 10
 
-_PAST = ("last", "pasado", "pasada", "dernier", "scorso", "passato", "الماضي", "المنصرم", "الفائت")
-_NEXT = ("next", "próximo", "proximo", "prochain", "prossimo", "المقبل", "القادم")
-_THIS = ("this", "este", "ce", "questo")
+_PAST = (
+    "last", "pasado", "pasada", "dernier", "scorso", "passato", "letzten", "letzter", "vergangenen",
+    "vergangener", "vorigen", "passado", "passada", "último", "última", "прошлый", "прошлую", "прошлое",
+    "прошедший", "прошедшую", "geçen", "gecen", "geçtiğimiz", "الماضي", "المنصرم", "الفائت",
+)  # fmt: skip
+_NEXT = (
+    "next", "próximo", "proximo", "próxima", "proxima", "prochain", "prossimo", "nächsten", "nächster",
+    "kommenden", "kommender", "следующий", "следующую", "ближайший", "ближайшую", "gelecek", "önümüzdeki",
+    "المقبل", "القادم",
+)  # fmt: skip
+_THIS = ("this", "este", "esta", "ce", "questo", "diesen", "dieser", "nesta", "neste", "этот", "эту", "bu")
 _AR_DAY_WORDS = ("يوم", "صباح", "مساء", "ليله", "ليل", "فجر", "ظهر", "نهار")
+_DAY_WORDS_AFTER = ("günü",)  # Turkish "cumartesi günü": the day, not another sense of the word
+# Arabic ordinal days, spelled out: "في الثاني عشر من نوفمبر".
+_AR_UNITS = ("الحادي", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع")
+_AR_ORDINALS: dict[str, int] = {
+    "الاول": 1, **{unit: i for i, unit in enumerate(_AR_UNITS[1:], start=2)}, "العاشر": 10,
+    **{f"{unit} عشر": 11 + i for i, unit in enumerate(_AR_UNITS)}, "العشرين": 20,
+    **{f"{unit} والعشرين": 21 + i for i, unit in enumerate(_AR_UNITS)}, "الثلاثين": 30,
+    "الحادي والثلاثين": 31,
+}  # fmt: skip
 _ALL_LANGUAGES = tuple(_WEEKDAYS)
 
 
@@ -132,6 +192,9 @@ class DateMention:
     end: int
     date: date
     kind: str  # "absolute", "numeric", "weekday" or "relative"
+    # A weekday read against an earlier date of the text rather than the publication day (see
+    # find_dates): its sentence continues the one that set the scene.
+    anchored: bool = False
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -171,15 +234,29 @@ _WEEKDAY_AFTER = re.compile(rf",?\s+(?:{_ALL_WEEKDAYS}){_NO_LETTER_AFTER}")
 _MODIFIERS = _alternation((*_PAST, *_NEXT, *_THIS))
 _MODIFIER_BEFORE = re.compile(rf"{_LETTER_BEFORE}(?:(?P<pre>{_MODIFIERS})|{_alternation(_AR_DAY_WORDS)})\s+$")
 _MODIFIER_AFTER = re.compile(rf"\s+(?P<post>{_alternation((*_PAST, *_NEXT))}){_NO_LETTER_AFTER}")
-_MORNING_BEFORE = re.compile(rf"{_LETTER_BEFORE}(?:la|esta|una|cada|toda)\s+$")  # "la mañana" is the morning
+# "la mañana", "heute Morgen": the morning, not tomorrow.
+_MORNING_BEFORE = re.compile(
+    rf"{_LETTER_BEFORE}(?:la|esta|una|cada|toda|heute|gestern|am|jeden|den|dem|diesen|eines)\s+$"
+)
+_DAY_WORD_AFTER = re.compile(rf"\s+(?:{_alternation(_DAY_WORDS_AFTER)}){_NO_LETTER_AFTER}")
+_AR_ORDINAL_DATE = re.compile(
+    rf"{_LETTER_BEFORE}(?P<d>{_alternation(list(_AR_ORDINALS))})\s+(?:من\s+)?"
+    rf"(?:شهر\s+)?(?P<m>{_alternation(list(_MONTH_OF))}){_NO_LETTER_AFTER}(?:\s+(?P<y>{_YEAR})(?!\d))?"
+)
 _HIJRI = re.compile(
     rf"(?P<d>{_DAY})\s*(?:من\s+)?(?P<m>{_alternation(list(_HIJRI_MONTHS))}){_NO_LETTER_AFTER}"
-    rf"(?:\s*(?:عام|سنه)?\s*(?P<y>1[34]\d\d)(?!\d)(?:\s*(?:هـ|ه{_NO_LETTER_AFTER}))?)?"  # noqa: RUF001
+    rf"(?:\s*(?:عام|سنه)?\s*(?P<y>1[34]\d\d)(?!\d)(?:\s*(?:هـ|ه{_NO_LETTER_AFTER}))?)?"
 )
 _AR_COUNTED = re.compile(
     rf"{_LETTER_BEFORE}(?P<dir>قبل|منذ|بعد)\s+(?:(?P<two>يومين)|(?P<one>يوم)(?:\s+واحد)?"
     rf"|(?:(?P<n>\d+)|(?P<word>{_alternation(list(_AR_NUMBERS))}))\s+(?:ايام|يوما)){_NO_LETTER_AFTER}"
 )
+# A weekday is read against an earlier date of the text (or a weekday read so) when that date is at
+# most this many characters before it (about a sentence; across paragraphs, as a narrative runs on)
+# and over a week before publication (see find_dates). 200 rather than 400: on the Spanish timelines
+# (nested leave-one-topic-out) 400 cost a date on one topic, 200 did not (docs/evaluation.md).
+_ANCHOR_REACH = 200
+_ANCHOR_AGE_DAYS = 6
 _NEEDS_FOLD = re.compile(r"[\u0622-\u0629\u0649\u0660-\u0669\u06f0-\u06f9]")
 _WINDOW = 24
 
@@ -290,12 +367,16 @@ def _day_at(low: str, pos: int, published: date) -> tuple[int, int, date | None,
     return None
 
 
-def _weekday_at(low: str, match: re.Match[str], published: date) -> tuple[int, int, date] | None:
+def _weekday_at(
+    low: str, match: re.Match[str], published: date, anchor: date | None
+) -> tuple[int, int, date, bool] | None:
+    """(start, end, day, anchored): against `anchor` when the narrative set one, else `published`."""
     name = match["word"]
     start, end = match.start(), match.end()
     before = _MODIFIER_BEFORE.search(low, max(0, start - _WINDOW), start)
     after = _MODIFIER_AFTER.match(low, end)
-    if name in _AMBIGUOUS_WEEKDAYS and not (after or (before and not before["pre"])):
+    day_word = _DAY_WORD_AFTER.match(low, end)
+    if name in _AMBIGUOUS_WEEKDAYS and not (after or day_word or (before and not before["pre"])):
         return None
     direction = "recent"
     for word in (before["pre"] if before else None, after["post"] if after else None):
@@ -307,7 +388,30 @@ def _weekday_at(low: str, match: re.Match[str], published: date) -> tuple[int, i
         start = before.start()
     if after:
         end = after.end()
-    return start, end, _weekday_date(_WEEKDAY_OF[name], published, direction)
+    elif day_word:
+        end = day_word.end()
+    weekday = _WEEKDAY_OF[name]
+    if anchor is not None:
+        # A narrative moves forward from the day it set: "on 12 November ... By Saturday".
+        if direction == "past":
+            day = _weekday_date(weekday, anchor, "past")
+        else:
+            ahead = (weekday - anchor.weekday()) % 7 or (7 if direction == "next" else 0)
+            day = anchor + timedelta(days=ahead)
+        if day <= published:
+            return start, end, day, True
+    return start, end, _weekday_date(weekday, published, direction), False
+
+
+def _anchor(anchors: list[tuple[int, date]], pos: int, published: date) -> date | None:
+    """The day a narrative set just before `pos`, when it lies in an earlier week than `published`.
+
+    `anchors` are (end offset, day) of the written dates and anchored weekdays, sorted."""
+    index = bisect_right(anchors, (pos, date.max)) - 1
+    if index < 0 or pos - anchors[index][0] > _ANCHOR_REACH:
+        return None
+    day = anchors[index][1]
+    return day if (published - day).days > _ANCHOR_AGE_DAYS else None
 
 
 def find_dates(text: str, published: date, language: str | None = None) -> list[DateMention]:
@@ -338,6 +442,16 @@ def find_dates(text: str, published: date, language: str | None = None) -> list[
             start = lead.start()
         found.append(DateMention(start, end, day, kind))
         last_end = end
+    if "ar" in languages and "ال" in low:
+        for match in _AR_ORDINAL_DATE.finditer(low):
+            if any(match.start() < m.end and m.start < match.end() for m in found):
+                continue
+            month = _MONTH_OF[re.sub(r"\s+", " ", match["m"])]
+            year = int(match["y"]) if match["y"] else None
+            day = _make(year, month, _AR_ORDINALS[re.sub(r"\s+", " ", match["d"])], published)
+            if day is not None:
+                found.append(DateMention(match.start(), match.end(), day, "absolute"))
+        found.sort(key=lambda m: m.start)
     if "ar" in languages and ("قبل" in low or "منذ" in low or "بعد" in low):
         for match in _AR_COUNTED.finditer(low):
             if match["two"]:
@@ -354,28 +468,34 @@ def find_dates(text: str, published: date, language: str | None = None) -> list[
             found.append(
                 DateMention(match.start(), match.end(), published + timedelta(days=sign * count), "relative")
             )
+    anchors = sorted((m.end, m.date) for m in found if m.kind in ("absolute", "numeric"))
     for match in words:
         if any(match.start() < m.end and m.start < match.end() for m in found):
             continue  # "يوم" of a counted day, or a word inside a date already read
         name = match["word"]
+        anchored = False
         if name in _WEEKDAY_OF:
-            hit = _weekday_at(low, match, published)
+            hit = _weekday_at(low, match, published, _anchor(anchors, match.start(), published))
             if hit is None:
                 continue
-            start, end, day = hit
+            start, end, day, anchored = hit
             kind = "weekday"
         else:
             words_key = re.sub(r"\s+", " ", name)
-            if words_key == "mañana" and _MORNING_BEFORE.search(
+            if words_key in ("mañana", "morgen") and _MORNING_BEFORE.search(
                 low, max(0, match.start() - _WINDOW), match.start()
             ):
                 continue
+            if words_key == "morgen" and folded[match.start("word")].isupper():
+                continue  # "Morgen", the noun
             start, end = match.start("word"), match.end()
             if tail := _WEEKDAY_AFTER.match(low, end):
                 end = tail.end()
             day, kind = published + timedelta(days=_RELATIVE_OF[words_key]), "relative"
         if any(start < m.end and m.start < end for m in found):
             continue
-        found.append(DateMention(start, end, day, kind))
+        found.append(DateMention(start, end, day, kind, anchored))
+        if anchored:
+            insort(anchors, (end, day))
     found.sort(key=lambda m: m.start)
     return found

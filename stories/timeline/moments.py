@@ -13,26 +13,33 @@ Two steps, as in the timeline-summarisation literature (Ghalandari & Ifrim 2020 
    sentence, naming no other day, of an article published that day or the next. A sentence
    from a later article that names the day is used only when no such report exists, and never
    when it is a recap ("since the attack on 13 November ...": it names another day too, or a
-   "since/after" word leads into the date). Among the candidates of one language the pick is
+   "since/after" word leads into the date). A candidate must stand alone: sentences are never cut
+   inside a quotation and one whose quotation marks do not balance is dropped; one opening on a
+   connective or a pronoun ("He", «وقالت», "Il") is told with the sentence before, or, in Arabic
+   when the verb names its own subject, without its «و», or not at all; a day after "from"
+   ("his account from Sunday") does not date it. Among the candidates of one language the pick is
    the one nearest their TF-IDF centroid (Radev et al. 2004), skipping near-duplicates of
-   entries already chosen and of the story's summary sentences. Every language of the story is
+   entries already chosen and of the story's summary sentences (and, on the day a summary sentence
+   tells, of sentences sharing half its terms). Every language of the story is
    drawn on: each entry has its sentence in the story's main language when there is one, and
    the same day's best sentence in each other language as an alternative, so a reader can be
    shown the day in their own language. Each sentence keeps its article id and character span.
 
 Editors' moments (`fixed`) are always in the result, count toward N, and take their day out of
-the choice. No language-specific settings: only the date rules, the recap words and the
-stemmer know the language.
+the choice. No language-specific settings: only the date rules, the recap words, the lists of
+leaning openings and the stemmer know the language.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from articles.text import terms
@@ -54,6 +61,9 @@ SPREAD = 0.1
 MIN_TOKENS, MAX_TOKENS = 8, 60
 LEAD_SENTENCES = 3
 NEAR_DUPLICATE = 0.5  # Jaccard of term sets
+# On the day a summary sentence tells, a candidate sharing this share of the smaller term set with
+# it restates it (the overlap coefficient; the same half as NEAR_DUPLICATE, not tuned).
+RESTATEMENT = 0.5
 # Words that, just before a date, make the sentence look back at it rather than report it:
 # "since", "after", "following", "a year after". Short on purpose; the structural test (a
 # second day named in the sentence) catches most recaps in any language.
@@ -65,6 +75,9 @@ _RECAP_BEFORE = re.compile(
     r"(?<![^\W\d_])(?:" + "|".join(_RECAP_WORDS) + r")(?![^\W\d_])(?:\W+\w+){0,6}\W*$", re.IGNORECASE
 )
 _RECAP_WINDOW = 60
+# Just before a day, a word that makes it the day of something else the sentence mentions ("his
+# account from Sunday"), not the day of what the sentence reports.
+_BACKREF_BEFORE = re.compile(r"(?<![^\W\d_])(?:from|vom)\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,39 +188,159 @@ def article_mentions(article: StoryArticle) -> list[DateMention]:
     return find_dates(article.text, article.day, article.language)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?؟…])[\"'»”)]*\s+|\n+")
+# A sentence ends after . ! ? ؟ … and the closing quotes or brackets that follow, before a space;
+# a paragraph break always ends one. Quotation marks are tracked so that a quotation of several
+# sentences stays whole: «قد نلتقي بهم. هناك اجتماع قيد التحضير» is one piece of one sentence.
+# No lookbehind: it made the scan three times slower on long texts.
+_BOUNDARY = re.compile(r"[.!?؟…](?P<tail>[\"'»”)]*)\s+|(?P<para>\n+)")
+_QUOTE = re.compile(r"[«»“”„\"]")
+_QUOTE_CLOSERS = {"«": "»", "“": "”", "„": "“"}
+_QUOTES = frozenset('«»“”„"')
+# A quotation left open this long (characters) is a stray mark, not a quotation: sentences split again.
+QUOTE_REACH = 600
+
+
+def _track_quote(stack: list[str], mark: str) -> bool:
+    """Update the open quotations with `mark`; False when it closes nothing that is open."""
+    if stack and mark == stack[-1]:
+        stack.pop()
+    elif mark in _QUOTE_CLOSERS:
+        stack.append(_QUOTE_CLOSERS[mark])
+    elif mark == '"':
+        stack.append('"')
+    else:
+        return False
+    return True
+
+
+def quotes_balanced(text: str) -> bool:
+    """Every quotation in `text` that opens also closes there, and none closes that did not open."""
+    stack: list[str] = []
+    return all(_track_quote(stack, mark) for mark in text if mark in _QUOTES) and not stack
 
 
 def sentence_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text` (the first `limit` ones), never cut inside a quotation."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.start() > start:
-            spans.append((start, match.start()))
+    stack: list[str] = []
+    opened = 0
+    scanned = 0  # quotation marks before this offset are in `stack` already
+    for match in _BOUNDARY.finditer(text):
+        end = match.start() if match["para"] else match.end("tail")
+        # Most sentences hold no quotation mark: the search runs in C and the loop is skipped.
+        if _QUOTE.search(text, scanned, end):
+            for quote in _QUOTE.finditer(text, scanned, end):
+                if not stack:
+                    opened = quote.start()
+                _track_quote(stack, quote.group())
+        scanned = end
+        if stack and not match["para"] and match.start() - opened <= QUOTE_REACH:
+            continue  # inside a quotation
+        stack.clear()
+        if end > start:
+            spans.append((start, end))
             if limit is not None and len(spans) >= limit:
                 return spans
         start = match.end()
+        scanned = max(scanned, start)
     if start < len(text):
         spans.append((start, len(text)))
     return spans
 
 
-def _sentence_around(text: str, pos: int) -> tuple[int, int]:
-    """The sentence holding character `pos`, found by looking for boundaries near it only."""
-    window_start = max(0, pos - 600)
-    start = window_start
-    for match in _SENTENCE_END.finditer(text, window_start, pos):
-        start = match.end()
-    if start == window_start and window_start > 0:
-        start = pos  # no boundary in reach: a run-on block, keep from the mention on
-    end_match = _SENTENCE_END.search(text, pos, pos + 600)
-    end = end_match.start() if end_match else min(len(text), pos + 600)
-    return start, end
+# Openings that lean on the sentence before: a connective ("But", «وقال», "Inoltre") or a pronoun
+# whose referent is there ("He", "Elle", "Они"). Arabic joins "و"/"ف" to the next word, so the
+# Arabic entries are whole first words. Lower case; matched against the sentence's first words.
+_DEPENDENT_OPENINGS: dict[str, tuple[str, ...]] = {
+    "en": ("and", "but", "however", "also", "meanwhile", "moreover", "still", "yet", "then", "so", "instead",
+           "he", "she", "they", "it", "his", "her", "their", "its", "him", "them", "this", "that", "these",
+           "those", "by then", "by that time", "the next day", "a day later", "later that day"),
+    "es": ("y", "pero", "sin embargo", "además", "también", "asimismo", "no obstante", "entonces", "él",
+           "ella", "ellos", "ellas", "esto", "eso", "ello", "al día siguiente"),
+    "fr": ("et", "mais", "cependant", "pourtant", "toutefois", "en outre", "aussi", "alors", "puis", "il",
+           "elle", "ils", "elles", "cela", "ceci", "ce dernier", "cette dernière", "le lendemain"),
+    "it": ("e", "ma", "però", "tuttavia", "inoltre", "anche", "poi", "lui", "lei", "loro", "egli", "essa",
+           "esso", "ciò", "il giorno dopo"),
+    "de": ("und", "aber", "doch", "jedoch", "außerdem", "auch", "dann", "er", "sie", "es", "dies", "dabei",
+           "am tag darauf"),
+    "pt": ("e", "mas", "porém", "contudo", "no entanto", "além disso", "também", "depois", "ele", "ela",
+           "eles", "elas", "isso", "isto", "no dia seguinte"),
+    "ru": ("и", "но", "а", "однако", "также", "кроме того", "затем", "потом", "он", "она", "оно", "они",
+           "это", "на следующий день"),
+    "tr": ("ve", "ama", "ancak", "fakat", "ayrıca", "o", "onlar", "bunun", "bununla", "öte yandan",
+           "ertesi gün"),
+    "ar": ("كما", "لكن", "لكنه", "لكنها", "غير ان", "الا ان", "بيد ان", "ثم", "هو", "هي", "هم", "هذا", "هذه",
+           "ذلك", "تلك", "بدوره", "بدورها", "من جهته", "من جهتها", "في المقابل", "فيما", "فقد", "فان",
+           "يذكر ان", "اما"),
+}  # fmt: skip
+# Arabic writes "and" as a prefix: «وقال», «وأظهرت», «وبذلك» continue the sentence before. A first
+# word that starts with و is such a continuation unless it is one of the common words whose و is
+# part of the root (وزير, وكالة, وفد, واشنطن…), matched by their start.
+_AR_AND = re.compile(r"^(?P<lead>[\W\d_]*)و(?P<word>[^\W\d_]{2,})")
+_AR_ROOT_WAW = (
+    "وزير", "وزار", "وكال", "وفد", "وفود", "وسط", "وقف", "ولاي", "واشنطن", "وقع", "وافق", "وصل", "وصول",
+    "وعد", "وجه", "وضع", "وفا", "وحد", "وقود", "ولي", "وطن", "واصل", "ورد", "وراء", "وسائل", "وسيط", "وثيق",
+    "وكيل",
+    "ورش", "وجود", "وقت", "ولد", "واقع", "وظيف", "ورق", "وادي", "ودائع", "وديع", "وهران",
+)  # fmt: skip
+# English demonstratives in the first words ("Reports of those messages…") point back as well.
+_EARLY_DEMONSTRATIVE = re.compile(r"^(?:\W*\w+){0,3}\W+(?:those|these)\b", re.IGNORECASE)
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
+_OPENING_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)?")
+
+
+@lru_cache(maxsize=32)
+def _opening_pattern(language: str | None) -> re.Pattern[str]:
+    code = (language or "").split("-")[0].lower()
+    words = _DEPENDENT_OPENINGS.get(code) or tuple(w for ws in _DEPENDENT_OPENINGS.values() for w in ws)
+    alternation = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True)
+    )
+    return re.compile(rf"^[\W\d_]*(?:{alternation})(?![^\W\d_])", re.IGNORECASE)
+
+
+def opens_dependent(sentence: str, language: str | None) -> bool:
+    """Does `sentence` open with a connective or a pronoun whose referent is in the sentence before?"""
+    folded = sentence.translate(_ARABIC_FOLD)
+    if _opening_pattern(language).match(folded):
+        return True
+    code = (language or "").split("-")[0].lower()
+    if code in ("ar", "") and (waw := _AR_AND.match(folded)):
+        return not waw.group().removeprefix(waw["lead"]).startswith(_AR_ROOT_WAW)
+    return code in ("en", "") and bool(_EARLY_DEMONSTRATIVE.match(sentence))
+
+
+# After «و» is dropped, a sentence stands alone when its verb names its own subject («وأرسلت الحكومة
+# خياما» → «أرسلت الحكومة خياما»); not when the word is itself a back-reference («وبذلك»), when the
+# verb's subject is only implied («وأضاف أن…», «وقال: …») or when it is a bare title or source
+# the article introduced before («وقالت المصادر», «وأوضح المسؤول», «وقال الرئيس»). Folded forms.
+_AR_REFERRING = ("بذلك", "لذلك", "بهذا", "ذلك", "هذا", "هذه", "عليه", "منه", "منها", "معه", "معها", "ايضا",
+                 "بدوره", "بدورها", "اضاف", "اضافت", "تابع", "تابعت")  # fmt: skip
+_AR_NO_SUBJECT = ("ان", "انه", "انها", "انهم", "الي", "في", "علي", "من", "عن", "له", "لها", "لهم", "خلال",
+                  "بعد", "قبل", "ايضا", "كذلك", "حتي", "مع")  # fmt: skip
+_AR_VAGUE = ("المصادر", "المصدر", "المسؤول", "المسؤولون", "المتحدث", "الناطق", "البيان", "التقرير",
+             "الرئيس", "الوزير", "المبعوث", "الطرفان", "الطرفين", "الجانبان", "الجانب", "الوزاره", "المنظمه",
+             "المصدران", "المسؤولين", "مصادر", "مصدر", "مسؤول")  # fmt: skip
+
+
+def _arabic_and_dropped(sentence: str) -> int | None:
+    """Where `sentence` stands alone once its opening «و» is dropped (see _AR_REFERRING), or None."""
+    folded = sentence.translate(_ARABIC_FOLD)
+    waw = _AR_AND.match(folded)
+    if not waw or not opens_dependent(sentence, "ar") or _opening_pattern("ar").match(folded):
+        return None
+    words = folded[waw.end("lead") + 1 :].split()
+    if len(words) < 2 or words[0] in _AR_REFERRING or words[0].endswith(":"):
+        return None
+    if words[1].strip(":،,") in (*_AR_NO_SUBJECT, *_AR_VAGUE) or words[1].startswith(":"):
+        return None
+    return waw.end("lead") + 1
 
 
 def _usable(text: str) -> bool:
     # A question ("¿Quién es quién en la guerra?") is a teaser or a heading, never an event.
-    if text.endswith(("?", "؟")):
+    if text.endswith(("?", "؟")) or not quotes_balanced(text):
         return False
     return MIN_TOKENS <= len(text.split()) <= MAX_TOKENS
 
@@ -235,6 +368,40 @@ def _is_recap(text: str, mention: DateMention, sentence_start: int) -> bool:
     return bool(_RECAP_BEFORE.search(text, window_start, mention.start))
 
 
+def _standalone_span(
+    article: StoryArticle, spans: list[tuple[int, int]], index: int, anchored: list[int]
+) -> tuple[int, int] | None:
+    """The span a reader can take alone for sentence `index`: the sentence; the Arabic sentence
+    without its opening «و» when it names its own subject; it and the one before when it leans on
+    that one (a connective, a pronoun, a weekday read from the sentence before); or None when the
+    one before leans on another in turn or is in another paragraph. `anchored` are the offsets of
+    the article's weekdays read from the sentence before."""
+    text = article.text
+
+    def leaning(i: int) -> bool:
+        start, end = spans[i]
+        return opens_dependent(text[start:end].lstrip(), article.language) or any(
+            start <= pos < end for pos in anchored
+        )
+
+    start, end = spans[index]
+    if not leaning(index):
+        return start, end
+    sentence = text[start:end].lstrip()
+    if (dropped := _arabic_and_dropped(sentence)) is not None and not any(
+        start <= pos < end for pos in anchored
+    ):
+        return end - len(sentence) + dropped, end
+    if index > 0 and not leaning(index - 1) and "\n" not in text[spans[index - 1][1] : start]:
+        return spans[index - 1][0], end
+    return None
+
+
+def _reported(text: str, inside: list[DateMention]) -> list[DateMention]:
+    """The mentions of a sentence dating what it reports; not back-references ("his account from Sunday")."""
+    return [m for m in inside if not _BACKREF_BEFORE.search(text, max(0, m.start - 12), m.start)]
+
+
 def _candidates(
     articles: Sequence[StoryArticle], mentions: dict[Hashable, list[DateMention]], days: set[date]
 ) -> dict[date, list[_Candidate]]:
@@ -253,10 +420,18 @@ def _candidates(
 
     for article in articles:
         own = mentions[article.id]
+        if not any(m.date in days for m in own) and not {article.day, article.day - timedelta(days=1)} & days:
+            continue
+        spans = sentence_spans(article.text)
+        anchored = [m.start for m in own if m.anchored]
+        starts = [start for start, _ in spans]
         # Only sentences naming a wanted day are looked at, with every mention they hold.
-        sentences = sorted({_sentence_around(article.text, m.start) for m in own if m.date in days})
-        for start, end in sentences:
-            inside = [m for m in own if start <= m.start < end]
+        wanted = {bisect_right(starts, m.start) - 1 for m in own if m.date in days}
+        for index in sorted(i for i in wanted if i >= 0):
+            if (span := _standalone_span(article, spans, index, anchored)) is None:
+                continue
+            start, end = span
+            inside = _reported(article.text, [m for m in own if start <= m.start < end])
             named = {m.date for m in inside}
             if len(named) != 1:
                 continue  # two days in one sentence: a recap or a chronology, not one day's report
@@ -272,8 +447,11 @@ def _candidates(
         for reported in (article.day, article.day - timedelta(days=1)):
             if reported not in days:
                 continue
-            for start, end in sentence_spans(article.text, LEAD_SENTENCES):
-                if not any(start <= m.start < end for m in own):
+            for index in range(min(LEAD_SENTENCES, len(spans))):
+                if (span := _standalone_span(article, spans, index, anchored)) is None:
+                    continue
+                start, end = span
+                if not _reported(article.text, [m for m in own if start <= m.start < end]):
                     add(reported, article, start, end, 0)
     return found
 
@@ -292,7 +470,37 @@ def _idf(pool: dict[date, list[_Candidate]]) -> dict[str | None, dict[str, float
     return idf
 
 
-def _best(candidates: list[_Candidate], idf: dict[str, float], avoid: list[set[str]]) -> _Candidate | None:
+@dataclass(frozen=True, slots=True)
+class _Told:
+    """A sentence a new entry must not repeat, and the days it tells (empty: not dated)."""
+
+    terms: frozenset[str]
+    days: frozenset[date] = frozenset()
+
+    def repeated_by(self, other: set[str], day: date) -> bool:
+        # A near copy anywhere; on the day this sentence tells, also a sentence that says mostly
+        # the same thing in other words ("X handed the plan to Y on Friday" / "Y received X's plan").
+        if _jaccard(other, self.terms) >= NEAR_DUPLICATE:
+            return True
+        smaller = min(len(other), len(self.terms))
+        return day in self.days and smaller > 0 and len(other & self.terms) / smaller >= RESTATEMENT
+
+
+def _days_told(
+    sentence: str, articles: Sequence[StoryArticle], texts: dict[Hashable, str]
+) -> frozenset[date]:
+    """The days an avoided sentence (the summary's) tells, read in the article it comes from."""
+    key = " ".join(sentence.split())
+    for article in articles:
+        if key and key in texts[article.id]:
+            own = _reported(sentence, find_dates(sentence, article.day, article.language))
+            return frozenset(m.date for m in own) or frozenset((article.day, article.day - timedelta(days=1)))
+    return frozenset()
+
+
+def _best(
+    candidates: list[_Candidate], idf: dict[str, float], avoid: list[_Told], day: date
+) -> _Candidate | None:
     """The candidate nearest the centroid of its tier's candidates, not repeating `avoid`."""
     for tier in (0, 1):
         group = [c for c in candidates if c.tier == tier]
@@ -310,7 +518,7 @@ def _best(candidates: list[_Candidate], idf: dict[str, float], avoid: list[set[s
         )
         for candidate, _vector in ranked:
             term_set = set(candidate.terms)
-            if not any(_jaccard(term_set, other) >= NEAR_DUPLICATE for other in avoid):
+            if not any(told.repeated_by(term_set, day) for told in avoid):
                 return candidate
     return None
 
@@ -327,7 +535,8 @@ def key_moments(
     """Up to `n` key moments of a story, oldest first; editors' `fixed` moments are always among them.
 
     `language` is the story's main language (default: its most common one); `avoid` are
-    sentences no entry may repeat, such as the story's summary; `ranker` defaults to the
+    sentences no entry may repeat, such as the story's summary (a sentence found in an article is
+    also dated there, and no entry of its day may restate it in other words); `ranker` defaults to the
     shipped one.
     """
     editors = [
@@ -351,11 +560,15 @@ def key_moments(
 
     # Sentences already used or to avoid, per language.
     used: dict[str | None, list[set[str]]] = defaultdict(list)
+    texts = {a.id: " ".join(a.text.split()) for a in articles} if avoid else {}
     for sentence in avoid:
+        days = _days_told(sentence, articles, texts)
         for lang in idf:
-            used[lang].append(set(terms(sentence, lang)))
+            used[lang].append(_Told(frozenset(terms(sentence, lang)), days))
     for moment in editors:
-        used[moment.language or language].append(set(terms(moment.text, moment.language or language)))
+        used[moment.language or language].append(
+            _Told(frozenset(terms(moment.text, moment.language or language)))
+        )
 
     moments = list(editors)
     for day in ranked:
@@ -366,7 +579,7 @@ def key_moments(
             by_language[candidate.article.language].append(candidate)
         picks = {}
         for lang, candidates in by_language.items():
-            best = _best(candidates, idf[lang], used[lang])
+            best = _best(candidates, idf[lang], used[lang], day)
             if best is not None:
                 picks[lang] = best
         if not picks:
@@ -378,7 +591,7 @@ def key_moments(
             else max(picks, key=lambda lang: (len(by_language[lang]), str(lang)))
         )
         for lang, candidate in picks.items():
-            used[lang].append(set(candidate.terms))
+            used[lang].append(_Told(frozenset(candidate.terms)))
         entries = {
             lang: KeyMoment(
                 day, c.text, c.article.id, c.start, c.end, scores[day], language=c.article.language

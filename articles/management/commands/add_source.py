@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
 from articles.models import Source
-from articles.text import strip_bidi_controls
+from articles.sanitize import plain_text
 
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}$")
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"source {existing.pk} ({existing.name}) already has this URL: {url}")
         source = Source.objects.create(
             url=url,
-            name=(strip_bidi_controls(name or "").strip() or urlsplit(url).hostname or url)[:200],
+            name=(plain_text(name or "") or urlsplit(url).hostname or url)[:200],
             language=language,
             poll_interval=interval,
         )
