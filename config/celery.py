@@ -22,6 +22,12 @@ app.conf.beat_schedule = {
     # Dormancy, merging of converged stories, summaries and key moments of changed stories:
     # slow-moving state, so every ten minutes is fresh enough.
     "maintain-stories": {"task": "stories.maintain_stories", "schedule": 600.0},
+    # Consolidation: the stories of the last two days compared with their nearest stories, and
+    # fragments of one story merged by the learned decision (audited as the engine, undoable
+    # from the desk, listed in the review queue). Every 6 hours: the cadence the shipped
+    # decision was chosen and measured with (stories/clustering/consolidation.json,
+    # cadence_hours; a test keeps the two equal).
+    "consolidate-stories": {"task": "stories.consolidate_stories", "schedule": 6 * 3600.0},
     # Dossiers gather stories over months: filing them anew every half hour is plenty.
     "propose-dossiers": {"task": "stories.propose_dossiers", "schedule": 1800.0},
 }

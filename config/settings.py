@@ -263,6 +263,7 @@ CELERY_TASK_ROUTES = {
     "articles.fetch_articles": {"queue": "fetch"},
     "stories.cluster_pending": {"queue": "clustering"},
     "stories.maintain_stories": {"queue": "clustering"},
+    "stories.consolidate_stories": {"queue": "clustering"},
 }
 
 # --- Auth, sessions, security -----------------------------------------------------------

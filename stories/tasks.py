@@ -57,6 +57,18 @@ def refresh_story_texts() -> int:
 
 
 @shared_task(
+    name="stories.consolidate_stories",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def consolidate_stories() -> None:
+    """Merge fragments of one story among the recent stories (the learned consolidation pass)."""
+    clustering.consolidate_stories()
+
+
+@shared_task(
     name="stories.propose_dossiers",
     ignore_result=True,
     autoretry_for=(OperationalError,),

@@ -75,6 +75,23 @@ class DenseIndex:
             self._keys[row] = None
             self._free.append(row)
 
+    def search_many(self, queries: np.ndarray, k: int) -> list[list[Hashable]]:
+        """``search`` for each row of ``queries`` at once (one matrix product), keys only."""
+        used = len(self._keys)
+        if not used or k <= 0 or not len(queries):
+            return [[] for _ in range(len(queries))]
+        scores = queries @ self._matrix[:used].T
+        if used > k:
+            top = np.argpartition(scores, used - k, axis=1)[:, used - k :]
+        else:
+            top = np.broadcast_to(np.arange(used), (len(queries), used))
+        keys = self._keys
+        found = []
+        for row, columns in zip(scores, top, strict=True):
+            ordered = columns[np.argsort(row[columns])[::-1]]
+            found.append([keys[i] for i in ordered if keys[i] is not None])
+        return found
+
     def search(self, query: np.ndarray, k: int) -> list[tuple[Hashable, float]]:
         """The ``k`` indexed keys with the highest cosine to ``query``, best first."""
         used = len(self._keys)

@@ -248,6 +248,7 @@ class _Centroid:
 
 class _Member:
     __slots__ = (
+        "bare",
         "dense",
         "event_id",
         "id",
@@ -278,6 +279,7 @@ class _Member:
         self.dense = dense  # float16 unit vector, or None
         self.numbers = numbers
         self.places: frozenset[str] = frozenset()
+        self.bare = not doc.text  # a headline without a body (story consolidation weighs the regime)
 
     def doc(self) -> ArticleDoc:
         """Enough of the article to place it again (its vectors are kept, its text is not)."""
@@ -1243,6 +1245,7 @@ class Engine:
             dense=member.dense,
             places=member.places,
         )
+        story.members[member.id].bare = member.bare  # member.doc() keeps no text
         if revived:
             self._wake(story)
 

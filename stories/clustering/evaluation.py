@@ -18,6 +18,7 @@ from pathlib import Path
 from articles import embedding
 
 from .baseline import SinglePassBaseline
+from .consolidation import Consolidation, Schedule
 from .engine import Engine, EngineConfig
 from .metrics import BCubed, bcubed
 from .representation import ArticleDoc
@@ -120,13 +121,25 @@ def evaluate(
     engine: Engine | None = None,
     *,
     config: EngineConfig | None = None,
+    consolidation: Consolidation | None = None,
 ) -> EvalRun:
     """Cluster ``docs`` in order through one engine for every language, as production does,
-    and score against ``gold``."""
+    and score against ``gold``. With ``consolidation``, its pass runs at the stream-time
+    cadence the beat keeps live (``consolidation.Schedule``), and once after the last article."""
     engine = engine if engine is not None else Engine(config)  # an empty Engine is falsy (len 0)
+    schedule = Schedule(engine, consolidation) if consolidation is not None else None
     started = time.perf_counter()
-    predictions = {doc.id: engine.assign(doc).story_id for doc in docs}
+    placed = []
+    for doc in docs:
+        if schedule is not None:
+            schedule.before(doc.published_at)
+        engine.assign(doc)
+        placed.append(doc.id)
+    if schedule is not None:
+        schedule.finish()
     seconds = time.perf_counter() - started
+    # Each article's story at the end: a merge moves the articles of the story merged away.
+    predictions = {article_id: engine.story_of(article_id) for article_id in placed}
     score = bcubed(predictions, gold) if gold else None
     return EvalRun(predictions, score, seconds)
 

@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from articles import embedding
 from articles.models import Article
-from stories.clustering import snapshot
-from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig
+from stories.clustering import consolidation, snapshot
+from stories.clustering.engine import Assignment, EditorConstraints, Engine, EngineConfig, Merge
 from stories.clustering.representation import ArticleDoc
 from stories.curation import labels as labels_module
 from stories.curation import phrases
@@ -75,6 +75,8 @@ BATCH_SIZE = 500
 # Stories quiet for longer than this are not loaded into a rebuilt engine at all.
 REBUILD_HORIZON = timedelta(days=365)
 KEY_MOMENTS = 8
+# What an engine merge's audit entry names as the step that made it (``after["step"]``).
+CONSOLIDATION = "consolidation"
 # A batch writes a snapshot of its engine when the last one is older than this (seconds); the
 # memberships written since are replayed by a worker that restores it.
 SNAPSHOT_EVERY = 600.0
@@ -483,7 +485,51 @@ def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] 
     return {ALL: maintain_partition(partition=ALL, refresh_texts=refresh_texts)}
 
 
-def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) -> None:
+def consolidate_partition(*, partition: str) -> list[Merge] | None:
+    """The consolidation pass (``stories.clustering.consolidation``) over the partition's recent
+    stories: fragments of one story merged as the engine's merges are, audited and undoable.
+
+    None when another worker holds the partition. Editors' changes wait for it (the editors'
+    lock), and its merges never cross their decisions: the engine carries their locks,
+    exclusions and pins as constraints.
+    """
+    with transaction.atomic():
+        if not try_partition_lock(partition):
+            return None
+        hold_editors_lock()
+        engine = engine_for(partition)
+        try:
+            merges = consolidation.consolidate(engine, consolidation.shipped())
+            for merge in merges:
+                _persist_engine_merge(
+                    source_id=merge.source_id,
+                    target_id=merge.target_id,
+                    similarity=merge.similarity,
+                    step=CONSOLIDATION,
+                )
+        except Exception:
+            # The transaction rolls back; an engine that kept those merges would lie.
+            _holders.pop(partition, None)
+            raise
+        if merges:
+            # As after maintenance merges: other workers rebuild from the snapshot written here.
+            _holders[partition].marker = engine_marker()
+            save_engine(partition)
+            _refresh_story_views(engine, {merge.target_id for merge in merges})
+    if merges:
+        refresh_story_texts(story_ids={merge.target_id for merge in merges})
+    return merges
+
+
+def consolidate_stories() -> dict[str, int | None]:
+    """The beat's consolidation tick: merges made per partition (None: the partition was busy)."""
+    if not Story.objects.exists():
+        return {}
+    merges = consolidate_partition(partition=ALL)
+    return {ALL: None if merges is None else len(merges)}
+
+
+def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float, step: str = "") -> None:
     source = Story.objects.filter(pk=source_id).first()
     target = Story.objects.filter(pk=target_id).first()
     if source is None or target is None:
@@ -520,7 +566,8 @@ def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float) 
             "articles": len(moved),
             "similarity": similarity,
             "by": "engine",
-        },
+        }
+        | ({"step": step} if step else {}),
     )
 
 

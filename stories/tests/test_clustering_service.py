@@ -12,6 +12,7 @@ from django.db import connection, connections, transaction
 
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
+from stories.clustering import consolidation
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, history, locks
 from stories.tests.factories import MembershipFactory, StoryFactory
@@ -488,6 +489,12 @@ def test_a_two_language_story_stores_each_day_in_both_languages():
                   "yesterday's earthquake. Aftershocks kept families from returning to their homes."),
         ("ar", 3, "ضرب زلزال بقوة 6.3 درجات ولاية ألازيغ شرق تركيا أمس وأدى إلى انهيار عشرات "
                   "المباني في المدينة."),
+        # Arabic readers get a summary of their own (from these), so the Arabic side too needs
+        # more sentences than the summary takes.
+        ("ar", 5, "بحثت فرق الإنقاذ التركية طوال الليل عن ناجين تحت أنقاض المباني المنهارة في ألازيغ. "
+                  "ونقلت المستشفيات في ملاطية عشرات الجرحى."),
+        ("ar", 6, "أرسلت الحكومة التركية خياما وأغطية إلى القرى المحيطة بألازيغ. "
+                  "ومنعت الهزات الارتدادية العائلات من العودة إلى منازلها."),
     ]  # fmt: skip
     for language, hours, text in reports:
         article = _article(text.split(",")[0], text, hours=hours, language=language)
@@ -535,3 +542,69 @@ def test_editors_merge_exclude_and_undo_across_languages_and_the_engine_keeps_it
     undo_merge = AuditEntry.objects.filter(action=AuditEntry.Action.MERGE).latest("pk")
     history.undo(entry=undo_merge, user=None)
     assert Membership.objects.get(article=report).story == english
+
+
+EAGER_CONSOLIDATION = consolidation.Consolidation(
+    weights=(0.0,) * len(consolidation.FEATURES), bias=10.0, threshold=0.5, headline_threshold=0.5
+)
+
+
+def _partition(engine) -> set[frozenset[int]]:
+    return {frozenset(engine.members(story_id)) for story_id in engine.story_ids()}
+
+
+@pytest.mark.django_db
+def test_a_consolidation_merge_is_audited_reproduced_by_a_rebuild_and_undone_from_the_desk(monkeypatch):
+    # A decision that calls every pair it looks at one story: the rules, not the score, are tested.
+    monkeypatch.setattr(clustering.consolidation, "shipped", lambda: EAGER_CONSOLIDATION)
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    source, target = quake.membership.story, Membership.objects.get(article=summit).story
+
+    merges = clustering.consolidate_partition(partition=clustering.ALL)
+
+    assert len(merges) == 1
+    live = _partition(clustering.engine_for(clustering.ALL))
+    assert live == {frozenset({quake.pk, summit.pk})}
+    entry = AuditEntry.objects.get(action="merge")
+    assert entry.user is None
+    assert (entry.after["by"], entry.after["step"]) == ("engine", clustering.CONSOLIDATION)
+    assert entry.after["similarity"] == merges[0].similarity
+    # A restarted worker replays the stored memberships into the same stories.
+    clustering.reset_engines()
+    assert _partition(clustering.engine_for(clustering.ALL)) == live
+    stored = defaultdict(set)
+    for article_id, story_id in Membership.objects.values_list("article_id", "story_id"):
+        stored[story_id].add(article_id)
+    assert {frozenset(ids) for ids in stored.values()} == live
+
+    history.undo(entry=entry, user=None)
+
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert source.merged_into_id is None and target.merged_into_id is None
+    assert Membership.objects.get(article=quake).story_id != Membership.objects.get(article=summit).story_id
+    assert {source.article_count, target.article_count} == {1}
+    # Undone stories are locked: the next pass leaves them apart.
+    assert clustering.consolidate_partition(partition=clustering.ALL) == []
+
+
+@pytest.mark.django_db
+def test_a_consolidation_pass_never_crosses_an_editors_lock_or_exclusion(monkeypatch):
+    monkeypatch.setattr(clustering.consolidation, "shipped", lambda: EAGER_CONSOLIDATION)
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    flood = _article("Floods close Lisbon's riverside roads", SUMMIT.replace("summit", "flood"), hours=3)
+    clustering.cluster_pending()
+    quake_story = quake.membership.story
+    editing.set_locked(story=quake_story, user=None, locked=True)
+    summit_story = Membership.objects.get(article=summit).story
+    editing.exclude_article(article=flood, story=summit_story, user=None)
+    clustering.cluster_pending()  # the flood report, if it was there, is placed anew
+
+    clustering.consolidate_partition(partition=clustering.ALL)
+
+    assert Membership.objects.get(article=quake).story_id == quake_story.pk
+    assert Membership.objects.filter(story=quake_story).count() == 1
+    assert Membership.objects.get(article=flood).story_id != Membership.objects.get(article=summit).story_id

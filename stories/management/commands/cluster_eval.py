@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stories.clustering import training
+from stories.clustering import consolidation, training
 from stories.clustering.evaluation import (
     PAIRS_FILE,
     baseline_pairs_correlation,
@@ -50,6 +50,11 @@ class Command(BaseCommand):
             "--languages", help="only the articles in these languages, comma-separated (e.g. ar,en)"
         )
         parser.add_argument(
+            "--no-consolidation",
+            action="store_true",
+            help="without the story-to-story consolidation pass (by default it runs, and both are printed)",
+        )
+        parser.add_argument(
             "--pairs",
             type=Path,
             help="SemEval-2022 pairs JSONL: Pearson of the similarity with -overall per language pair",
@@ -70,6 +75,7 @@ class Command(BaseCommand):
         baseline: float | None = None,
         languages: str | None = None,
         pairs: Path | None = None,
+        no_consolidation: bool = False,
         out_of_sample: bool = False,
         eval_dir: Path | None = None,
         **options: object,
@@ -77,14 +83,19 @@ class Command(BaseCommand):
         if file is None and pairs is None and not out_of_sample:
             raise CommandError("give a JSONL file of articles, --pairs FILE, --out-of-sample, or several")
         if file is not None:
-            self._cluster(file, predictions, baseline, languages)
+            self._cluster(file, predictions, baseline, languages, no_consolidation)
         if pairs is not None:
             self._pairs(pairs)
         if out_of_sample:
             self._out_of_sample(eval_dir or eval_dir_default())
 
     def _cluster(
-        self, file: Path, predictions: Path | None, baseline: float | None, languages: str | None
+        self,
+        file: Path,
+        predictions: Path | None,
+        baseline: float | None,
+        languages: str | None,
+        no_consolidation: bool,
     ) -> None:
         if not file.exists():
             raise CommandError(f"{file} does not exist")
@@ -93,7 +104,8 @@ class Command(BaseCommand):
             wanted = {code.strip() for code in languages.split(",")}
             docs = [doc for doc in docs if doc.language in wanted]
             gold = {doc.id: gold[doc.id] for doc in docs if doc.id in gold}
-        run = evaluate(docs, gold)
+        # As production runs: the consolidation pass at its stream-time cadence (the beat's).
+        run = evaluate(docs, gold, consolidation=None if no_consolidation else consolidation.shipped())
         if predictions is not None:
             with predictions.open("w", encoding="utf-8") as out:
                 for article_id, story_id in run.predictions.items():
@@ -102,7 +114,9 @@ class Command(BaseCommand):
         if run.score is None:
             self.stdout.write(f"stories: {len(set(run.predictions.values()))} (no gold labels to score)")
             return
-        self._score_line("engine", run.score)
+        self._score_line("engine", run.score)  # as production runs it
+        if not no_consolidation:
+            self._score_line("engine, no consolidation", evaluate(docs, gold).score)
         languages = {doc.id: doc.language for doc in docs}
         if len(set(languages.values())) > 1:
             joined = joined_pairs(run.predictions, gold, languages)

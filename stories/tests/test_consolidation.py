@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from config.celery import app
+from stories.clustering import consolidation
+from stories.clustering.consolidation import FEATURES, NEVER, Consolidation, consolidate
+from stories.clustering.engine import Engine
+from stories.clustering.evaluation import evaluate, read_articles
+from stories.clustering.linker import FEATURES as LINKER_FEATURES
+from stories.clustering.linker import Linker
+from stories.clustering.representation import ArticleDoc
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
+START = datetime(2027, 3, 2, 9, tzinfo=UTC)
+# Every pair the pass looks at is one story to this decision: what stops a merge is the rule.
+EAGER = Consolidation(weights=(0.0,) * len(FEATURES), bias=10.0, threshold=0.5, headline_threshold=0.5)
+# A linker that never joins: every article starts a story of its own (fragments to consolidate).
+SPLITTER = Linker(weights=(0.0,) * len(LINKER_FEATURES), bias=-50.0, threshold=1.1, revive_threshold=1.1)
+
+
+def _doc(number: int, hours: float, direction: int = 0) -> ArticleDoc:
+    vector = np.zeros(512, dtype=np.float32)
+    vector[direction] = 1.0
+    vector[100 + number] = 0.2  # each report a little different
+    return ArticleDoc(
+        id=number,
+        title=f"Ferry strike halts crossings, day {number}",
+        text="Dock workers at the port walked out over pay; ferries to the islands stayed in harbour.",
+        language="en",
+        published_at=START + timedelta(hours=hours),
+        vector=vector / np.linalg.norm(vector),
+    )
+
+
+def _fragments() -> Engine:
+    engine = Engine(linker=SPLITTER)
+    for number in range(3):
+        engine.assign(_doc(number, hours=number))
+    assert len(engine) == 3
+    return engine
+
+
+def test_a_pass_merges_the_fragments_of_a_recent_window() -> None:
+    engine = _fragments()
+
+    merges = consolidate(engine, EAGER)
+
+    assert len(merges) == 2
+    assert len({engine.story_of(n) for n in range(3)}) == 1
+
+
+def test_a_pass_never_merges_a_locked_story() -> None:
+    engine = _fragments()
+    locked = engine.story_of(0)
+    engine.lock(locked)
+
+    consolidate(engine, EAGER)
+
+    assert engine.members(locked) == [0]
+    assert engine.story_of(1) == engine.story_of(2)
+
+
+def test_a_pass_never_puts_an_article_back_into_a_story_it_was_taken_out_of() -> None:
+    engine = Engine(linker=SPLITTER)
+    engine.assign(_doc(0, hours=0))
+    first = engine.story_of(0)
+    engine.assign(_doc(1, hours=1))
+    engine.constraints.excludes[1] = {first}  # "not this story", as the desk records it
+
+    consolidate(engine, EAGER)
+
+    assert engine.story_of(1) != first
+
+
+def test_a_pinned_article_stays_where_the_editor_put_it() -> None:
+    engine = _fragments()
+    pinned_story = engine.story_of(2)
+    engine.pin(2, pinned_story)
+
+    consolidate(engine, EAGER)
+
+    # Its story survives the merges (the others join it), so the pin is never moved.
+    assert engine.story_of(2) == pinned_story
+    assert sorted(engine.members(pinned_story)) == [0, 1, 2]
+
+
+def test_two_stories_both_holding_pins_stay_apart() -> None:
+    engine = Engine(linker=SPLITTER)
+    engine.assign(_doc(0, hours=0))
+    engine.assign(_doc(1, hours=1))
+    engine.pin(0, engine.story_of(0))
+    engine.pin(1, engine.story_of(1))
+
+    assert consolidate(engine, EAGER) == []
+
+
+def test_an_undated_stream_is_never_consolidated() -> None:
+    engine = Engine(linker=SPLITTER)
+    for number in range(3):
+        engine.assign(dataclasses.replace(_doc(number, hours=0), published_at=None))
+
+    assert consolidate(engine, EAGER) == []
+
+
+def test_a_pass_leaves_stories_of_other_subjects_and_old_stories_alone() -> None:
+    engine = Engine(linker=SPLITTER)
+    engine.assign(_doc(0, hours=0, direction=0))
+    other = dataclasses.replace(
+        _doc(1, hours=100, direction=1),  # another subject, days later
+        title="Central bank raises rates by half a point",
+        text="The central bank lifted its main rate to curb inflation, surprising bond traders.",
+    )
+    engine.assign(other)
+    shipped = consolidation.shipped()
+
+    assert consolidate(engine, shipped) == []
+
+
+def test_the_shipped_decision_loads_from_its_file_alone_and_the_beat_keeps_its_cadence() -> None:
+    model = Consolidation.load(consolidation.SHIPPED)
+
+    assert model.provenance["data"]  # files and their sha256
+    assert set(model.provenance["setting"]["features"]) <= set(FEATURES)
+    assert 0.0 < model.threshold <= NEVER and 0.0 < model.headline_threshold <= NEVER
+    beat = app.conf.beat_schedule["consolidate-stories"]
+    assert beat["schedule"] == model.cadence.total_seconds()
+
+
+def test_the_shipped_decision_consolidates_the_demo_stream_without_losing_precision() -> None:
+    docs, gold = read_articles(DEMO_FILE)
+
+    alone = evaluate(docs, gold).score
+    consolidated = evaluate(docs, gold, consolidation=consolidation.shipped()).score
+
+    assert consolidated.predicted_clusters <= alone.predicted_clusters
+    assert consolidated.precision >= alone.precision - 1e-9
+    assert consolidated.f1 >= alone.f1
+
+
+def test_the_train_command_is_deterministic(tmp_path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+
+    call_command("train_consolidation", "--streams", "demo", "--skip-validation", "--out", str(first))
+    call_command("train_consolidation", "--streams", "demo", "--skip-validation", "--out", str(second))
+
+    assert first.read_bytes() == second.read_bytes()
+    assert Consolidation.load(first).provenance["data"]["demo"]["sha256"]
+
+
+@pytest.mark.parametrize("broken", ['{"features": ["dense"]}', "not json"])
+def test_a_parameter_file_for_other_features_is_refused(tmp_path, broken: str) -> None:
+    path = tmp_path / "consolidation.json"
+    path.write_text(broken, encoding="utf-8")
+
+    with pytest.raises(ValueError):
+        Consolidation.load(path)
