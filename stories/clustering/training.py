@@ -515,3 +515,14 @@ def describe(linker: Linker) -> str:
         {n: round(w, 3) for n, w in zip(FEATURES, linker.weights, strict=True) if w}
         | {"bias": round(linker.bias, 3)}
     )
+
+
+def shipped_setting() -> Setting:
+    """The setting the shipped linker was trained with, as its provenance records it."""
+    from .linker import shipped
+
+    recorded = shipped().provenance.get("setting", {})
+    features = tuple(recorded.get("features", ()))
+    if not features:
+        return SETTINGS[-1]
+    return Setting(recorded.get("name", "shipped"), features, bool(recorded.get("per_regime", True)))

@@ -19,7 +19,6 @@ from stories.clustering.evaluation import (
     read_articles,
     read_pairs,
 )
-from stories.clustering.linker import shipped
 from stories.clustering.metrics import BCubed, joined_pairs
 from stories.management.commands.train_linker import DEFAULT_STREAMS, eval_dir_default, load_streams
 
@@ -148,7 +147,7 @@ class Command(BaseCommand):
         if not pairs_path.exists():
             raise CommandError(f"{pairs_path} not found")
         cache = training.ExampleCache(read_pairs(pairs_path))
-        setting = shipped_setting()
+        setting = training.shipped_setting()
         today = training.SETTINGS[0]
         self.stdout.write(
             f"in time: fitted on the first {training.IN_TIME_SHARE:.0%} of og2021-dev (by time) and the "
@@ -169,12 +168,3 @@ class Command(BaseCommand):
             f"{label}: B3 precision: {score.precision:.4f}  recall: {score.recall:.4f}  "
             f"F1: {score.f1:.4f}  stories: {score.predicted_clusters}  gold: {score.gold_clusters}"
         )
-
-
-def shipped_setting() -> training.Setting:
-    """The setting the shipped linker was trained with, as its provenance records it."""
-    recorded = shipped().provenance.get("setting", {})
-    features = tuple(recorded.get("features", ()))
-    if not features:
-        return training.SETTINGS[-1]
-    return training.Setting(recorded.get("name", "shipped"), features, bool(recorded.get("per_regime", True)))
