@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 import Stemmer
@@ -104,12 +105,16 @@ def terms(text: str, lang: str | None = None) -> list[str]:
     return stem_tokens(tokenize(text, lang), lang)
 
 
-def stem_tokens(tokens: list[str], lang: str | None) -> list[str]:
-    """``terms`` for already tokenised text (callers that also need the surface forms)."""
+def stem_tokens(tokens: list[str], lang: str | None, arabic: Callable[[str], str] | None = None) -> list[str]:
+    """``terms`` for already tokenised text (callers that also need the surface forms).
+
+    ``arabic`` replaces the Arabic stemmer (``arabic_stem``) for a caller that reads Arabic
+    words its own way (the clustering engine keeps place names whole).
+    """
     stop = stopwords(lang)
     kept = [t for t in tokens if len(t) > 1 and t not in stop]
     if lang == "ar":
-        return [_arabic_stem(t) for t in kept]
+        return [(arabic or arabic_stem)(t) for t in kept]
     stemmer = _stemmer(lang)
     return stemmer.stemWords(kept) if stemmer else kept
 
@@ -126,7 +131,7 @@ _AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 
 
-def _arabic_stem(token: str) -> str:
+def arabic_stem(token: str) -> str:
     """Light10 stemming on normalised text (ة already folded to ه).
 
     Snowball's Arabic stemmer was tried first: it leaves "والكتاب" whole and cuts "بطهران"

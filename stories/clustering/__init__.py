@@ -5,7 +5,7 @@ Public API (plain data, no Django):
 - ``ArticleDoc(id, title, text, language, published_at, source, vector)``: an article to place,
   with its multilingual sentence vector when it has one.
 - ``Engine(config=None, representation=None, story_ids=None, event_ids=None, constraints=None,
-  linker=None)`` (the shipped ``linker.json`` by default)
+  linker=None, projection=None)`` (the shipped ``linker.json`` and ``projection.npz`` by default)
   with ``assign(doc) -> Assignment``, ``load(doc, story_id, event_id)`` (replay),
   ``story(story_id) -> StoryView``, ``merge_pass() -> list[Merge]``, ``similarity(a, b)``,
   editor constraints ``pin``/``unpin``/``exclude``/``lock``/``unlock``/``merge``/``split``.

@@ -237,7 +237,7 @@ class LinkerFolds:
         streams: Sequence[Stream],
         *,
         refit: bool = False,
-        pairs: training.Examples | None = None,
+        pairs: Sequence[training.Pair] = (),
         log: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.refit = refit
@@ -252,15 +252,9 @@ class LinkerFolds:
             return None  # the engine's default: the shipped linker
         key = tuple(sorted(names))
         if key not in self._fitted:
-            from .linker import shipped
-
-            chosen = shipped().provenance.get("setting", {})
-            setting = training.Setting(
-                chosen.get("name", "shipped"), tuple(chosen.get("features", training.SETTINGS[0].features))
-            )
             self.log(f"  fitting a linker on {', '.join(key)}")
             self._fitted[key], _ = training.train(
-                [self._streams[n] for n in key], self.pairs, setting=setting, cache=self._cache
+                [self._streams[n] for n in key], setting=training.shipped_setting(), cache=self._cache
             )
         return self._fitted[key]
 

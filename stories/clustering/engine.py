@@ -17,10 +17,12 @@ How an article is placed:
    1,000 to 100,000 stories), and the sentence-vector index (``dense.py``: the nearest means
    among the most recently touched stories, in any language).
 3. For each candidate the engine computes the linker's features (``linker.FEATURES``:
-   sentence-vector and same-language word closeness, shared numbers and places, time gap,
+   sentence-vector closeness raw, centred on the stream's language means and projected
+   (``projection.py``), same-language word closeness, shared numbers and places, time gap,
    language share, …) and the learned logistic model (``linker.py``) turns them into a
-   probability. The best candidate at or above the linker's ``threshold`` joins, otherwise a
-   new story starts. Inside the story, the article joins the closest recent event (within
+   probability. The best candidate at or above the linker's threshold for the article's
+   regime (``threshold`` with a body, ``headline_threshold`` for a bare headline) joins,
+   otherwise a new story starts. Inside the story, the article joins the closest recent event (within
    ``event_window``, at or above ``event_threshold`` in words or ``event_dense_threshold`` in
    sentence vectors) or starts one.
 
@@ -57,6 +59,8 @@ import numpy as np
 from .dense import DenseIndex, unit
 from .linker import FEATURES, Linker, shipped
 from .places import place_codes
+from .projection import LanguageMeans, Projection
+from .projection import shipped as shipped_projection
 from .representation import ArticleDoc, Representation, SparseVector, TfidfRepresentation
 
 __all__ = ["Assignment", "EditorConstraints", "Engine", "EngineConfig", "Merge", "StoryView"]
@@ -380,7 +384,7 @@ class _Story:
         self.places: Counter[str] | None = None  # ...or names a place
         # The recent members' sentence vectors as one matrix, built when first needed after a
         # change of members (candidate scoring reads it far more often than members change).
-        self.recent_dense: np.ndarray | None = None
+        self.recent_dense: _Recent | None = None
         self.members: dict[object, _Member] = {}
         self.events: dict[Hashable, _Event] = {}
         self.first_at: datetime | None = None
@@ -409,9 +413,14 @@ class Engine:
         constraints: EditorConstraints | None = None,
         linker: Linker | None = None,
         stream_scale: bool | None = None,
+        projection: Projection | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.linker = linker or shipped()
+        self.projection = projection if projection is not None else shipped_projection()
+        # Per-language mean sentence vectors of this stream, raw and projected (projection.py).
+        self._language_means = LanguageMeans()
+        self._projected_means = LanguageMeans()
         # The stream-scale features cost a comparison with the latest arrivals per article;
         # an engine whose linker gives them no weight skips it (training always keeps it).
         if stream_scale is None:
@@ -534,7 +543,9 @@ class Engine:
         _count_numbers(story, numbers)
         story.touch(doc_a.published_at)
         b = self.representation.vectorize(doc_b)
-        row = self._features(story, doc_b, b, _unit_or_none(doc_b.vector), self.representation.numbers(doc_b))
+        dense = _unit_or_none(doc_b.vector)
+        (closeness,) = self._closeness([story], doc_b, dense)
+        row = self._features(story, doc_b, b, closeness, self.representation.numbers(doc_b))
         return self._with_margins([row])[0]
 
     def teach(self, doc: ArticleDoc, story_id: Hashable) -> list[tuple[Hashable, list[float], bool]]:
@@ -550,8 +561,10 @@ class Engine:
         return found
 
     def observe(self, doc: ArticleDoc) -> None:
-        """Learn term statistics from ``doc`` without clustering it (e.g. a background corpus)."""
+        """Learn term statistics and language means from ``doc`` without clustering it (e.g. a
+        background corpus)."""
         self.representation.update(doc)
+        self._learn_language(_unit_or_none(doc.vector), doc.language)
 
     # -- clustering --------------------------------------------------------------------------
 
@@ -589,7 +602,13 @@ class Engine:
             for story, dormant in self._candidate_stories(doc, vector, dense)
             if story.id not in excluded
         ]
-        rows = self._with_margins([self._features(story, doc, vector, dense, numbers) for story, _ in found])
+        closeness = self._closeness([story for story, _ in found], doc, dense)
+        rows = self._with_margins(
+            [
+                self._features(story, doc, vector, close, numbers)
+                for (story, _), close in zip(found, closeness, strict=True)
+            ]
+        )
         return [(story, row, dormant) for (story, dormant), row in zip(found, rows, strict=True)]
 
     def load(self, doc: ArticleDoc, story_id: Hashable, event_id: Hashable) -> Assignment:
@@ -666,6 +685,7 @@ class Engine:
         best: _Story | None = None
         best_p = 0.0
         best_dormant = False
+        threshold = linker.threshold_for(not doc.text)
         for story, row, dormant in self._scored_candidates(doc, vector, numbers):
             if dormant:
                 # A dormant story wakes only on a strong match of content, whatever the time
@@ -674,7 +694,7 @@ class Engine:
                 row = row.copy()
                 row[_GAP], row[_DATED] = 0.0, 0.0
             p = linker.probability(row)
-            if p < (linker.revive_threshold if dormant else linker.threshold):
+            if p < (linker.revive_threshold if dormant else threshold):
                 continue
             if p > best_p:
                 best, best_p, best_dormant = story, p, dormant
@@ -724,25 +744,19 @@ class Engine:
         story: _Story,
         doc: ArticleDoc,
         vector: SparseVector,
-        dense: np.ndarray | None,
+        closeness: tuple[float, ...] | None,
         numbers: frozenset[str],
     ) -> list[float]:
-        """The linker's evidence that ``doc`` belongs to ``story`` (names in ``linker.FEATURES``)."""
+        """The linker's evidence that ``doc`` belongs to ``story`` (names in ``linker.FEATURES``).
+
+        ``closeness`` is the story's entry of ``_closeness`` (None: no sentence vectors to compare).
+        """
         size = len(story.members)
-        mean = story.dense.unit() if dense is not None else None
-        if mean is not None:
-            dense_score = float(mean @ dense)
-            near = dense_score
-            if story.dense.count > 1:
-                recent = story.recent_dense
-                if recent is None:
-                    members = itertools.islice(reversed(story.members.values()), self.config.near_members)
-                    rows = [m.dense for m in members if m.dense is not None]
-                    recent = story.recent_dense = np.vstack(rows).astype(np.float32)
-                near = max(near, float((recent @ dense).max()))
+        if closeness is not None:
+            dense_score, near, centred, centred_near, projected, projected_near = closeness
             no_vector = 0.0
         else:
-            dense_score = near = 0.0
+            dense_score = near = centred = centred_near = projected = projected_near = 0.0
             no_vector = 1.0
         same = story.languages.get(doc.language, 0) / size if size else 0.0
         # Words are evidence within a language: a story with no article in this one shares at
@@ -752,6 +766,7 @@ class Engine:
         places = self._doc_places(doc)
         common = sum(1 for p in places if p in story.places) if places and story.places else 0
         gap = self._gap_days(story, doc.published_at)
+        headline = 0.0 if doc.text else 1.0
         return [
             dense_score,
             near,
@@ -763,12 +778,95 @@ class Engine:
             math.log1p(size),
             math.log1p(gap) if gap is not None else 0.0,
             0.0 if gap is None else 1.0,
-            0.0 if doc.text else 1.0,
+            headline,
             no_vector,
-            0.0 if doc.text else dense_score,
-            0.0 if doc.text else lex,
+            headline * dense_score,
+            headline * lex,
             min(common, 3) / 3.0,
+            centred,
+            centred_near,
+            projected,
+            projected_near,
+            headline * centred,
+            headline * projected,
+            projected * (1.0 - same),
         ]  # the features relative to other candidates follow (``_with_margins``)
+
+    def _closeness(
+        self, stories: list[_Story], doc: ArticleDoc, dense: np.ndarray | None
+    ) -> list[tuple[float, ...] | None]:
+        """Per story, how close ``doc`` is in meaning: cosines of its sentence vector with the
+        story's mean and with its nearest recent member, raw, centred on each language's mean,
+        and centred then projected (``projection.py``); None where either side has no vector.
+
+        Centring is linear, so a story's centred mean is its raw mean less its languages' means
+        weighted by their shares, and the projection of that is the projected raw mean less
+        the languages' projected means: nothing per member is stored beyond the raw vectors
+        (and, with the recent members' matrix, its projection). Every candidate is scored in
+        the same few matrix products.
+        """
+        out: list[tuple[float, ...] | None] = [None] * len(stories)
+        if dense is None:
+            return out
+        matrix = self.projection.matrix
+        offsets = _Offsets(self._language_means, self._projected_means, dense.shape[0], matrix.shape[1])
+        own, own_projected = offsets.of(doc.language)
+        centred_doc = _unit_or_zero(dense - own)
+        projected_doc = _unit_or_zero(dense @ matrix - own_projected)
+        positions: list[int] = []
+        means: list[np.ndarray] = []
+        weights: list[dict[str | None, float]] = []
+        recent_rows: list[_Recent] = []
+        recent_of: list[int] = []  # per recent matrix, its story's index in ``positions``
+        for position, story in enumerate(stories):
+            total = story.dense.total
+            if total is None:
+                continue
+            index = len(positions)
+            positions.append(position)
+            means.append(total.astype(np.float32) / story.dense.count)
+            weights.append(_shares(story.languages))
+            if story.dense.count > 1:
+                recent = story.recent_dense
+                if recent is None:
+                    recent = story.recent_dense = _Recent(story, self.config.near_members, matrix)
+                recent_rows.append(recent)
+                recent_of.append(index)
+        if not positions:
+            return out
+        mean_matrix = np.vstack(means)
+        shift, projected_shift = offsets.weighted(weights)
+        raw = _row_cosines(mean_matrix, dense)
+        centred = _row_cosines(mean_matrix - shift, centred_doc)
+        projected = _row_cosines(mean_matrix @ matrix - projected_shift, projected_doc)
+        near, centred_near, projected_near = raw.copy(), centred.copy(), projected.copy()
+        if recent_rows:
+            vectors = np.vstack([r.vectors for r in recent_rows])
+            member_shift, member_projected_shift = offsets.each(
+                [lang for r in recent_rows for lang in r.languages]
+            )
+            owner = np.repeat(recent_of, [len(r.languages) for r in recent_rows])
+            for best, scores in (
+                (near, vectors @ dense),
+                (centred_near, _row_cosines(vectors - member_shift, centred_doc)),
+                (
+                    projected_near,
+                    _row_cosines(
+                        np.vstack([r.projected for r in recent_rows]) - member_projected_shift, projected_doc
+                    ),
+                ),
+            ):
+                np.maximum.at(best, owner, scores)
+        for i, position in enumerate(positions):
+            out[position] = (
+                float(raw[i]),
+                float(near[i]),
+                float(centred[i]),
+                float(centred_near[i]),
+                float(projected[i]),
+                float(projected_near[i]),
+            )
+        return out
 
     def _with_margins(self, rows: list[list[float]]) -> list[list[float]]:
         """Append the features that compare a candidate with others (``linker.RELATIVE``): its
@@ -800,9 +898,10 @@ class Engine:
         "unrelated" looks like in this stream. Placing and replaying (``load``) both call this,
         so an engine rebuilt from the database scores exactly as the live one did.
         """
+        dense = _unit_or_none(doc.vector)
+        self._learn_language(dense, doc.language)
         if not self.stream_scale:
             return
-        dense = _unit_or_none(doc.vector)
         if dense is not None:
             if self._recent_vectors:
                 previous = np.vstack(self._recent_vectors)
@@ -818,6 +917,11 @@ class Engine:
             if self._recent_words:
                 self._lex_scale.add(best)
             self._recent_words.append(vector)
+
+    def _learn_language(self, dense: np.ndarray | None, language: str | None) -> None:
+        if dense is not None:
+            self._language_means.add(dense, language)
+            self._projected_means.add(dense @ self.projection.matrix, language)
 
     def _doc_places(self, doc: ArticleDoc) -> frozenset[str]:
         # Every candidate of an arriving article asks; look its places up once.
@@ -1245,6 +1349,82 @@ def _half(vector: np.ndarray | None) -> np.ndarray | None:
         return None
     vector = np.asarray(vector)
     return vector.astype(np.float16) if vector.any() else None
+
+
+class _Recent:
+    """A story's most recent members' sentence vectors, raw and projected, and their languages."""
+
+    __slots__ = ("languages", "projected", "vectors")
+
+    def __init__(self, story: _Story, count: int, matrix: np.ndarray) -> None:
+        members = [
+            m for m in itertools.islice(reversed(story.members.values()), count) if m.dense is not None
+        ]
+        self.vectors = np.vstack([m.dense for m in members]).astype(np.float32)
+        self.languages = [m.language for m in members]
+        self.projected = self.vectors @ matrix
+
+
+class _Offsets:
+    """The stream's language means (raw and projected) that centring subtracts, looked up once
+    per language for one article's candidates."""
+
+    __slots__ = ("_found", "_language_means", "_projected_means", "_zero")
+
+    def __init__(
+        self, language_means: LanguageMeans, projected_means: LanguageMeans, dimensions: int, projected: int
+    ) -> None:
+        self._language_means = language_means
+        self._projected_means = projected_means
+        self._zero = (np.zeros(dimensions), np.zeros(projected))
+        self._found: dict[str | None, tuple[np.ndarray, np.ndarray]] = {}
+
+    def of(self, language: str | None) -> tuple[np.ndarray, np.ndarray]:
+        found = self._found.get(language)
+        if found is None:
+            mean = self._language_means.mean(language)
+            found = self._zero if mean is None else (mean, self._projected_means.mean(language))
+            self._found[language] = found
+        return found
+
+    def each(self, languages: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """One row per language given (a recent member's)."""
+        pairs = [self.of(language) for language in languages]
+        return np.vstack([p[0] for p in pairs]), np.vstack([p[1] for p in pairs])
+
+    def weighted(self, shares: list[dict[str | None, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """One row per story: its languages' means weighted by their shares of its members."""
+        raw: list[np.ndarray] = []
+        projected: list[np.ndarray] = []
+        for weights in shares:
+            if len(weights) == 1:
+                mean, projected_mean = self.of(next(iter(weights)))
+            else:
+                mean, projected_mean = 0.0, 0.0
+                for language, share in weights.items():
+                    a, b = self.of(language)
+                    mean, projected_mean = mean + a * share, projected_mean + b * share
+            raw.append(mean)
+            projected.append(projected_mean)
+        return np.vstack(raw), np.vstack(projected)
+
+
+def _shares(languages: Counter[str | None]) -> dict[str | None, float]:
+    """Each language's share of a story's members (languages whose count fell to 0 left out)."""
+    if len(languages) == 1:
+        return dict.fromkeys(languages, 1.0)
+    size = sum(count for count in languages.values() if count > 0)
+    return {language: count / size for language, count in languages.items() if count > 0}
+
+
+def _row_cosines(rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Cosine of each row with ``target`` (a unit vector); 0 for a zero row."""
+    return rows @ target / np.maximum(np.linalg.norm(rows, axis=1), 1e-6)
+
+
+def _unit_or_zero(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 1e-6 else vector
 
 
 def _unit_or_none(vector: np.ndarray | None) -> np.ndarray | None:

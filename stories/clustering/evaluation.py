@@ -22,6 +22,31 @@ from .consolidation import Consolidation, Schedule
 from .engine import Engine, EngineConfig
 from .metrics import BCubed, bcubed
 from .representation import ArticleDoc
+from .training import Stream
+
+# The labelled streams the linker learns from and is judged on (../shared/eval/README.md).
+STREAM_FILES = {
+    "ecbplus-dev": "ecbplus-dev.jsonl",
+    "gedikli-chains": "gedikli-chains.jsonl",
+    "og2021-dev": "og2021-dev.jsonl",
+    "ar-en-stories-dev": "ar-en-stories-dev.jsonl",
+}
+DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
+PAIRS_FILE = "semeval2022-pairs.jsonl"
+
+
+def stream_paths(eval_dir: Path) -> dict[str, Path]:
+    """Each labelled stream's file: the evaluation data's, and the demo corpus shipped with the code."""
+    return {name: eval_dir / file for name, file in STREAM_FILES.items()} | {"demo": DEMO_FILE}
+
+
+def read_stream(name: str, path: Path) -> Stream:
+    """A labelled stream with its vectors, and (for full text) the same articles as bare headlines."""
+    docs, gold = read_articles(path)
+    stream = Stream(name, docs, gold, str(path))
+    if not stream.headline_only:
+        stream.headlines = with_vectors([dataclasses.replace(doc, text="", vector=None) for doc in docs])
+    return stream
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,13 @@ FEATURES: tuple[str, ...] = (
     "dense_x_headline",  # "dense" for a headline-only article (one line sits on another scale)
     "lex_x_headline",  # "lex" for a headline-only article
     "places",  # countries and cities (CLDR gazetteer, any language) shared with the story, capped at 3, / 3
+    "centred",  # "dense" with each side centred on its languages' mean vectors in this stream (projection.py)
+    "centred_near",  # "dense_near", centred
+    "projected",  # "dense", centred and projected (the learned projection, projection.py)
+    "projected_near",  # "dense_near", centred and projected
+    "centred_x_headline",  # "centred" for a headline-only article
+    "projected_x_headline",  # "projected" for a headline-only article
+    "projected_x_other_lang",  # "projected" when the story is mostly in another language
     "dense_margin",  # "dense_near" minus the best "dense_near" of the other candidates (a ranker's view)
     "lex_margin",  # "lex" minus the best "lex" of the other candidates
     "dense_z",  # "dense_near" against this stream's usual best candidate (z-score)
@@ -53,13 +60,18 @@ SHIPPED = Path(__file__).with_name("linker.json")
 class Linker:
     weights: tuple[float, ...]
     bias: float
-    threshold: float = 0.5  # probability the best candidate needs to join
+    threshold: float = 0.5  # probability the best candidate needs to join (an article with a body)
     revive_threshold: float = 0.8  # probability a dormant story needs to wake up
+    # A bare headline sits on another scale (one line against a report): its own bar.
+    headline_threshold: float = 0.5
     provenance: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
             raise ValueError(f"the linker has {len(self.weights)} weights for {len(FEATURES)} features")
+
+    def threshold_for(self, headline_only: bool) -> float:
+        return self.headline_threshold if headline_only else self.threshold
 
     def probability(self, features: list[float] | tuple[float, ...]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
@@ -80,6 +92,7 @@ class Linker:
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
             revive_threshold=float(data.get("revive_threshold", 0.8)),
+            headline_threshold=float(data.get("headline_threshold", data["threshold"])),
             provenance=data.get("provenance", {}),
         )
 
@@ -89,6 +102,7 @@ class Linker:
             "weights": {name: round(w, 6) for name, w in zip(FEATURES, self.weights, strict=True)},
             "bias": round(self.bias, 6),
             "threshold": round(self.threshold, 4),
+            "headline_threshold": round(self.headline_threshold, 4),
             "revive_threshold": round(self.revive_threshold, 4),
             "provenance": self.provenance,
         }

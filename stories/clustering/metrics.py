@@ -36,3 +36,45 @@ def bcubed(predicted: Mapping[Hashable, Hashable], gold: Mapping[Hashable, Hasha
     recall = sum(pair[predicted[i], gold[i]] / gold_size[gold[i]] for i in items) / len(items)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return BCubed(precision, recall, f1, len(pred_size), len(gold_size))
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedPairs:
+    """Of the pairs of articles that share a gold story, the share that share a predicted one,
+    for pairs across two languages and for pairs in one language."""
+
+    cross_language: float
+    cross_language_pairs: int
+    same_language: float
+    same_language_pairs: int
+
+
+def joined_pairs(
+    predicted: Mapping[Hashable, Hashable],
+    gold: Mapping[Hashable, Hashable],
+    languages: Mapping[Hashable, str | None],
+) -> JoinedPairs:
+    """Counted per gold story from (language, predicted story) counts, not pair by pair."""
+    cells: Counter[tuple[Hashable, str | None, Hashable]] = Counter()
+    for item, story in gold.items():
+        cells[story, languages.get(item), predicted[item]] += 1
+    by_language: Counter[tuple[Hashable, str | None]] = Counter()
+    by_prediction: Counter[tuple[Hashable, Hashable]] = Counter()
+    gold_size: Counter[Hashable] = Counter()
+    same_joined = 0
+    for (story, language, prediction), count in cells.items():
+        by_language[story, language] += count
+        by_prediction[story, prediction] += count
+        gold_size[story] += count
+        same_joined += count * (count - 1) // 2
+    same_total = sum(n * (n - 1) // 2 for n in by_language.values())
+    all_total = sum(n * (n - 1) // 2 for n in gold_size.values())
+    all_joined = sum(n * (n - 1) // 2 for n in by_prediction.values())
+    cross_total = all_total - same_total
+    cross_joined = all_joined - same_joined
+    return JoinedPairs(
+        cross_joined / cross_total if cross_total else 0.0,
+        cross_total,
+        same_joined / same_total if same_total else 0.0,
+        same_total,
+    )

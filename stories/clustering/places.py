@@ -20,7 +20,7 @@ from babel.dates import get_timezone_location
 
 from articles.text import normalize
 
-__all__ = ["LANGUAGES", "place_codes"]
+__all__ = ["LANGUAGES", "arabic_place_names", "arabic_variants", "place_codes"]
 
 LANGUAGES = ("ar", "en", "es", "fr", "de", "pt", "ru", "sl", "it", "tr")
 LEAD_CHARS = 600  # the title and the lead name the places an article is about
@@ -31,6 +31,7 @@ _ARABIC_PREFIXES = ("وبال", "وال", "بال", "لل", "فال", "كال", 
 # short and distinct (مصر، قطر، عمان), so three letters do there.
 MIN_NAME = 4
 MIN_NAME_ARABIC = 3
+_ARABIC_LETTERS = re.compile("[\u0621-\u064a]+")
 
 
 def _norm(text: str, lang: str | None) -> list[str]:
@@ -57,6 +58,19 @@ def _gazetteer() -> dict[tuple[str, ...], str]:
                 continue
             names.setdefault(words, code)
     return names
+
+
+@functools.cache
+def arabic_place_names() -> frozenset[str]:
+    """The gazetteer's one-word Arabic names (normalised): إيران، طهران، السودان…"""
+    return frozenset(
+        words[0] for words in _gazetteer() if len(words) == 1 and _ARABIC_LETTERS.fullmatch(words[0])
+    )
+
+
+def arabic_variants(word: str) -> list[str]:
+    """``word`` and what is left of it without each attached article or preposition it may carry."""
+    return _variants(word, "ar")
 
 
 def _variants(word: str, lang: str | None) -> list[str]:

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from articles.text import display_forms, normalize, normalize_word, stem_tokens, stopwords, tokenize
+from articles.text import display_forms, normalize, normalize_word, stopwords, tokenize
+
+from . import arabic
 
 SparseVector = dict[str, float]
 
@@ -181,7 +183,7 @@ class TfidfRepresentation:
         counts: dict[str, float] = {}
         for weight, part in ((cfg.title_weight, doc.title or ""), (1.0, body)):
             tokens = tokenize(part, lang)
-            stems = stem_tokens(tokens, lang)
+            stems = arabic.stems(tokens, lang)
             for stem in stems:
                 counts[stem] = counts.get(stem, 0.0) + weight
             if learn_surfaces and (weight == 1.0 or not body):
@@ -203,12 +205,12 @@ class TfidfRepresentation:
         return counts, length, proper
 
     def _terms(self, text: str, lang: str | None) -> list[str]:
-        return stem_tokens(tokenize(text, lang), lang)
+        return arabic.stems(tokenize(text, lang), lang)
 
     def _learn_surfaces(
         self, tokens: list[str], stems: list[str], lang: str | None, written: dict[str, str]
     ) -> None:
-        # stem_tokens() dropped stopwords and one-letter words; drop them here too to realign.
+        # arabic.stems() dropped stopwords and one-letter words; drop them here too to realign.
         stop = stopwords(lang)
         kept = [t for t in tokens if len(t) > 1 and t not in stop]
         for token, stem in zip(kept, stems, strict=True):
@@ -260,7 +262,7 @@ def _proper_terms(text: str, lang: str | None) -> set[str]:
         if not sentence_start and _CAPITALISED.fullmatch(word):
             found.append(word)
         sentence_start = False
-    return set(stem_tokens([normalize_word(w, lang) for w in found], lang))
+    return set(arabic.stems([normalize_word(w, lang) for w in found], lang))
 
 
 _SENTENCE_END = frozenset('.!?:;\n"“”(')

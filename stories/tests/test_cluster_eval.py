@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from conftest import REPO_ROOT, eval_path
 from stories.clustering import ArticleDoc, Engine
@@ -152,3 +153,19 @@ def test_a_missing_file_is_a_command_error(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="does not exist"):
         call_command("cluster_eval", str(tmp_path / "nope.jsonl"))
+
+
+def test_cluster_eval_reports_same_story_pairs_joined_across_and_within_languages() -> None:
+    out = StringIO()
+    call_command("cluster_eval", str(DEMO), stdout=out)
+    line = next(row for row in out.getvalue().splitlines() if row.startswith("same-story pairs"))
+    cross = float(line.split("across languages ")[1].split("%")[0])
+    same = float(line.split("in one language ")[1].split("%")[0])
+    # The demo's bilingual stories are mostly joined across their two languages.
+    assert 50.0 <= cross <= 100.0
+    assert 50.0 <= same <= 100.0
+
+
+def test_cluster_eval_out_of_sample_needs_the_evaluation_data(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="not found"):
+        call_command("cluster_eval", out_of_sample=True, eval_dir=tmp_path, stdout=StringIO())

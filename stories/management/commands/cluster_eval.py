@@ -1,4 +1,5 @@
-"""Run the production clustering engine in memory over a JSONL file and score it."""
+"""Run the production clustering engine in memory over a JSONL file and score it; or judge the
+shipped method out of sample (``--out-of-sample``: in time and leave-one-dataset-out)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stories.clustering import consolidation
+from stories.clustering import consolidation, training
 from stories.clustering.evaluation import (
+    PAIRS_FILE,
     baseline_pairs_correlation,
     evaluate,
     evaluate_baseline,
@@ -17,7 +19,8 @@ from stories.clustering.evaluation import (
     read_articles,
     read_pairs,
 )
-from stories.clustering.metrics import BCubed
+from stories.clustering.metrics import BCubed, joined_pairs
+from stories.management.commands.train_linker import DEFAULT_STREAMS, eval_dir_default, load_streams
 
 
 class Command(BaseCommand):
@@ -25,7 +28,8 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
     help = (
         "Cluster a JSONL file of articles in file order through one engine for every language, as in "
-        "production; print B-cubed scores when it has gold stories. --pairs prints SemEval Pearson."
+        "production; print B-cubed scores when it has gold stories. --pairs prints SemEval Pearson. "
+        "--out-of-sample refits the shipped method without the data it is scored on (several minutes)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -54,6 +58,13 @@ class Command(BaseCommand):
             type=Path,
             help="SemEval-2022 pairs JSONL: Pearson of the similarity with -overall per language pair",
         )
+        parser.add_argument(
+            "--out-of-sample",
+            action="store_true",
+            help="fit the shipped setting on the first 60%% of og2021-dev (by time) and the other streams "
+            "and score the rest, after today's engine refitted the same way; then leave each stream out",
+        )
+        parser.add_argument("--eval-dir", type=Path, default=eval_dir_default())
 
     def handle(
         self,
@@ -64,14 +75,18 @@ class Command(BaseCommand):
         languages: str | None = None,
         pairs: Path | None = None,
         no_consolidation: bool = False,
+        out_of_sample: bool = False,
+        eval_dir: Path | None = None,
         **options: object,
     ) -> None:
-        if file is None and pairs is None:
-            raise CommandError("give a JSONL file of articles, --pairs FILE, or both")
+        if file is None and pairs is None and not out_of_sample:
+            raise CommandError("give a JSONL file of articles, --pairs FILE, --out-of-sample, or several")
         if file is not None:
             self._cluster(file, predictions, baseline, languages, no_consolidation)
         if pairs is not None:
             self._pairs(pairs)
+        if out_of_sample:
+            self._out_of_sample(eval_dir or eval_dir_default())
 
     def _cluster(
         self,
@@ -101,6 +116,14 @@ class Command(BaseCommand):
         self._score_line("engine", run.score)  # as production runs it
         if not no_consolidation:
             self._score_line("engine, no consolidation", evaluate(docs, gold).score)
+        languages = {doc.id: doc.language for doc in docs}
+        if len(set(languages.values())) > 1:
+            joined = joined_pairs(run.predictions, gold, languages)
+            self.stdout.write(
+                f"same-story pairs sharing a predicted story: across languages "
+                f"{joined.cross_language:.1%} of {joined.cross_language_pairs}, "
+                f"in one language {joined.same_language:.1%} of {joined.same_language_pairs}"
+            )
         if baseline is not None:
             reference = evaluate_baseline(docs, gold, baseline)
             self._score_line(f"baseline {baseline:g}", reference.score)
@@ -116,6 +139,29 @@ class Command(BaseCommand):
             engine_r = pairs_correlation(rows)
             baseline_r = baseline_pairs_correlation(rows)
             self.stdout.write(f"{first}-{second:<5} {len(rows):>5} {engine_r:>9.3f} {baseline_r:>11.3f}")
+
+    def _out_of_sample(self, eval_dir: Path) -> None:
+        """The shipped setting (from linker.json's provenance), refitted without what it scores."""
+        streams = load_streams(eval_dir, list(DEFAULT_STREAMS), self.stdout.write)
+        pairs_path = eval_dir / PAIRS_FILE
+        if not pairs_path.exists():
+            raise CommandError(f"{pairs_path} not found")
+        cache = training.ExampleCache(read_pairs(pairs_path))
+        setting = training.shipped_setting()
+        today = training.SETTINGS[0]
+        self.stdout.write(
+            f"in time: fitted on the first {training.IN_TIME_SHARE:.0%} of og2021-dev (by time) and the "
+            f"other streams, scored on the last {1 - training.IN_TIME_SHARE:.0%}"
+        )
+        training.in_time(streams, "og2021-dev", self.stdout.write, settings=[today, setting], cache=cache)
+        self.stdout.write(f"leave one dataset out ({setting.name}):")
+        training.leave_one_out(
+            streams,
+            self.stdout.write,
+            setting=setting,
+            cache=cache,
+            parts={"ar-en-stories-dev, its Arabic articles alone": ("ar-en-stories-dev", {"ar"})},
+        )
 
     def _score_line(self, label: str, score: BCubed) -> None:
         self.stdout.write(

@@ -69,12 +69,12 @@ class Command(BaseCommand):
             docs, gold = read_articles(path)
             loaded.append(training.Stream(name, docs, gold, str(path)))
         sources = {s.name: _source(Path(s.path)) for s in loaded}
-        pairs = None
+        pairs: list = []
         if options["refit_linker"]:
             pairs_path = eval_dir / "semeval2022-pairs.jsonl"
             if not pairs_path.exists():
                 raise CommandError(f"{pairs_path} not found")
-            pairs = training.examples_from_pairs(read_pairs(pairs_path))
+            pairs = list(read_pairs(pairs_path))
             sources["semeval2022-pairs"] = _source(pairs_path)
         linkers = learning.LinkerFolds(
             loaded, refit=bool(options["refit_linker"]), pairs=pairs, log=self.stdout.write

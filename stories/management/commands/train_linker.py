@@ -1,4 +1,4 @@
-"""Learn the clustering linker from labelled streams and write its parameter file."""
+"""Learn the clustering projection and linker from labelled streams and write their files."""
 
 from __future__ import annotations
 
@@ -13,97 +13,159 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles import embedding
+from stories.clustering import projection as projection_file
 from stories.clustering import training
-from stories.clustering.evaluation import read_articles, read_pairs
+from stories.clustering.evaluation import PAIRS_FILE, read_pairs, read_stream, stream_paths
 from stories.clustering.linker import SHIPPED
 
-DEFAULT_STREAMS = (
-    ("ecbplus-dev", "ecbplus-dev.jsonl"),
-    ("gedikli-chains", "gedikli-chains.jsonl"),
-    ("og2021-dev", "og2021-dev.jsonl"),
-)
-DEMO = Path(settings.BASE_DIR) / "articles" / "fixtures" / "demo" / "articles.jsonl"
+DEFAULT_STREAMS = ("ecbplus-dev", "gedikli-chains", "og2021-dev", "demo", "ar-en-stories-dev")
+
+
+def eval_dir_default() -> Path:
+    return Path(os.environ.get("SILSILA_EVAL_DIR", str(Path(settings.BASE_DIR).parent / "shared" / "eval")))
+
+
+def load_streams(eval_dir: Path, names: list[str], log) -> list[training.Stream]:
+    """The named labelled streams with their vectors; a clear error for an unknown or missing one."""
+    paths = stream_paths(eval_dir)
+    unknown = [name for name in names if name not in paths]
+    if unknown:
+        raise CommandError(f"unknown streams: {', '.join(unknown)} (known: {', '.join(paths)})")
+    loaded = []
+    for name in names:
+        path = paths[name]
+        if not path.exists():
+            raise CommandError(f"{path} not found (set --eval-dir or SILSILA_EVAL_DIR)")
+        log(f"encoding {name} ({path})")
+        loaded.append(read_stream(name, path))
+    return loaded
+
+
+def source(path: Path) -> dict[str, str]:
+    return {"file": path.name, "sha256": training.file_digest(path)}
 
 
 class Command(BaseCommand):
     requires_system_checks: list[str] = []
     help = (
-        "Train the linker (logistic regression over candidate features) on the labelled streams, "
-        "report leave-one-dataset-out B3, and write the parameter file with its provenance."
+        "Fit the sentence-vector projection and the linker (logistic regression over candidate features) "
+        "on the labelled streams, choose the feature setting by leave-one-dataset-out, and write both "
+        "files with their provenance."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        default_eval = os.environ.get(
-            "SILSILA_EVAL_DIR", str(Path(settings.BASE_DIR).parent / "shared" / "eval")
+        parser.add_argument("--eval-dir", type=Path, default=eval_dir_default())
+        parser.add_argument("--out", type=Path, default=SHIPPED, help="where to write the linker")
+        parser.add_argument(
+            "--projection-out",
+            type=Path,
+            default=projection_file.SHIPPED,
+            help="where to write the projection",
         )
-        parser.add_argument("--eval-dir", type=Path, default=Path(default_eval))
-        parser.add_argument("--out", type=Path, default=SHIPPED, help="where to write the parameters")
         parser.add_argument(
             "--streams",
-            default=",".join(name for name, _ in DEFAULT_STREAMS) + ",demo",
-            help="comma-separated subset of: ecbplus-dev, gedikli-chains, og2021-dev, demo",
+            default=",".join(DEFAULT_STREAMS),
+            help="comma-separated subset of: " + ", ".join(DEFAULT_STREAMS),
         )
         parser.add_argument("--no-pairs", action="store_true", help="leave out the SemEval-2022 pairs")
-        parser.add_argument("--skip-validation", action="store_true", help="no leave-one-dataset-out run")
+        parser.add_argument(
+            "--compare",
+            help="compare only these settings (numbers from 1, in the order of training.SETTINGS); "
+            "the default compares all of them",
+        )
+        parser.add_argument(
+            "--skip-validation",
+            action="store_true",
+            help="no leave-one-dataset-out run: fit the last setting (or the last one --compare names)",
+        )
 
-    def handle(self, *args: object, eval_dir: Path, out: Path, streams: str, **options: object) -> None:
-        np.random.seed(0)  # the fit is deterministic; fixed anyway so any future sampling is too
+    def handle(
+        self,
+        *args: object,
+        eval_dir: Path,
+        out: Path,
+        projection_out: Path,
+        streams: str,
+        **options: object,
+    ) -> None:
+        np.random.seed(0)  # the fits are deterministic; fixed anyway so any future sampling is too
         wanted = [s.strip() for s in streams.split(",") if s.strip()]
-        paths = {name: eval_dir / file for name, file in DEFAULT_STREAMS} | {"demo": DEMO}
-        unknown = [name for name in wanted if name not in paths]
-        if unknown:
-            raise CommandError(f"unknown streams: {', '.join(unknown)}")
-        loaded = []
-        for name in wanted:
-            path = paths[name]
-            if not path.exists():
-                raise CommandError(f"{path} not found (set --eval-dir or SILSILA_EVAL_DIR)")
-            self.stdout.write(f"encoding {name} ({path})")
-            docs, gold = read_articles(path)
-            loaded.append(training.Stream(name, docs, gold, str(path)))
-        pairs_path = eval_dir / "semeval2022-pairs.jsonl"
-        pair_examples = None
-        sources = {s.name: _source(Path(s.path)) for s in loaded}
+        loaded = load_streams(eval_dir, wanted, self.stdout.write)
+        pairs = []
+        sources = {s.name: source(Path(s.path)) for s in loaded}
         if not options["no_pairs"]:
+            pairs_path = eval_dir / PAIRS_FILE
             if not pairs_path.exists():
                 raise CommandError(f"{pairs_path} not found (or pass --no-pairs)")
             self.stdout.write("encoding semeval2022-pairs")
-            pair_examples = training.examples_from_pairs(read_pairs(pairs_path))
-            sources["semeval2022-pairs"] = _source(pairs_path)
+            pairs = read_pairs(pairs_path)
+            sources["semeval2022-pairs"] = source(pairs_path)
+        candidates = _settings(options.get("compare"))
 
         validation: dict = {}
-        setting = training.SETTINGS[0]
-        cache = training.ExampleCache(pair_examples)
+        setting = candidates[-1]
+        cache = training.ExampleCache(pairs)
         if not options["skip_validation"] and len(loaded) > 1:
             self.stdout.write("leave-one-dataset-out, per setting:")
-            setting, validation = training.choose_setting(loaded, pair_examples, log=self.stdout.write)
+            setting, validation = training.choose_setting(
+                loaded, log=self.stdout.write, settings=candidates, cache=cache
+            )
             self.stdout.write(f"chosen: {setting.name}")
+        named = (("streams", streams), ("compare", options.get("compare")))
+        command = "manage.py train_linker " + " ".join(f"--{name} {value}" for name, value in named if value)
         provenance = {
-            "command": "manage.py train_linker " + " ".join(f"--streams {streams}".split()),
+            "command": command,
             "trained_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "encoder": embedding.MODEL_NAME,
             "data": sources,
-            "method": "L2 logistic regression (Newton), streams weighted equally; threshold by mean B3 F1 "
-            "over the training streams",
+            "method": "L2 logistic regression (Newton), streams weighted equally; join thresholds per regime "
+            "(full text, headline only) by mean B3 F1 over the training streams of that regime",
             "setting": {
                 "name": setting.name,
                 "features": list(setting.features),
+                "per_regime": setting.per_regime,
             },
             "leave_one_dataset_out": validation.get(setting.name, {}).get("held_out", {}),
             "settings_compared": {name: result["mean_f1"] for name, result in validation.items()},
             "python": platform.python_version(),
             "numpy": np.__version__,
         }
-        linker, means = training.train(
-            loaded, pair_examples, setting=setting, cache=cache, provenance=provenance
+        trained = training.train(loaded, setting=setting, cache=cache, provenance=provenance)
+        projection = trained.projection
+        projection_provenance = {
+            "command": command,
+            "data": sources,
+            "method": "language-centred sentence vectors; within- against between-story scatter (LDA), "
+            f"within-story scatter shrunk {training.SHRINKAGE} towards the identity, "
+            f"{training.PROJECTION_DIMENSIONS} directions",
+            "fitted": setting.projected,
+            "dimensions": projection.dimensions,
+            "shrinkage": training.SHRINKAGE,
+            "numpy": np.__version__,
+        }
+        projection = projection_file.Projection(projection.matrix, projection_provenance)
+        projection.dump(projection_out)
+        provenance["projection"] = source(projection_out)
+        provenance["threshold_search"] = {
+            regime: {str(t): round(v, 4) for t, v in means.items()}
+            for regime, means in trained.threshold_search.items()
+        }
+        trained.linker.dump(out)
+        linker = trained.linker
+        self.stdout.write(
+            f"thresholds {linker.threshold} (full text) / {linker.headline_threshold} (headlines); "
+            f"weights {training.describe(linker)}"
         )
-        provenance["threshold_search"] = {str(t): round(v, 4) for t, v in means.items()}
-        linker.dump(out)
-        self.stdout.write(f"threshold {linker.threshold}; weights {training.describe(linker)}")
-        self.stdout.write(f"wrote {out}")
+        self.stdout.write(f"wrote {out} and {projection_out}")
         if validation:
             self.stdout.write(json.dumps(validation, indent=1))
 
 
-def _source(path: Path) -> dict[str, str]:
-    return {"file": path.name, "sha256": training.file_digest(path)}
+def _settings(numbers: object) -> list[training.Setting]:
+    if not numbers:
+        return list(training.SETTINGS)
+    try:
+        chosen = [training.SETTINGS[int(n) - 1] for n in str(numbers).split(",")]
+    except (ValueError, IndexError) as error:
+        raise CommandError(f"--compare takes numbers from 1 to {len(training.SETTINGS)}") from error
+    return chosen
