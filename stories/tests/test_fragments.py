@@ -148,7 +148,7 @@ def test_the_review_page_lists_fragments_without_encoding_anything(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_review_queue_surfaces_the_demo_corpus_fragments():
+def test_the_review_queue_surfaces_the_demo_corpus_fragments_and_suggests_nothing_wrong():
     clustering.reset_engines()
     call_command("load_demo", stdout=io.StringIO())
     with DEMO.open(encoding="utf-8") as lines:
@@ -169,11 +169,10 @@ def test_the_review_queue_surfaces_the_demo_corpus_fragments():
     surfaced = {s.small.pk for s in suggestions if label[s.large.pk] == label[s.small.pk]} & fragments
     wrong = [s for s in suggestions if label[s.large.pk] != label[s.small.pk]]
     print(f"demo: {len(surfaced)}/{len(fragments)} fragments surfaced, {len(wrong)} wrong suggestions")
-    # Under the multilingual engine the demo leaves two fragments (docs/evaluation.md): the
-    # queue names at least one of them and suggests nothing wrong.
-    assert fragments
-    assert len(surfaced) / len(fragments) >= 0.5
-    assert wrong == []
+    # The engine with projected evidence forms the demo's seven stories, leaving no fragment
+    # (docs/evaluation.md); the engine before it left two. Either way the queue names at least
+    # half of what fragments there are, and never suggests joining two different stories.
+    assert len(surfaced) >= len(fragments) / 2
     assert wrong == []
     assert Article.objects.filter(embedding__isnull=True).count() == 0
     clustering.reset_engines()
