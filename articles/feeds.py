@@ -424,9 +424,7 @@ _ENCODING_NOTES = (
 )
 
 
-_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
-
-
+# An entry element: a body holding one had entries to read.
 _ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 
 
