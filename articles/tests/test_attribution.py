@@ -235,6 +235,27 @@ def test_an_imported_rewrite_stores_its_credit_and_the_source_it_names(axios):
     assert article.has_credit
 
 
+def test_an_import_batch_reads_the_outlet_index_once_with_its_new_sources_in_it(db, monkeypatch):
+    reads = []
+    read_index = services.outlet_index
+    monkeypatch.setattr(services, "outlet_index", lambda: reads.append(1) or read_index())
+    rewrite = {
+        "id": "rw",
+        "lang": "ar",
+        "source": "المرصد العربي",
+        "title": "مفاوضات",
+        "text": "نقلا عن ليفانت واير",
+    }
+    original = {"id": "og", "lang": "en", "source": "Levant Wire", "title": "Talks", "text": "Talks resumed."}
+
+    summary = services.import_articles(records=iter([(1, rewrite), (2, original)]))
+
+    assert summary.created == 2 and reads == [1]
+    stored = Article.objects.get(guid="rw")
+    # Credited to the source the same batch brought, though its record came later.
+    assert (stored.credit_name, stored.credited_source.name) == ("ليفانت واير", "Levant Wire")
+
+
 def test_an_article_without_a_credit_stores_none(db):
     article = services.store_text(
         article=ArticleFactory.build(source=SourceFactory()),
