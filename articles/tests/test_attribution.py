@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from articles import attribution_metrics as metrics
 from articles import services
@@ -304,3 +305,31 @@ def test_the_backfill_command_reads_the_credits_of_stored_articles(db, capsys, a
     assert plain.credit_outlet == ""
     assert kept.credit_outlet == "afp"
     assert "read 2 article(s), credit changed on 1; 2 article(s) credit an outlet" in capsys.readouterr().out
+
+
+def test_the_backfill_command_refuses_a_source_that_does_not_exist(db):
+    with pytest.raises(CommandError, match="no source with id 999"):
+        call_command("attribute_articles", "--source", "999")
+
+
+def test_the_backfill_command_narrows_by_language_however_it_is_written(db, capsys, axios):
+    ArticleFactory(text=SEED_LEAD, language="ar")
+    ArticleFactory(text="Officials met on Tuesday to discuss the plan.", language="en")
+    call_command("attribute_articles", "--language", "AR")
+    assert "read 1 article(s), credit changed on 1" in capsys.readouterr().out
+
+
+def test_the_eval_command_names_the_line_of_a_stream_that_is_not_json(tmp_path):
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text('{"id": "a", "source": "S", "text": ""}\nnot json\n', encoding="utf-8")
+    (tmp_path / "stream.README.md").write_text("", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"stream\.jsonl line 2 is not JSON"):
+        call_command("attribution_eval", "--set", "dev", "--stream", str(stream), stdout=StringIO())
+
+
+def test_the_eval_command_names_a_field_a_stream_lacks(tmp_path):
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text('{"id": "a", "text": "Talks resumed."}\n', encoding="utf-8")
+    (tmp_path / "stream.README.md").write_text("", encoding="utf-8")
+    with pytest.raises(CommandError, match="no 'source' field"):
+        call_command("attribution_eval", "--set", "dev", "--stream", str(stream), stdout=StringIO())
