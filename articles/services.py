@@ -987,7 +987,8 @@ def fill_attribution(article: Article, *, index: OutletIndex | None = None) -> N
     article.credit_phrase = credit.phrase[:400] if credit else ""
 
 
-CREDIT_FIELDS = ("credit_name", "credit_outlet", "credited_source", "credit_phrase")
+# Attribute names (credited_source_id), so the values compare and save without loading a Source.
+CREDIT_FIELDS = ("credit_name", "credit_outlet", "credited_source_id", "credit_phrase")
 
 
 def attribute_articles(*, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
@@ -1000,14 +1001,9 @@ def attribute_articles(*, articles: Iterable[Article], batch_size: int = 500) ->
     batch: list[Article] = []
     for article in articles:
         read += 1
-        before = tuple(
-            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
-        )
+        before = tuple(getattr(article, name) for name in CREDIT_FIELDS)
         fill_attribution(article, index=index)
-        after = tuple(
-            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
-        )
-        if after != before:
+        if tuple(getattr(article, name) for name in CREDIT_FIELDS) != before:
             changed += 1
             batch.append(article)
         if len(batch) >= batch_size:
