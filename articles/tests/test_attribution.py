@@ -144,6 +144,29 @@ def test_an_ambiguous_arabic_name_needs_the_text_to_say_it_is_an_outlet():
     assert credited("بحسب صحيفة الغد فإن الحكومة سترفع الأسعار.") == [("al_ghad", "inline")]
 
 
+def test_no_name_in_the_outlet_table_folds_onto_another_of_its_outlet():
+    # Matching folds case, Arabic letter variants («اكسيوس» is «أكسيوس»), inner hyphens
+    # ("Al-Jazeera") and a leading "the": a form that folds onto another name of its outlet
+    # matches nothing more, and only suggests that every spelling must be listed.
+    from articles.attribution import _norms
+    from articles.outlets import CONTEXT_ONLY, OUTLETS
+
+    context_only = {_norms(form) for form in CONTEXT_ONLY}
+
+    def folded(form: str) -> tuple[tuple[str, ...], bool]:
+        norms = _norms(form)
+        return norms[1:] if norms[:1] == ("the",) else norms, norms in context_only
+
+    repeated = []
+    for outlet in OUTLETS:
+        seen: set[tuple[tuple[str, ...], bool]] = set()
+        for form in (outlet.en, outlet.ar, *outlet.forms):
+            if folded(form) in seen:
+                repeated.append((outlet.key, form))
+            seen.add(folded(form))
+    assert repeated == []
+
+
 def test_the_reader_imports_no_django():
     code = "import sys, articles.attribution, articles.attribution_metrics; print('django' in sys.modules)"
     out = subprocess.run(
