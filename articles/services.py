@@ -505,9 +505,10 @@ def _entry_date(value: datetime | None, url: str, *, now: datetime) -> tuple[dat
 
 def _learn_title_tail(source: Source, seen: list[str]) -> None:
     """Remember the tail the source's titles share (titles.common_tail), if they share one."""
-    tail = titles.common_tail(seen)
+    tail = plain_text(titles.common_tail(seen) or "")[:200]
+    # Compared as stored: a tail that stores differently must not be written again every poll.
     if tail and tail != source.title_tail:
-        source.title_tail = plain_text(tail)[:200]
+        source.title_tail = tail
         source.save(update_fields=["title_tail"])
 
 

@@ -309,3 +309,14 @@ def test_a_tail_shared_by_a_sources_titles_is_learned_and_cut_from_every_later_t
         status="feed_only",
     )
     assert Article.objects.get(pk=later.pk).title == "عودة الهدوء إلى غزة"
+
+
+def test_a_learned_tail_is_written_once_though_the_pages_escape_it_twice(django_assert_num_queries):
+    source = SourceFactory(name="Akhbar")
+    # Page titles reach a batch as the page has them ("&amp;" escaped twice reads "&amp;");
+    # the tail is stored as plain text, and compared so.
+    seen = [f"News item {n} of the morning | Akhbar &amp; Co" for n in range(3)]
+    services._learn_title_tail(source, seen)
+    assert Source.objects.get(pk=source.pk).title_tail == "Akhbar & Co"
+    with django_assert_num_queries(0):
+        services._learn_title_tail(source, seen)
