@@ -407,7 +407,7 @@ _NOT_NAMES_AR = frozenset(
         رئاسة السلطات الشرطة مراسل مراسلنا خاص خاصة الانفجار الحادث الحدث شهود ناشطين ناشطون تتبع رصد"""
     )
 )
-_ADJECTIVES_AR = frozenset(
+_DEFINITE_ADJECTIVES_AR = frozenset(
     _norms(
         """الأمريكي الأمريكية الأميركي الأميركية البريطاني البريطانية الإسرائيلي الإسرائيلية العبري العبرية
         الفرنسي الفرنسية الروسي الروسية الإيراني الإيرانية التركي التركية السعودي السعودية القطري القطرية
@@ -420,8 +420,8 @@ _ADJECTIVES_AR = frozenset(
 )
 # The same adjectives without the article: «صحيفة محلية», «موقع إخباري» name no outlet.
 _ADJECTIVES_AR = (
-    _ADJECTIVES_AR
-    | {a[2:] for a in _ADJECTIVES_AR if a.startswith("ال")}
+    _DEFINITE_ADJECTIVES_AR
+    | {a[2:] for a in _DEFINITE_ADJECTIVES_AR if a.startswith("ال")}
     | frozenset(_norms("عبرية عربية معارضة معارض موالية موال مقربة مقرب بارزة بارز كبرى واسعة الانتشار"))
 )
 _STOP_AR = frozenset(

@@ -50,8 +50,17 @@ class Score:
 
 
 def read_items(path: Path) -> list[dict]:
+    """The JSON objects of a JSONL file; ValueError naming the line that is not one."""
+    items = []
     with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path.name} line {number} is not JSON: {exc}") from None
+    return items
 
 
 def read_sources(path: Path) -> list[SourceName]:

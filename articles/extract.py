@@ -159,12 +159,12 @@ def extract_article(
     pieces: bool = True,
     link_runs: bool = True,
     now: datetime | None = None,
-    net: SafetyNet | str | None = "production",
+    net: SafetyNet | None = PRODUCTION_NET,
 ) -> ExtractedPage | None:
     """The article on a page, or None when the page has no article text (or is not HTML).
 
-    net: the safety net for a text implausibly short for its page ("production": the shipped
-    one, PRODUCTION_NET; None: none).
+    net: the safety net for a text implausibly short for its page (the shipped one unless
+    given; None: none).
 
     now: the time the page is read, which no publication date may be more than a day after
     (articles.published); the current time when not given.
@@ -185,7 +185,7 @@ def extract_article(
             pieces=pieces,
             link_runs=link_runs,
             now=now or datetime.now(UTC),
-            net=PRODUCTION_NET if net == "production" else net,  # type: ignore[arg-type]
+            net=net,
         )
     # lxml and trafilatura raise a wide range of errors on hostile input; a page that cannot be
     # read is simply a page without an article, never a crash of the caller's pipeline.

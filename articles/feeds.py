@@ -266,7 +266,7 @@ class _EntryBuilder:
         *,
         guid: Any,
         url: str | None,
-        title: str,
+        title: str | None,
         summary_html: str,
         published_at: datetime | None,
         author: str | None,
@@ -276,8 +276,9 @@ class _EntryBuilder:
     ) -> None:
         base = base or self.feed_url
         url = _http_url(url, base)
-        # Plain text at every way in, whichever format the parser above read.
-        title = plain_text(title)
+        # Plain text here, once for every format: a text/plain title holding "<img onerror>" once
+        # its entities are decoded is markup in any reader that shows titles as HTML.
+        title = plain_text(title or "")
         summary_html = sanitize_html(summary_html, base_url=base)
         summary = html_to_text(summary_html)
         if not url and not title and not summary:
@@ -338,12 +339,6 @@ def _struct_to_datetime(value: Any) -> datetime | None:
         return datetime(*value[:6], tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
-
-
-def _detail_text(entry: Any, key: str) -> str:
-    # Plain text whatever the declared type: a text/plain title holding "<img onerror>" once
-    # its entities are decoded is markup in any reader that shows titles as HTML.
-    return plain_text(entry.get(key) or "")
 
 
 def _entry_html(entry: Any) -> str:
@@ -424,9 +419,7 @@ _ENCODING_NOTES = (
 )
 
 
-_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
-
-
+# An entry element: a body holding one had entries to read.
 _ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 
 
@@ -479,7 +472,7 @@ def _parse_syndication(body: bytes, content_type: str | None, builder: _EntryBui
         builder.add(
             guid=entry.get("id"),
             url=entry.get("link"),
-            title=_detail_text(entry, "title"),
+            title=entry.get("title"),
             summary_html=_entry_html(entry),
             published_at=published,
             author=author_detail.get("name") or entry.get("author"),
@@ -487,7 +480,7 @@ def _parse_syndication(body: bytes, content_type: str | None, builder: _EntryBui
             image_url=_entry_image(entry),
             base=base if _http_url(base, "") else builder.feed_url,
         )
-    title = _detail_text(feed, "title")
+    title = plain_text(feed.get("title") or "")
     # An empty but recognised feed is fine (nothing new yet); unrecognised XML with nothing in it is not.
     if not version and not builder.entries and not title:
         reason = f" ({_bozo_warning(result)})" if result.get("bozo") else ""
@@ -532,9 +525,8 @@ def _json_author(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _json_text(value: Any) -> str:
-    # JSON Feed titles are plain text, but publishers do leave entities and tags in them.
-    return plain_text(value) if isinstance(value, str) else ""
+def _json_str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _parse_json_feed(body: bytes, content_type: str | None, builder: _EntryBuilder) -> ParsedFeed:
@@ -578,7 +570,7 @@ def _parse_json_feed(body: bytes, content_type: str | None, builder: _EntryBuild
         builder.add(
             guid=str(item_id) if isinstance(item_id, str | int) and not isinstance(item_id, bool) else None,
             url=item.get("url") or item.get("external_url"),
-            title=_json_text(item.get("title")),
+            title=_json_str(item.get("title")),
             summary_html=summary_html,
             published_at=_parse_date_text(item.get("date_published"))
             or _parse_date_text(item.get("date_modified")),
@@ -588,7 +580,8 @@ def _parse_json_feed(body: bytes, content_type: str | None, builder: _EntryBuild
         )
     return ParsedFeed(
         kind="json",
-        title=_json_text(data.get("title")),
+        # Plain text, as entries' titles are: publishers leave entities and tags in them.
+        title=plain_text(_json_str(data.get("title"))),
         language=feed_language,
         link=_http_url(data.get("home_page_url"), builder.feed_url),
         entries=builder.entries,
@@ -662,7 +655,7 @@ def _parse_sitemap(body: bytes, root_name: str, builder: _EntryBuilder) -> Parse
         builder.add(
             guid=None,
             url=loc,
-            title=plain_text(_child_text(node, "news", "title")),
+            title=_child_text(node, "news", "title"),
             summary_html="",
             published_at=_parse_date_text(_child_text(node, "news", "publication_date"))
             or _parse_date_text(_child_text(node, "lastmod")),

@@ -27,7 +27,6 @@ FEED = "feed"
 PAGE = "page"
 URL = "url"
 FETCHED = "fetched"
-ORIGINS = (FEED, PAGE, URL, FETCHED)
 
 
 def plausible(value: datetime | None, *, now: datetime) -> bool:

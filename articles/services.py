@@ -505,9 +505,10 @@ def _entry_date(value: datetime | None, url: str, *, now: datetime) -> tuple[dat
 
 def _learn_title_tail(source: Source, seen: list[str]) -> None:
     """Remember the tail the source's titles share (titles.common_tail), if they share one."""
-    tail = titles.common_tail(seen)
+    tail = plain_text(titles.common_tail(seen) or "")[:200]
+    # Compared as stored: a tail that stores differently must not be written again every poll.
     if tail and tail != source.title_tail:
-        source.title_tail = plain_text(tail)[:200]
+        source.title_tail = tail
         source.save(update_fields=["title_tail"])
 
 
@@ -579,9 +580,11 @@ def fetch_articles(*, articles: Iterable[Article], fetcher: Fetcher | None = Non
     vectors = _encode_batch(
         [_embedding_basis(w["article"], w["title"], w["body"], w.get("site_names", ())) for w in waiting]
     )
+    # Checking the sources for changes is a query: once for the batch, not once per page.
+    index = outlet_index() if waiting else None
     for request, vector in zip(waiting, vectors, strict=True):
         try:
-            batch.stored.append(store_text(**request, vector=vector))
+            batch.stored.append(store_text(**request, vector=vector, index=index))
         except (OperationalError, InterfaceError) as exc:
             batch.retry.append((request["article"].pk, exc))
         except Exception:
@@ -772,6 +775,7 @@ def store_text(
     site_names: Iterable[str] = (),
     error: str | None = None,
     vector: np.ndarray | None = None,
+    index: OutletIndex | None = None,
 ) -> Article:
     """Write an article's final text with its language, hashes and near-duplicate link.
 
@@ -782,6 +786,7 @@ def store_text(
     _embedding_basis(article, title, body) when the caller encoded a batch; else encoded here.
     published_from says which candidate gave published_at (articles.published). site_names:
     names the page gives its site, cut from the title with the source's own (articles.titles).
+    index: the outlet index a batch read once for all its articles (else outlet_index()).
     """
     article.title = _final_title(article, title, site_names) or article.title
     # Control characters (NUL!) and bidi controls go at ingest: no stored text holds them.
@@ -800,7 +805,7 @@ def store_text(
         article.published_at = published_at
         article.published_from = published_from or PublishedFrom.PAGE
     _fill_dedup_fields(article)
-    fill_attribution(article)
+    fill_attribution(article, index=index)
     fill_embedding(article, vector=vector)
     # Written with the row itself rather than by a second UPDATE.
     article.search_document = document_of(title=article.title, summary=article.summary, text=article.text)
@@ -983,7 +988,8 @@ def fill_attribution(article: Article, *, index: OutletIndex | None = None) -> N
     article.credit_phrase = credit.phrase[:400] if credit else ""
 
 
-CREDIT_FIELDS = ("credit_name", "credit_outlet", "credited_source", "credit_phrase")
+# Attribute names (credited_source_id), so the values compare and save without loading a Source.
+CREDIT_FIELDS = ("credit_name", "credit_outlet", "credited_source_id", "credit_phrase")
 
 
 def attribute_articles(*, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
@@ -996,14 +1002,9 @@ def attribute_articles(*, articles: Iterable[Article], batch_size: int = 500) ->
     batch: list[Article] = []
     for article in articles:
         read += 1
-        before = tuple(
-            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
-        )
+        before = tuple(getattr(article, name) for name in CREDIT_FIELDS)
         fill_attribution(article, index=index)
-        after = tuple(
-            getattr(article, f"{name}_id" if name == "credited_source" else name) for name in CREDIT_FIELDS
-        )
-        if after != before:
+        if tuple(getattr(article, name) for name in CREDIT_FIELDS) != before:
             changed += 1
             batch.append(article)
         if len(batch) >= batch_size:
@@ -1075,15 +1076,18 @@ def _import_batch(
     now: datetime,
 ) -> None:
     with transaction.atomic():
-        for line_number, record in batch:
-            summary.read += 1
-            # Outside the record's savepoint: a source must not vanish with a failed record.
-            name = source_name or _text_field(record, "source") or "Import"
+        names = [source_name or _text_field(record, "source") or "Import" for _, record in batch]
+        # Outside the records' savepoints: a source must not vanish with a failed record.
+        for name in names:
             if name not in sources:
                 sources[name] = _import_source(name)
+        # Once for the batch, its new sources in it (checking the sources for changes is a query).
+        index = outlet_index()
+        for (line_number, record), name in zip(batch, names, strict=True):
+            summary.read += 1
             try:
                 with transaction.atomic():
-                    article = _import_record(record, line_number, source=sources[name], now=now)
+                    article = _import_record(record, line_number, source=sources[name], now=now, index=index)
             except _SkipRecord as skip:
                 if skip.duplicate:
                     summary.skipped_duplicates += 1
@@ -1105,7 +1109,9 @@ class _SkipRecord(Exception):
         self.duplicate = duplicate
 
 
-def _import_record(record: dict, line_number: int, *, source: Source, now: datetime) -> Article:
+def _import_record(
+    record: dict, line_number: int, *, source: Source, now: datetime, index: OutletIndex
+) -> Article:
     title = _text_field(record, "title")
     body = _text_field(record, "text")
     if not title and not body:
@@ -1148,6 +1154,7 @@ def _import_record(record: dict, line_number: int, *, source: Source, now: datet
         body=body,
         language_hint=language or source.language or None,
         status=Article.Status.EXTRACTED,
+        index=index,
     )
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from articles import attribution_metrics as metrics
 from articles import services
@@ -143,6 +144,29 @@ def test_an_ambiguous_arabic_name_needs_the_text_to_say_it_is_an_outlet():
     assert credited("بحسب صحيفة الغد فإن الحكومة سترفع الأسعار.") == [("al_ghad", "inline")]
 
 
+def test_no_name_in_the_outlet_table_folds_onto_another_of_its_outlet():
+    # Matching folds case, Arabic letter variants («اكسيوس» is «أكسيوس»), inner hyphens
+    # ("Al-Jazeera") and a leading "the": a form that folds onto another name of its outlet
+    # matches nothing more, and only suggests that every spelling must be listed.
+    from articles.attribution import _norms
+    from articles.outlets import CONTEXT_ONLY, OUTLETS
+
+    context_only = {_norms(form) for form in CONTEXT_ONLY}
+
+    def folded(form: str) -> tuple[tuple[str, ...], bool]:
+        norms = _norms(form)
+        return norms[1:] if norms[:1] == ("the",) else norms, norms in context_only
+
+    repeated = []
+    for outlet in OUTLETS:
+        seen: set[tuple[tuple[str, ...], bool]] = set()
+        for form in (outlet.en, outlet.ar, *outlet.forms):
+            if folded(form) in seen:
+                repeated.append((outlet.key, form))
+            seen.add(folded(form))
+    assert repeated == []
+
+
 def test_the_reader_imports_no_django():
     code = "import sys, articles.attribution, articles.attribution_metrics; print('django' in sys.modules)"
     out = subprocess.run(
@@ -235,6 +259,27 @@ def test_an_imported_rewrite_stores_its_credit_and_the_source_it_names(axios):
     assert article.has_credit
 
 
+def test_an_import_batch_reads_the_outlet_index_once_with_its_new_sources_in_it(db, monkeypatch):
+    reads = []
+    read_index = services.outlet_index
+    monkeypatch.setattr(services, "outlet_index", lambda: reads.append(1) or read_index())
+    rewrite = {
+        "id": "rw",
+        "lang": "ar",
+        "source": "المرصد العربي",
+        "title": "مفاوضات",
+        "text": "نقلا عن ليفانت واير",
+    }
+    original = {"id": "og", "lang": "en", "source": "Levant Wire", "title": "Talks", "text": "Talks resumed."}
+
+    summary = services.import_articles(records=iter([(1, rewrite), (2, original)]))
+
+    assert summary.created == 2 and reads == [1]
+    stored = Article.objects.get(guid="rw")
+    # Credited to the source the same batch brought, though its record came later.
+    assert (stored.credit_name, stored.credited_source.name) == ("ليفانت واير", "Levant Wire")
+
+
 def test_an_article_without_a_credit_stores_none(db):
     article = services.store_text(
         article=ArticleFactory.build(source=SourceFactory()),
@@ -283,3 +328,31 @@ def test_the_backfill_command_reads_the_credits_of_stored_articles(db, capsys, a
     assert plain.credit_outlet == ""
     assert kept.credit_outlet == "afp"
     assert "read 2 article(s), credit changed on 1; 2 article(s) credit an outlet" in capsys.readouterr().out
+
+
+def test_the_backfill_command_refuses_a_source_that_does_not_exist(db):
+    with pytest.raises(CommandError, match="no source with id 999"):
+        call_command("attribute_articles", "--source", "999")
+
+
+def test_the_backfill_command_narrows_by_language_however_it_is_written(db, capsys, axios):
+    ArticleFactory(text=SEED_LEAD, language="ar")
+    ArticleFactory(text="Officials met on Tuesday to discuss the plan.", language="en")
+    call_command("attribute_articles", "--language", "AR")
+    assert "read 1 article(s), credit changed on 1" in capsys.readouterr().out
+
+
+def test_the_eval_command_names_the_line_of_a_stream_that_is_not_json(tmp_path):
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text('{"id": "a", "source": "S", "text": ""}\nnot json\n', encoding="utf-8")
+    (tmp_path / "stream.README.md").write_text("", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"stream\.jsonl line 2 is not JSON"):
+        call_command("attribution_eval", "--set", "dev", "--stream", str(stream), stdout=StringIO())
+
+
+def test_the_eval_command_names_a_field_a_stream_lacks(tmp_path):
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text('{"id": "a", "text": "Talks resumed."}\n', encoding="utf-8")
+    (tmp_path / "stream.README.md").write_text("", encoding="utf-8")
+    with pytest.raises(CommandError, match="no 'source' field"):
+        call_command("attribution_eval", "--set", "dev", "--stream", str(stream), stdout=StringIO())

@@ -450,6 +450,14 @@ def test_production_applies_the_net_extract_eval_chose():
     assert shipped is not None and shipped.method in {"default", "recall", "json-ld"}
 
 
+def test_extraction_runs_under_the_shipped_net_unless_told_otherwise():
+    import inspect
+
+    from articles.extract import load_net
+
+    assert inspect.signature(extract_article).parameters["net"].default == load_net()
+
+
 _SEPARATED = re.compile(r"\s+[|\-\u2013\u2014]\s+")
 
 

@@ -7,7 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from articles.extraction_metrics import score_page, score_pages, score_predictions, shingles
 from conftest import eval_path
@@ -175,3 +175,10 @@ def test_the_eval_counts_the_dates_that_fell_through(tmp_path):
     line = next(line for line in out.getvalue().splitlines() if line.startswith("dates:"))
     assert "1 fell through an implausible candidate" in line
     assert line.endswith("0 dated before 1995")
+
+
+@pytest.mark.parametrize("folds", ["0", "1"])
+def test_the_command_refuses_fewer_than_two_folds(tmp_path, folds):
+    # --cv 0 once ran the plain evaluation as if no --cv had been given.
+    with pytest.raises(CommandError, match="K >= 2"):
+        call_command("extract_eval", str(_eval_dir(tmp_path / "set")), "--cv", folds, stdout=StringIO())

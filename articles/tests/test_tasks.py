@@ -177,6 +177,18 @@ def test_a_batch_encodes_its_pages_as_single_fetches_would(server):
         assert float(alone @ article.embedding_vector) > 0.999
 
 
+def test_a_batch_reads_the_outlet_index_once_for_all_its_pages(server, monkeypatch):
+    source = SourceFactory(url=server.url("/feed.rss"))
+    ids = services.poll_source(source=source).new_article_ids
+    reads = []
+    read_index = services.outlet_index
+    monkeypatch.setattr(services, "outlet_index", lambda: reads.append(1) or read_index())
+
+    batch = services.fetch_articles(articles=Article.objects.select_related("source").filter(pk__in=ids))
+
+    assert len(batch.stored) == 3 and reads == [1]
+
+
 def test_a_page_the_batch_could_not_encode_is_stored_with_its_error():
     article = ArticleFactory(status=Article.Status.PENDING, text="")
 

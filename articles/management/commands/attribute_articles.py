@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from articles import services
-from articles.models import Article
+from articles.models import Article, Source
 
 
 class Command(BaseCommand):
@@ -21,9 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args, source: int | None, language: str | None, **options):
         articles = Article.objects.ready().filter(credit_by_editor=False).order_by("pk")
         if source is not None:
+            if not Source.objects.filter(pk=source).exists():
+                raise CommandError(f"no source with id {source}")
             articles = articles.filter(source_id=source)
         if language:
-            articles = articles.filter(language=language)
+            # Stored as lower-case primary subtags ("ar"), as add_source stores a source's.
+            articles = articles.filter(language=language.strip().lower())
         fields = ["pk", "source_id", "title", "text", "summary", *services.CREDIT_FIELDS, "credit_by_editor"]
         read, changed = services.attribute_articles(articles=articles.only(*fields).iterator(chunk_size=500))
         credited = Article.objects.ready().exclude(credit_name="").count()

@@ -7,7 +7,8 @@ README lists its rewrites and their originals (``ar-en-stories-dev.jsonl``).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +17,17 @@ from articles import attribution_metrics as metrics
 from articles.attribution import OutletIndex
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "attribution"
+
+
+@contextmanager
+def _labelled(path: Path) -> Iterator[None]:
+    """A file that is not labelled data (a line not JSON, an item without its fields) is a
+    CommandError naming it, not a traceback."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError) as exc:
+        detail = f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
+        raise CommandError(f"{path} is not labelled data as expected: {detail}") from None
 
 
 class Command(BaseCommand):
@@ -36,16 +48,16 @@ class Command(BaseCommand):
             path = DATA / f"{name}.jsonl"
             if not path.is_file():
                 raise CommandError(f"no such set: {path}")
-            for lang, score in sorted(metrics.score_sentences(metrics.read_items(path), index).items()):
+            with _labelled(path):
+                scores = metrics.score_sentences(metrics.read_items(path), index)
+            for lang, score in sorted(scores.items()):
                 self._report(score, f"{name} {lang}", errors)
         if stream is not None:
             readme = stream.with_name(stream.stem + ".README.md")
             if not stream.is_file() or not readme.is_file():
                 raise CommandError(f"need {stream} and {readme}")
-            records = [
-                json.loads(line) for line in stream.read_text(encoding="utf-8").splitlines() if line.strip()
-            ]
-            score, _ = metrics.score_stream(records, metrics.read_rewrites(readme))
+            with _labelled(stream):
+                score, _ = metrics.score_stream(metrics.read_items(stream), metrics.read_rewrites(readme))
             self._report(score, f"stream {stream.name}", errors)
 
     def _report(self, score: metrics.Score, label: str, errors: bool) -> None:

@@ -193,7 +193,7 @@ class Command(BaseCommand):
         truth = json.loads(truth_path.read_text(encoding="utf-8")) if truth_path.exists() else None
         urls = {key: (truth or {}).get(key, {}).get("url") for key in pages}
 
-        if options["cv"]:
+        if options["cv"] is not None:
             self._cross_validate(pages, urls, truth, options["cv"], baseline=bool(options["baseline"]))
             self._choose_net(pages, urls, truth, options["cv"], write=options["write_net"])
             return
