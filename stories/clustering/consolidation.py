@@ -31,6 +31,7 @@ second step, kept in its own module so the linker and the pass can change apart.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Hashable, Iterable
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .engine import Merge
+from .linker import logistic
 
 if TYPE_CHECKING:
     from .engine import Engine, _Story
@@ -120,10 +122,7 @@ class Consolidation:
         return self.headline_threshold if features[_HEADLINE] >= HEADLINE_SHARE else self.threshold
 
     def probability(self, features: Iterable[float]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return logistic(self.bias, self.weights, features)
 
     @classmethod
     def load(cls, path: Path | str = SHIPPED) -> Consolidation:
@@ -156,15 +155,10 @@ class Consolidation:
         Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-_shipped: Consolidation | None = None
-
-
+@functools.cache
 def shipped() -> Consolidation:
     """The decision shipped with the code, read once per process."""
-    global _shipped
-    if _shipped is None:
-        _shipped = Consolidation.load(SHIPPED)
-    return _shipped
+    return Consolidation.load(SHIPPED)
 
 
 # --- the pass -----------------------------------------------------------------------------------

@@ -14,12 +14,14 @@ their provenance. Loading them needs nothing but that file.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FEATURES", "RELATIVE", "SHIPPED", "Linker"]
+__all__ = ["FEATURES", "RELATIVE", "SHIPPED", "Linker", "logistic", "shipped"]
 
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of the article's sentence vector with the story's mean vector
@@ -74,10 +76,7 @@ class Linker:
         return self.headline_threshold if headline_only else self.threshold
 
     def probability(self, features: list[float] | tuple[float, ...]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return logistic(self.bias, self.weights, features)
 
     # -- files ---------------------------------------------------------------------------------
 
@@ -109,12 +108,15 @@ class Linker:
         Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-_shipped: Linker | None = None
+def logistic(bias: float, weights: Iterable[float], features: Iterable[float]) -> float:
+    """The probability of a logistic model (the linker's, and the consolidation decision's)."""
+    z = bias + sum(w * x for w, x in zip(weights, features, strict=True))
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
 
 
+@functools.cache
 def shipped() -> Linker:
     """The linker shipped with the code, read once per process."""
-    global _shipped
-    if _shipped is None:
-        _shipped = Linker.load(SHIPPED)
-    return _shipped
+    return Linker.load(SHIPPED)
