@@ -25,8 +25,9 @@ def eval_dir_default() -> Path:
     return Path(os.environ.get("SILSILA_EVAL_DIR", str(Path(settings.BASE_DIR).parent / "shared" / "eval")))
 
 
-def load_streams(eval_dir: Path, names: list[str], log) -> list[training.Stream]:
-    """The named labelled streams with their vectors; a clear error for an unknown or missing one."""
+def load_streams(eval_dir: Path, names: list[str], log, *, headlines: bool = True) -> list[training.Stream]:
+    """The named labelled streams with their vectors (and their headline views unless ``headlines``
+    is off: ``evaluation.read_stream``); a clear error for an unknown or missing one."""
     paths = stream_paths(eval_dir)
     unknown = [name for name in names if name not in paths]
     if unknown:
@@ -37,7 +38,7 @@ def load_streams(eval_dir: Path, names: list[str], log) -> list[training.Stream]
         if not path.exists():
             raise CommandError(f"{path} not found (set --eval-dir or SILSILA_EVAL_DIR)")
         log(f"encoding {name} ({path})")
-        loaded.append(read_stream(name, path))
+        loaded.append(read_stream(name, path, headlines=headlines))
     return loaded
 
 
