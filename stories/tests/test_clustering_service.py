@@ -252,6 +252,25 @@ def test_the_upkeep_task_leaves_story_texts_to_a_task_of_the_default_queue(monke
     assert "Elazig" in Story.objects.get().summary
 
 
+def test_every_task_of_the_clustering_queue_has_the_time_to_build_an_engine():
+    from django.conf import settings
+
+    from stories import tasks
+
+    # Each of them may be a worker's first and restore or replay its engine (engine_for).
+    on_clustering_queue = [
+        task
+        for task in (tasks.cluster_pending, tasks.maintain_stories, tasks.consolidate_stories)
+        if settings.CELERY_TASK_ROUTES[task.name] == {"queue": "clustering"}
+    ]
+    assert len(on_clustering_queue) == 3
+    for task in on_clustering_queue:
+        assert task.soft_time_limit == tasks.ENGINE_SOFT_TIME_LIMIT > settings.CELERY_TASK_SOFT_TIME_LIMIT, (
+            task.name
+        )
+        assert task.time_limit > task.soft_time_limit, task.name
+
+
 @pytest.mark.django_db
 def test_an_engine_merge_moves_the_rows_is_audited_and_rebuilds_other_engines():
     quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
