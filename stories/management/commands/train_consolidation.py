@@ -7,13 +7,14 @@ import platform
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles import embedding
 from stories.clustering import consolidation_training as learning
 from stories.clustering.consolidation import SHIPPED
 from stories.clustering.evaluation import PAIRS_FILE, STREAM_FILES, read_pairs
-from stories.management.commands.train_linker import eval_dir_default, load_streams, source
+from stories.management.commands.train_linker import load_streams, source
 
 STREAMS = (*STREAM_FILES, "demo")  # the labelled streams and the demo corpus (evaluation.stream_paths)
 IN_TIME = "og2021-dev"  # the stream split in time: fit on its first 60%, score its last 40%
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--eval-dir", type=Path, default=eval_dir_default())
+        parser.add_argument("--eval-dir", type=Path, default=settings.SILSILA_EVAL_DIR)
         parser.add_argument("--out", type=Path, default=SHIPPED, help="where to write the parameters")
         parser.add_argument(
             "--streams",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +18,6 @@ from stories.clustering.evaluation import PAIRS_FILE, read_pairs, read_stream, s
 from stories.clustering.linker import SHIPPED
 
 DEFAULT_STREAMS = ("ecbplus-dev", "gedikli-chains", "og2021-dev", "demo", "ar-en-stories-dev")
-
-
-def eval_dir_default() -> Path:
-    return Path(os.environ.get("SILSILA_EVAL_DIR", str(Path(settings.BASE_DIR).parent / "shared" / "eval")))
 
 
 def load_streams(eval_dir: Path, names: list[str], log, *, headlines: bool = True) -> list[training.Stream]:
@@ -55,7 +50,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--eval-dir", type=Path, default=eval_dir_default())
+        parser.add_argument("--eval-dir", type=Path, default=settings.SILSILA_EVAL_DIR)
         parser.add_argument("--out", type=Path, default=SHIPPED, help="where to write the linker")
         parser.add_argument(
             "--projection-out",
