@@ -8,9 +8,12 @@ from django.db import OperationalError
 from .services import clustering, dossiers
 
 # A worker's first batch builds its engine (a snapshot restore, or a replay of every story
-# when there is no usable snapshot: minutes at 100,000 stories), so these two get more time
-# than the default limits; killed mid-replay, a worker would start the replay over forever.
+# when there is no usable snapshot: minutes at 100,000 stories), so the tasks that may build
+# one (on the clustering queue) get more time than the default limits; killed mid-replay, a
+# worker would start the replay over forever.
 ENGINE_SOFT_TIME_LIMIT = 900
+# The story upkeep tasks: a database hiccup is retried with backoff, anything else is a bug to see.
+UPKEEP = {"ignore_result": True, "autoretry_for": (OperationalError,), "retry_backoff": 30, "max_retries": 5}
 
 
 @shared_task(
@@ -30,10 +33,7 @@ def cluster_pending() -> int:
 
 @shared_task(
     name="stories.maintain_stories",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    max_retries=5,
+    **UPKEEP,
     soft_time_limit=ENGINE_SOFT_TIME_LIMIT,
     time_limit=ENGINE_SOFT_TIME_LIMIT + 60,
 )
@@ -45,35 +45,22 @@ def maintain_stories() -> None:
     refresh_story_texts.delay()
 
 
-@shared_task(
-    name="stories.refresh_story_texts",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    max_retries=5,
-)
+@shared_task(name="stories.refresh_story_texts", **UPKEEP)
 def refresh_story_texts() -> int:
     return clustering.refresh_story_texts()
 
 
 @shared_task(
     name="stories.consolidate_stories",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    max_retries=5,
+    **UPKEEP,
+    soft_time_limit=ENGINE_SOFT_TIME_LIMIT,
+    time_limit=ENGINE_SOFT_TIME_LIMIT + 60,
 )
 def consolidate_stories() -> None:
     """Merge fragments of one story among the recent stories (the learned consolidation pass)."""
     clustering.consolidate_stories()
 
 
-@shared_task(
-    name="stories.propose_dossiers",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    max_retries=5,
-)
+@shared_task(name="stories.propose_dossiers", **UPKEEP)
 def propose_dossiers() -> None:
     dossiers.propose_dossiers()

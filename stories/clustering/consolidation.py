@@ -31,7 +31,7 @@ second step, kept in its own module so the linker and the pass can change apart.
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .engine import Merge
+from .linker import logistic, read_parameters, write_parameters
 
 if TYPE_CHECKING:
     from .engine import Engine, _Story
@@ -120,20 +121,13 @@ class Consolidation:
         return self.headline_threshold if features[_HEADLINE] >= HEADLINE_SHARE else self.threshold
 
     def probability(self, features: Iterable[float]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return logistic(self.bias, self.weights, features)
 
     @classmethod
     def load(cls, path: Path | str = SHIPPED) -> Consolidation:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(
-                f"{path} was trained on other features: retrain with manage.py train_consolidation"
-            )
+        data = read_parameters(path, FEATURES, "train_consolidation")
         return cls(
-            weights=tuple(float(data["weights"][name]) for name in FEATURES),
+            weights=data["weights"],
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
             headline_threshold=float(data["headline_threshold"]),
@@ -143,28 +137,19 @@ class Consolidation:
         )
 
     def dump(self, path: Path | str) -> None:
-        data = {
-            "features": list(FEATURES),
-            "weights": {name: round(w, 6) for name, w in zip(FEATURES, self.weights, strict=True)},
-            "bias": round(self.bias, 6),
+        settings = {
             "threshold": round(self.threshold, 4),
             "headline_threshold": round(self.headline_threshold, 4),
             "window_hours": self.window / timedelta(hours=1),
             "cadence_hours": self.cadence / timedelta(hours=1),
-            "provenance": self.provenance,
         }
-        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_parameters(path, FEATURES, self.weights, self.bias, settings, self.provenance)
 
 
-_shipped: Consolidation | None = None
-
-
+@functools.cache
 def shipped() -> Consolidation:
     """The decision shipped with the code, read once per process."""
-    global _shipped
-    if _shipped is None:
-        _shipped = Consolidation.load(SHIPPED)
-    return _shipped
+    return Consolidation.load(SHIPPED)
 
 
 # --- the pass -----------------------------------------------------------------------------------

@@ -40,11 +40,12 @@ def stream_paths(eval_dir: Path) -> dict[str, Path]:
     return {name: eval_dir / file for name, file in STREAM_FILES.items()} | {"demo": DEMO_FILE}
 
 
-def read_stream(name: str, path: Path) -> Stream:
-    """A labelled stream with its vectors, and (for full text) the same articles as bare headlines."""
+def read_stream(name: str, path: Path, *, headlines: bool = True) -> Stream:
+    """A labelled stream with its vectors, and (for full text, unless ``headlines`` is off) the
+    same articles as bare headlines."""
     docs, gold = read_articles(path)
     stream = Stream(name, docs, gold, str(path))
-    if not stream.headline_only:
+    if headlines and not stream.headline_only:
         stream.headlines = with_vectors([dataclasses.replace(doc, text="", vector=None) for doc in docs])
     return stream
 

@@ -14,12 +14,23 @@ their provenance. Loading them needs nothing but that file.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FEATURES", "RELATIVE", "SHIPPED", "Linker"]
+__all__ = [
+    "FEATURES",
+    "RELATIVE",
+    "SHIPPED",
+    "Linker",
+    "logistic",
+    "read_parameters",
+    "shipped",
+    "write_parameters",
+]
 
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of the article's sentence vector with the story's mean vector
@@ -74,21 +85,15 @@ class Linker:
         return self.headline_threshold if headline_only else self.threshold
 
     def probability(self, features: list[float] | tuple[float, ...]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return logistic(self.bias, self.weights, features)
 
     # -- files ---------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, path: Path | str = SHIPPED) -> Linker:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"{path} was trained on other features: retrain with manage.py train_linker")
-        weights = tuple(float(data["weights"][name]) for name in FEATURES)
+        data = read_parameters(path, FEATURES, "train_linker")
         return cls(
-            weights=weights,
+            weights=data["weights"],
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
             revive_threshold=float(data.get("revive_threshold", 0.8)),
@@ -97,24 +102,54 @@ class Linker:
         )
 
     def dump(self, path: Path | str) -> None:
-        data = {
-            "features": list(FEATURES),
-            "weights": {name: round(w, 6) for name, w in zip(FEATURES, self.weights, strict=True)},
-            "bias": round(self.bias, 6),
+        thresholds = {
             "threshold": round(self.threshold, 4),
             "headline_threshold": round(self.headline_threshold, 4),
             "revive_threshold": round(self.revive_threshold, 4),
-            "provenance": self.provenance,
         }
-        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_parameters(path, FEATURES, self.weights, self.bias, thresholds, self.provenance)
 
 
-_shipped: Linker | None = None
+# -- a logistic model and its parameter file (the linker's, and the consolidation decision's) ---
 
 
+def logistic(bias: float, weights: Iterable[float], features: Iterable[float]) -> float:
+    """The model's probability for one row of features."""
+    z = bias + sum(w * x for w, x in zip(weights, features, strict=True))
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def read_parameters(path: Path | str, features: tuple[str, ...], command: str) -> dict:
+    """The file's fields, with ``weights`` as a tuple in the order of ``features``; ValueError
+    (naming the ``manage.py`` command that retrains it) for a file of other features."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if tuple(data["features"]) != features:
+        raise ValueError(f"{path} was trained on other features: retrain with manage.py {command}")
+    return {**data, "weights": tuple(float(data["weights"][name]) for name in features)}
+
+
+def write_parameters(
+    path: Path | str,
+    features: tuple[str, ...],
+    weights: Iterable[float],
+    bias: float,
+    settings: dict,
+    provenance: dict,
+) -> None:
+    """Weights by feature name, the bias, the model's ``settings`` (thresholds, …), then its provenance."""
+    data = {
+        "features": list(features),
+        "weights": {name: round(w, 6) for name, w in zip(features, weights, strict=True)},
+        "bias": round(bias, 6),
+        **settings,
+        "provenance": provenance,
+    }
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@functools.cache
 def shipped() -> Linker:
     """The linker shipped with the code, read once per process."""
-    global _shipped
-    if _shipped is None:
-        _shipped = Linker.load(SHIPPED)
-    return _shipped
+    return Linker.load(SHIPPED)

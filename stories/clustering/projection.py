@@ -97,9 +97,6 @@ class Projection:
     def dimensions(self) -> int:
         return int(self.matrix.shape[1])
 
-    def apply(self, vectors: np.ndarray) -> np.ndarray:
-        return np.asarray(vectors, dtype=np.float32) @ self.matrix
-
     # -- files ---------------------------------------------------------------------------------
 
     @classmethod

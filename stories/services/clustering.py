@@ -22,10 +22,11 @@ rows of a batch are written in a few bulk INSERTs at its end.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -457,16 +458,7 @@ def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[st
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        merges = engine.merge_pass()
-        for merge in merges:
-            _persist_engine_merge(
-                source_id=merge.source_id, target_id=merge.target_id, similarity=merge.similarity
-            )
-        if merges:
-            # This engine already reflects its own merges; other workers rebuild on the marker,
-            # from the snapshot written here (under the lock, before they can look).
-            _holders[partition].marker = engine_marker()
-            save_engine(partition)
+        merges = _merge_step(partition, engine, Engine.merge_pass)
         loaded = list(engine.story_ids())
         dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
         went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
@@ -498,23 +490,9 @@ def consolidate_partition(*, partition: str) -> list[Merge] | None:
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        try:
-            merges = consolidation.consolidate(engine, consolidation.shipped())
-            for merge in merges:
-                _persist_engine_merge(
-                    source_id=merge.source_id,
-                    target_id=merge.target_id,
-                    similarity=merge.similarity,
-                    step=CONSOLIDATION,
-                )
-        except Exception:
-            # The transaction rolls back; an engine that kept those merges would lie.
-            _holders.pop(partition, None)
-            raise
+        run = functools.partial(consolidation.consolidate, model=consolidation.shipped())
+        merges = _merge_step(partition, engine, run, step=CONSOLIDATION)
         if merges:
-            # As after maintenance merges: other workers rebuild from the snapshot written here.
-            _holders[partition].marker = engine_marker()
-            save_engine(partition)
             _refresh_story_views(engine, {merge.target_id for merge in merges})
     if merges:
         refresh_story_texts(story_ids={merge.target_id for merge in merges})
@@ -527,6 +505,29 @@ def consolidate_stories() -> dict[str, int | None]:
         return {}
     merges = consolidate_partition(partition=ALL)
     return {ALL: None if merges is None else len(merges)}
+
+
+def _merge_step(
+    partition: str, engine: Engine, run: Callable[[Engine], list[Merge]], *, step: str = ""
+) -> list[Merge]:
+    """Run one of the engine's merge steps on `engine` (the partition's, under its lock) and
+    write each merge as the engine's (``_persist_engine_merge``, the step named in its audit)."""
+    try:
+        merges = run(engine)
+        for merge in merges:
+            _persist_engine_merge(
+                source_id=merge.source_id, target_id=merge.target_id, similarity=merge.similarity, step=step
+            )
+    except Exception:
+        # The transaction rolls back; an engine that kept those merges would lie.
+        _holders.pop(partition, None)
+        raise
+    if merges:
+        # This engine already reflects its own merges; other workers rebuild on the marker,
+        # from the snapshot written here (under the lock, before they can look).
+        _holders[partition].marker = engine_marker()
+        save_engine(partition)
+    return merges
 
 
 def _persist_engine_merge(*, source_id: int, target_id: int, similarity: float, step: str = "") -> None:

@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.clustering import consolidation
+from stories.clustering.engine import Merge
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, history, locks
 from stories.tests.factories import MembershipFactory, StoryFactory
@@ -250,6 +251,25 @@ def test_the_upkeep_task_leaves_story_texts_to_a_task_of_the_default_queue(monke
     assert "stories.refresh_story_texts" not in settings.CELERY_TASK_ROUTES  # the default queue
     assert tasks.refresh_story_texts() == 1
     assert "Elazig" in Story.objects.get().summary
+
+
+def test_every_task_of_the_clustering_queue_has_the_time_to_build_an_engine():
+    from django.conf import settings
+
+    from stories import tasks
+
+    # Each of them may be a worker's first and restore or replay its engine (engine_for).
+    on_clustering_queue = [
+        task
+        for task in (tasks.cluster_pending, tasks.maintain_stories, tasks.consolidate_stories)
+        if settings.CELERY_TASK_ROUTES[task.name] == {"queue": "clustering"}
+    ]
+    assert len(on_clustering_queue) == 3
+    for task in on_clustering_queue:
+        assert task.soft_time_limit == tasks.ENGINE_SOFT_TIME_LIMIT > settings.CELERY_TASK_SOFT_TIME_LIMIT, (
+            task.name
+        )
+        assert task.time_limit > task.soft_time_limit, task.name
 
 
 @pytest.mark.django_db
@@ -593,6 +613,37 @@ def test_a_consolidation_merge_is_audited_reproduced_by_a_rebuild_and_undone_fro
     assert {source.article_count, target.article_count} == {1}
     # Undone stories are locked: the next pass leaves them apart.
     assert clustering.consolidate_partition(partition=clustering.ALL) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step", ["maintenance", "consolidation"])
+def test_a_merge_step_that_fails_to_write_leaves_no_engine_state_behind(monkeypatch, step):
+    monkeypatch.setattr(clustering.consolidation, "shipped", lambda: EAGER_CONSOLIDATION)
+
+    def merge_all(engine):  # the older pass, made to merge as the eager decision does
+        first, second = sorted(engine.story_ids())
+        engine.merge(first, second)
+        return [Merge(first, second, 1.0)]
+
+    monkeypatch.setattr(clustering.Engine, "merge_pass", merge_all)
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+
+    def fail(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(clustering, "_persist_engine_merge", fail)
+    with pytest.raises(RuntimeError):
+        if step == "maintenance":
+            clustering.maintain_partition(partition=clustering.ALL, refresh_texts=False)
+        else:
+            clustering.consolidate_partition(partition=clustering.ALL)
+
+    # The merge rolled back with the transaction; this process's next engine holds two stories.
+    assert clustering.ALL not in clustering._holders
+    assert Membership.objects.get(article=quake).story_id != Membership.objects.get(article=summit).story_id
+    assert len(_partition(clustering.engine_for(clustering.ALL))) == 2
 
 
 @pytest.mark.django_db

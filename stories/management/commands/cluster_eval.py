@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stories.clustering import consolidation, training
@@ -20,7 +21,7 @@ from stories.clustering.evaluation import (
     read_pairs,
 )
 from stories.clustering.metrics import BCubed, joined_pairs
-from stories.management.commands.train_linker import DEFAULT_STREAMS, eval_dir_default, load_streams
+from stories.management.commands.train_linker import DEFAULT_STREAMS, load_streams
 
 
 class Command(BaseCommand):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             help="fit the shipped setting on the first 60%% of og2021-dev (by time) and the other streams "
             "and score the rest, after today's engine refitted the same way; then leave each stream out",
         )
-        parser.add_argument("--eval-dir", type=Path, default=eval_dir_default())
+        parser.add_argument("--eval-dir", type=Path, default=settings.SILSILA_EVAL_DIR)
 
     def handle(
         self,
@@ -86,7 +87,7 @@ class Command(BaseCommand):
         if pairs is not None:
             self._pairs(pairs)
         if out_of_sample:
-            self._out_of_sample(eval_dir or eval_dir_default())
+            self._out_of_sample(eval_dir or settings.SILSILA_EVAL_DIR)
 
     def _cluster(
         self,

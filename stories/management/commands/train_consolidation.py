@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 from pathlib import Path
 
@@ -13,17 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles import embedding
 from stories.clustering import consolidation_training as learning
-from stories.clustering import training
 from stories.clustering.consolidation import SHIPPED
-from stories.clustering.evaluation import read_articles, read_pairs
+from stories.clustering.evaluation import PAIRS_FILE, STREAM_FILES, read_pairs
+from stories.management.commands.train_linker import load_streams, source
 
-STREAMS = (
-    ("ecbplus-dev", "ecbplus-dev.jsonl"),
-    ("gedikli-chains", "gedikli-chains.jsonl"),
-    ("og2021-dev", "og2021-dev.jsonl"),
-    ("ar-en-stories-dev", "ar-en-stories-dev.jsonl"),
-)
-DEMO = Path(settings.BASE_DIR) / "articles" / "fixtures" / "demo" / "articles.jsonl"
+STREAMS = (*STREAM_FILES, "demo")  # the labelled streams and the demo corpus (evaluation.stream_paths)
 IN_TIME = "og2021-dev"  # the stream split in time: fit on its first 60%, score its last 40%
 
 
@@ -35,15 +28,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        default_eval = os.environ.get(
-            "SILSILA_EVAL_DIR", str(Path(settings.BASE_DIR).parent / "shared" / "eval")
-        )
-        parser.add_argument("--eval-dir", type=Path, default=Path(default_eval))
+        parser.add_argument("--eval-dir", type=Path, default=settings.SILSILA_EVAL_DIR)
         parser.add_argument("--out", type=Path, default=SHIPPED, help="where to write the parameters")
         parser.add_argument(
             "--streams",
-            default=",".join([name for name, _ in STREAMS] + ["demo"]),
-            help="comma-separated subset of: " + ", ".join([name for name, _ in STREAMS] + ["demo"]),
+            default=",".join(STREAMS),
+            help="comma-separated subset of: " + ", ".join(STREAMS),
         )
         parser.add_argument(
             "--refit-linker",
@@ -56,26 +46,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, eval_dir: Path, out: Path, streams: str, **options: object) -> None:
         wanted = [s.strip() for s in streams.split(",") if s.strip()]
-        paths = {name: eval_dir / file for name, file in STREAMS} | {"demo": DEMO}
-        unknown = [name for name in wanted if name not in paths]
-        if unknown:
-            raise CommandError(f"unknown streams: {', '.join(unknown)}")
-        loaded = []
-        for name in wanted:
-            path = paths[name]
-            if not path.exists():
-                raise CommandError(f"{path} not found (set --eval-dir or SILSILA_EVAL_DIR)")
-            self.stdout.write(f"encoding {name} ({path})")
-            docs, gold = read_articles(path)
-            loaded.append(training.Stream(name, docs, gold, str(path)))
-        sources = {s.name: _source(Path(s.path)) for s in loaded}
+        # Without the streams' headline views (``evaluation.read_stream``): the pass never reads
+        # them, and a linker refitted under --refit-linker chooses its headline threshold on the
+        # headline streams alone.
+        loaded = load_streams(eval_dir, wanted, self.stdout.write, headlines=False)
+        sources = {s.name: source(Path(s.path)) for s in loaded}
         pairs: list = []
         if options["refit_linker"]:
-            pairs_path = eval_dir / "semeval2022-pairs.jsonl"
+            pairs_path = eval_dir / PAIRS_FILE
             if not pairs_path.exists():
                 raise CommandError(f"{pairs_path} not found")
             pairs = list(read_pairs(pairs_path))
-            sources["semeval2022-pairs"] = _source(pairs_path)
+            sources["semeval2022-pairs"] = source(pairs_path)
         linkers = learning.LinkerFolds(
             loaded, refit=bool(options["refit_linker"]), pairs=pairs, log=self.stdout.write
         )
@@ -128,7 +110,3 @@ class Command(BaseCommand):
         )
         if validation:
             self.stdout.write(json.dumps({"held_out": validation, "in_time": in_time}, indent=1))
-
-
-def _source(path: Path) -> dict[str, str]:
-    return {"file": path.name, "sha256": training.file_digest(path)}

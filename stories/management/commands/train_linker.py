@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +20,9 @@ from stories.clustering.linker import SHIPPED
 DEFAULT_STREAMS = ("ecbplus-dev", "gedikli-chains", "og2021-dev", "demo", "ar-en-stories-dev")
 
 
-def eval_dir_default() -> Path:
-    return Path(os.environ.get("SILSILA_EVAL_DIR", str(Path(settings.BASE_DIR).parent / "shared" / "eval")))
-
-
-def load_streams(eval_dir: Path, names: list[str], log) -> list[training.Stream]:
-    """The named labelled streams with their vectors; a clear error for an unknown or missing one."""
+def load_streams(eval_dir: Path, names: list[str], log, *, headlines: bool = True) -> list[training.Stream]:
+    """The named labelled streams with their vectors (and their headline views unless ``headlines``
+    is off: ``evaluation.read_stream``); a clear error for an unknown or missing one."""
     paths = stream_paths(eval_dir)
     unknown = [name for name in names if name not in paths]
     if unknown:
@@ -37,7 +33,7 @@ def load_streams(eval_dir: Path, names: list[str], log) -> list[training.Stream]
         if not path.exists():
             raise CommandError(f"{path} not found (set --eval-dir or SILSILA_EVAL_DIR)")
         log(f"encoding {name} ({path})")
-        loaded.append(read_stream(name, path))
+        loaded.append(read_stream(name, path, headlines=headlines))
     return loaded
 
 
@@ -54,7 +50,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--eval-dir", type=Path, default=eval_dir_default())
+        parser.add_argument("--eval-dir", type=Path, default=settings.SILSILA_EVAL_DIR)
         parser.add_argument("--out", type=Path, default=SHIPPED, help="where to write the linker")
         parser.add_argument(
             "--projection-out",
