@@ -14,21 +14,25 @@ from django.http import HttpRequest
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from articles.text import clean_text
+from articles.search import JSONValues, matching
 from stories.models import Dossier, Story
 from stories.reader.params import parse_id
 from stories.services import dossiers as dossier_service
 from stories.services import editing
 from stories.services.audit import EditorError
 
+from .pickers import StoriesByNumberOrSlug, StoryPickerMultiple, picker_field
+
 
 class _DossierFormBase(forms.ModelForm):
     """Names per language (fields added below, one per site language), and the story moves asked for."""
 
-    add_stories = forms.CharField(
+    add_stories = StoriesByNumberOrSlug(
         label=_("Add stories"),
+        queryset=Story.objects.filter(merged_into__isnull=True),
+        widget=StoryPickerMultiple(picker_field(), admin.site, attrs={"id": "dossier-add-stories"}),
         required=False,
-        help_text=_("Numbers or slugs of stories to file here, separated by spaces or commas."),
+        help_text=_("Type a story's name, title or number and choose it."),
     )
     remove_stories = forms.ModelMultipleChoiceField(
         label=_("Take out of this dossier"), queryset=Story.objects.none(), required=False
@@ -57,7 +61,7 @@ class _DossierFormBase(forms.ModelForm):
         language = get_language() or settings.LANGUAGE_CODE
         for name in ("remove_stories", "split_stories"):
             self.fields[name].queryset = members
-            # The story's label, its newest title and its number: what an editor recognises.
+            # The story's name, its newest title and its number: what an editor recognises.
             self.fields[name].label_from_instance = lambda story: (
                 f"{story.label_in(language)[0]} — {story.display_title} (#{story.pk})"
             )
@@ -66,17 +70,7 @@ class _DossierFormBase(forms.ModelForm):
         return {code: self.cleaned_data.get(f"name_{code}", "") for code, _name in settings.LANGUAGES}
 
     def stories_to_add(self) -> list[Story]:
-        found = []
-        for value in self.cleaned_data.get("add_stories", "").replace(",", " ").split():
-            # parse_id: ASCII digits within a bigint ("²" and "٣" pass str.isdigit(), and int()
-            # reads "٣" as 3); anything else is looked up as a slug.
-            pk = parse_id(value)
-            story = Story.objects.filter(pk=pk).first() if pk is not None else None
-            story = story or Story.objects.filter(slug=clean_text(value)).first()
-            if story is None:
-                raise EditorError(gettext("No story “%(value)s”.") % {"value": value})
-            found.append(story)
-        return found
+        return list(self.cleaned_data.get("add_stories") or [])
 
 
 DossierForm = type(
@@ -101,6 +95,17 @@ class DossierAdmin(admin.ModelAdmin):
     search_fields = ["slug", "names", "editor_names"]
     actions = ["merge_selected"]
     readonly_fields = ["slug", "story_count", "article_count", "last_activity_at", "merged_into"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Dossier], search_term: str
+    ) -> tuple[QuerySet[Dossier], bool]:
+        """Names in every language, read as the reader's search reads them (hamza, clitics)."""
+        if not search_term.strip():
+            return queryset, False
+        found = matching(
+            queryset, search_term, fields=(JSONValues("editor_names"), JSONValues("names"), "slug")
+        )
+        return queryset.filter(pk__in=found.values("pk")), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Dossier | None = None):
         names = [f"name_{code}" for code, _name in settings.LANGUAGES]
