@@ -254,7 +254,11 @@ def _merge_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
                 moving,
             )
             % {"n": moving, "target": story_label(story)},
-            gettext("Afterwards: one story, “%(title)s”, with %(total)d articles.")
+            ngettext(
+                "Afterwards: one story, “%(title)s”, with %(total)d article.",
+                "Afterwards: one story, “%(title)s”, with %(total)d articles.",
+                story.article_count + moving,
+            )
             % {"title": story.display_title, "total": story.article_count + moving},
             gettext(
                 "The merged stories' addresses redirect to it. The merge can be undone from the audit trail."
@@ -295,10 +299,11 @@ def _split_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
         title = request.POST.get("new_title", "").strip() or members[0].article.title
         into = gettext("a new story, “%(title)s”") % {"title": title}
     else:
-        into = gettext("%(story)s, which will then hold %(total)d articles") % {
-            "story": story_label(target),
-            "total": target.article_count + n,
-        }
+        into = ngettext(
+            "%(story)s, which will then hold %(total)d article",
+            "%(story)s, which will then hold %(total)d articles",
+            target.article_count + n,
+        ) % {"story": story_label(target), "total": target.article_count + n}
     left = story.article_count - n
     return {
         "title": gettext("Move these articles?"),
@@ -359,7 +364,11 @@ def _move_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
     ]
     if came_from is not None and came_from.pk != target.pk:
         sentences.append(
-            gettext("It leaves %(story)s, which keeps %(n)d articles.")
+            ngettext(
+                "It leaves %(story)s, which keeps %(n)d article.",
+                "It leaves %(story)s, which keeps %(n)d articles.",
+                came_from.article_count - 1,
+            )
             % {"story": story_label(came_from), "n": came_from.article_count - 1}
         )
     return {"title": gettext("Move this article?"), "sentences": sentences, "button": gettext("Move")}
@@ -595,31 +604,57 @@ class StoryAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/stories/story/merge_confirm.html", context)
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet[Story], run: Callable[[Story], Any], done: str):
+    def _bulk(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Story],
+        run: Callable[[Story], Any],
+        done: Callable[[int], str],
+    ):
         stories = list(queryset)
         for story in stories:
             run(story)
-        self.message_user(request, f"{done}: {len(stories)}")
+        self.message_user(request, done(len(stories)) % {"n": len(stories)})
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_published(story=s, user=request.user, published=True)  # noqa: E731
-        self._bulk(request, queryset.filter(is_published=False), run, _("Published"))
+        self._bulk(
+            request,
+            queryset.filter(is_published=False),
+            run,
+            lambda n: ngettext("Published %(n)d story.", "Published %(n)d stories.", n),
+        )
 
     @admin.action(description=_("Hide from readers"), permissions=["change"])
     def hide_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_published(story=s, user=request.user, published=False)  # noqa: E731
-        self._bulk(request, queryset.filter(is_published=True), run, _("Hidden"))
+        self._bulk(
+            request,
+            queryset.filter(is_published=True),
+            run,
+            lambda n: ngettext("Hid %(n)d story from readers.", "Hid %(n)d stories from readers.", n),
+        )
 
     @admin.action(description=_("Lock (no automatic merges)"), permissions=["change"])
     def lock_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_locked(story=s, user=request.user, locked=True)  # noqa: E731
-        self._bulk(request, queryset.filter(is_locked=False), run, _("Locked"))
+        self._bulk(
+            request,
+            queryset.filter(is_locked=False),
+            run,
+            lambda n: ngettext("Locked %(n)d story.", "Locked %(n)d stories.", n),
+        )
 
     @admin.action(description=_("Unlock"), permissions=["change"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_locked(story=s, user=request.user, locked=False)  # noqa: E731
-        self._bulk(request, queryset.filter(is_locked=True), run, _("Unlocked"))
+        self._bulk(
+            request,
+            queryset.filter(is_locked=True),
+            run,
+            lambda n: ngettext("Unlocked %(n)d story.", "Unlocked %(n)d stories.", n),
+        )
 
     # --- The desk -----------------------------------------------------------------------
 

@@ -11,11 +11,13 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.search import JSONValues, matching
-from stories.models import Dossier, Story
+from stories.models import Decider, Dossier, Story
 from stories.reader.params import parse_id
 from stories.services import dossiers as dossier_service
 from stories.services import editing
@@ -80,6 +82,21 @@ DossierForm = type(
 )
 
 
+class DeciderFilter(admin.SimpleListFilter):
+    """The dossier's `decided_by` under a translated title (the field has no verbose name)."""
+
+    title = _("decided by")
+    parameter_name = "decided_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Decider.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
+        if self.value() in Decider.values:
+            return queryset.filter(decided_by=self.value())
+        return queryset
+
+
 @admin.register(Dossier)
 class DossierAdmin(admin.ModelAdmin):
     form = DossierForm
@@ -88,13 +105,29 @@ class DossierAdmin(admin.ModelAdmin):
         "story_count",
         "article_count",
         "last_activity_at",
-        "decided_by",
+        "decided_by_column",
         "is_published",
     ]
-    list_filter = ["decided_by", "is_published"]
+    list_filter = [DeciderFilter, "is_published"]
     search_fields = ["slug", "names", "editor_names"]
     actions = ["merge_selected"]
-    readonly_fields = ["slug", "story_count", "article_count", "last_activity_at", "merged_into"]
+    # Labelled here: the model's slug, merged_into and decided_by have no translated names.
+    readonly_fields = ["address", "story_count", "article_count", "last_activity_at", "merged_into_link"]
+
+    @admin.display(description=_("decided by"), ordering="decided_by")
+    def decided_by_column(self, dossier: Dossier) -> str:
+        return dossier.get_decided_by_display()
+
+    @admin.display(description=_("slug"))
+    def address(self, dossier: Dossier) -> str:
+        return dossier.slug
+
+    @admin.display(description=_("merged into"))
+    def merged_into_link(self, dossier: Dossier) -> str:
+        if dossier.merged_into_id is None:
+            return "—"
+        url = reverse("admin:stories_dossier_change", args=[dossier.merged_into_id])
+        return format_html('<a href="{}" dir="auto">{}</a>', url, dossier.merged_into)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Dossier], search_term: str
@@ -116,12 +149,12 @@ class DossierAdmin(admin.ModelAdmin):
                 None,
                 {
                     "fields": [
-                        "slug",
+                        "address",
                         *names,
                         "story_count",
                         "article_count",
                         "last_activity_at",
-                        "merged_into",
+                        "merged_into_link",
                     ]
                 },
             ),
