@@ -10,14 +10,24 @@ Screenshots go to test-output/screenshots/desk-phone/ for a person to look at.
 from __future__ import annotations
 
 import pytest
+from django.apps import apps as django_apps
 
 from conftest import BROWSER_TESTS, SCREENSHOTS
 from stories.models import AuditEntry, Dossier, KeyMoment, Membership, Story
 from stories.services import editing
 from stories.tests import test_admin_desk_browser as desk_browser
+from stories.tests.test_admin import DOSSIERS_MIGRATION
 from stories.tests.test_admin_desk_browser import _log_in, sideways_overflow
 
 demo = desk_browser.demo  # the demo corpus and an editor (a fixture)
+
+
+@pytest.fixture
+def editor(demo):
+    """The demo's editor, with the dossier permissions (a flushed database lost the migration's)."""
+    DOSSIERS_MIGRATION.grant(django_apps, None)
+    return demo
+
 
 pytestmark = [*BROWSER_TESTS, pytest.mark.django_db(transaction=True)]
 
@@ -142,10 +152,49 @@ def desk_pages(editor) -> tuple[dict[str, str], dict[str, tuple[str, list[tuple[
     return pages, confirmations
 
 
+def _shots(page, name: str) -> None:
+    """The whole page, and its first screen at full size (a long page is shrunk to be viewed)."""
+    page.screenshot(path=str(PHONE_SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(PHONE_SHOTS / f"{name}-first-screen.png"))
+
+
+# What sticks out of the window, to say in a failure where the sideways scroll comes from.
+STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = (r) => r.right > width + 0.5 || r.left < -0.5;
+  const boxes = [...document.querySelectorAll('body *')]
+    .filter(el => out(el.getBoundingClientRect()))
+    .map(el => `${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(el.getBoundingClientRect().left)}..${Math.round(el.getBoundingClientRect().right)}`);
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if ([...range.getClientRects()].some(out)) texts.push(`text in ${node.parentElement.tagName.toLowerCase()}.${node.parentElement.className}: ${node.data.trim().slice(0, 30)}`);
+  }
+  // The deepest element whose absence ends the overflow.
+  const root = document.documentElement;
+  const overflowing = () => root.scrollWidth > root.clientWidth;
+  let culprit = document.body;
+  for (let found = true; found; ) {
+    found = false;
+    for (const child of culprit.children) {
+      const before = child.style.display;
+      child.style.display = 'none';
+      const fixed = !overflowing();
+      child.style.display = before;
+      if (fixed) { culprit = child; found = true; break; }
+    }
+  }
+  const named = `${culprit.tagName.toLowerCase()}#${culprit.id}.${culprit.className}`;
+  return [...boxes.slice(-4), ...texts.slice(0, 4), `culprit ${named}`];
+}"""
+
+
 def _check(page, name: str) -> list[str]:
     problems = []
     if wide := sideways_overflow(page):
-        problems.append(f"{name}: sideways {wide[:4]}")
+        problems.append(f"{name}: sideways {wide[:4]} {page.evaluate(STICKING_OUT)}")
     if split := page.evaluate(SPLIT_ARABIC_WORDS):
         problems.append(f"{name}: Arabic words split across lines {split}")
     if heads := page.evaluate(SPLIT_HEAD_WORDS):
@@ -156,9 +205,9 @@ def _check(page, name: str) -> list[str]:
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("language", ["ar", "en"])
 def test_every_desk_page_fits_keeps_words_whole_and_has_large_targets(
-    live_server, browser, demo, language, width
+    live_server, browser, editor, language, width
 ):
-    pages, confirmations = desk_pages(demo)
+    pages, confirmations = desk_pages(editor)
     PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(locale=language, viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -170,7 +219,7 @@ def test_every_desk_page_fits_keeps_words_whole_and_has_large_targets(
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, f"{path}: {response.status}"
             assert page.locator("html").get_attribute("lang") == language
-            page.screenshot(path=str(PHONE_SHOTS / f"{language}-{width}-{name}.png"), full_page=True)
+            _shots(page, f"{language}-{width}-{name}")
             problems += _check(page, name)
             if width < 768 and (small := page.evaluate(SMALL_TARGETS, MIN_TARGET)):
                 problems.append(f"{name}: targets under {MIN_TARGET}px {small[:8]}")
@@ -178,8 +227,8 @@ def test_every_desk_page_fits_keeps_words_whole_and_has_large_targets(
             page.goto(f"{live_server.url}/admin/stories/story/")
             with page.expect_navigation():
                 page.evaluate(POST, [url, fields])
-            assert page.locator("#content-main").count(), name
-            page.screenshot(path=str(PHONE_SHOTS / f"{language}-{width}-{name}.png"), full_page=True)
+            assert page.locator("#content .confirm, #confirm-action").count(), name
+            _shots(page, f"{language}-{width}-{name}")
             problems += _check(page, name)
             if width < 768 and (small := page.evaluate(SMALL_TARGETS, MIN_TARGET)):
                 problems.append(f"{name}: targets under {MIN_TARGET}px {small[:8]}")
