@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -133,6 +134,10 @@ class DossierAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Dossier], search_term: str
     ) -> tuple[QuerySet[Dossier], bool]:
         """Names in every language, read as the reader's search reads them (hamza, clitics)."""
+        match = request.resolver_match
+        if match is not None and match.url_name == "autocomplete":
+            # The story desk's dossier picker offers dossiers a story can be filed in: live ones.
+            queryset = queryset.filter(merged_into__isnull=True)
         if not search_term.strip():
             return queryset, False
         found = matching(
@@ -221,19 +226,25 @@ def desk_context(story: Story) -> dict:
     languages = sorted(
         (set(story.language_counts) | set(story.labels) | set(story.editor_labels) | {"ar", "en"}) - {"und"}
     )
-    choices = list(
-        Dossier.objects.filter(merged_into__isnull=True, is_published=True).order_by(
-            "-last_activity_at", "pk"
-        )[:200]
+    # The admin's autocomplete over DossierAdmin's search (names folded as the reader's search
+    # folds them): `ايران` finds «إيران». An empty choice takes the story out of its dossier.
+    picker = AutocompleteSelect(
+        Story._meta.get_field("dossier"),
+        admin.site,
+        attrs={
+            "id": "dossier-picker",
+            "aria-label": gettext("Dossier:"),
+            "data-placeholder": gettext("(in no dossier)"),
+        },
     )
-    if story.dossier_id and story.dossier_id not in {d.pk for d in choices}:
-        choices.insert(0, story.dossier)
+    picker.is_required = False
+    picker.choices = forms.ModelChoiceField(queryset=Dossier.objects.all(), required=False).choices
     return {
         "label_fields": [
             (language, story.editor_labels.get(language, ""), story.labels.get(language, ""))
             for language in languages
         ],
-        "dossier_choices": choices,
+        "dossier_picker": picker.render("dossier", story.dossier_id),
     }
 
 

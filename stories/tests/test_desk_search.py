@@ -127,6 +127,23 @@ def test_every_spelling_finds_the_same_dossiers(editor_client):
     assert _listed(editor_client, dossiers, "Iran file") == {cup.pk}
 
 
+def test_the_desks_dossier_picker_finds_live_dossiers_by_any_spelling(editor_client, iran_stories):
+    iran = Dossier.objects.create(slug="iran", names={"ar": "أخبار إيران"}, is_published=True)
+    merged = Dossier.objects.create(slug="old-iran", names={"ar": "ملف إيران القديم"}, merged_into=iran)
+    Dossier.objects.create(slug="cup", names={"ar": "كأس العرب"})
+    page = editor_client.get(reverse("admin:stories_story_change", args=[iran_stories["hamza"].pk]))
+    assert 'id="dossier-picker"' in page.content.decode()
+    for spelling in SPELLINGS:
+        response = editor_client.get(
+            reverse("admin:autocomplete"),
+            {"term": spelling, "app_label": "stories", "model_name": "story", "field_name": "dossier"},
+        )
+        assert response.status_code == 200
+        found = {int(row["id"]) for row in json.loads(response.content)["results"]}
+        assert found == {iran.pk}, spelling  # not the merged-away one
+    assert merged.pk != iran.pk
+
+
 def test_a_dossier_takes_its_stories_from_the_picker_or_as_typed_slugs(editor_client, iran_stories):
     hamza, clitic = iran_stories["hamza"], iran_stories["clitic"]
     response = editor_client.post(
