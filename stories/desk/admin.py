@@ -34,7 +34,8 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ArticleAdmin as BaseArticleAdmin
-from articles.models import Article
+from articles.admin import SourceAdmin as BaseSourceAdmin
+from articles.models import Article, Source
 from articles.search import matching
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.reader import params
@@ -996,6 +997,25 @@ class StoryInArticleFilter(admin.SimpleListFilter):
         return queryset
 
 
+admin.site.unregister(Source)
+
+
+@admin.register(Source)
+class SourceAdmin(BaseSourceAdmin):
+    """The sources list, with languages by name (articles/admin.py cannot import the desk's words)."""
+
+    list_display = [
+        "language_column" if column == "language" else column for column in BaseSourceAdmin.list_display
+    ]
+    list_filter = [
+        words.LanguageFilter if name == "language" else name for name in BaseSourceAdmin.list_filter
+    ]
+
+    @admin.display(description=_("language hint"), ordering="language")
+    def language_column(self, source: Source) -> str:
+        return words.language_name(source.language) if source.language else "—"
+
+
 admin.site.unregister(Article)
 
 
@@ -1036,4 +1056,6 @@ class ArticleAdmin(BaseArticleAdmin):
         except Membership.DoesNotExist:
             return "—"
         url = reverse("admin:stories_story_change", args=[membership.story_id])
-        return format_html('<a href="{}" dir="auto">{}</a>', url, membership.story)
+        # The name readers see, as the story list shows it.
+        name, language = membership.story.label_in(get_language() or settings.LANGUAGE_CODE)
+        return format_html('<a href="{}" lang="{}" dir="auto">{}</a>', url, language, name)

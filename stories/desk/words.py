@@ -59,7 +59,8 @@ class LanguageFilter(admin.SimpleListFilter):
     field = "language"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        codes = model_admin.get_queryset(request).order_by().values_list(self.field, flat=True).distinct()
+        rows = model_admin.model._default_manager.order_by()
+        codes = rows.values_list(self.field, flat=True).distinct()
         return sorted(((code, language_name(code)) for code in codes if code is not None), key=lambda c: c[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

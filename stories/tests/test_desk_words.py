@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from lxml import html as lxml_html
 
-from articles.models import Article
+from articles.models import Article, Source
 from stories.models import AuditEntry, Dossier, KeyMoment, Membership
 from stories.services import editing, history
 from stories.tests.factories import StoryFactory
@@ -104,6 +104,7 @@ def test_the_merge_confirmation_counts_the_result_in_the_right_arabic_form(arabi
 
 def test_lists_show_language_names_not_codes(arabic_editor):
     story = story_with_articles(2, title="Derna floods", language="en")
+    Source.objects.update(language="en")
     KeyMoment.objects.create(
         story=story, date=story.first_activity_at.date(), text="Dam breaks", language="en"
     )
@@ -111,6 +112,7 @@ def test_lists_show_language_names_not_codes(arabic_editor):
         (reverse("admin:stories_story_changelist"), "field-language_column"),
         (reverse("admin:articles_article_changelist"), "field-language_column"),
         (reverse("admin:stories_keymoment_changelist"), "field-language_column"),
+        (reverse("admin:articles_source_changelist"), "field-language_column"),
     ]:
         tree = lxml_html.fromstring(arabic_editor.get(url).content.decode())
         cells = {" ".join(td.text_content().split()) for td in tree.find_class(cell)}
