@@ -12,6 +12,9 @@ clitic and one suffix, other words Snowball-stemmed (the stemmer PostgreSQL's `e
 configuration uses). SQLite stores those words in FTS5 tables kept by triggers that call
 `silsila_fold` (registered on every SQLite connection by `register_sqlite_functions`), so a
 word is found whole, never as a substring ("dam" is not in "Rotterdam").
+
+`matching` filters any queryset by the same reading of a query over any text columns,
+computed per query on both backends: the editors' lists and pickers search with it.
 """
 
 from __future__ import annotations
