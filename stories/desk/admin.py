@@ -803,6 +803,16 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ["is_key_moment"]
     list_select_related = ["story"]
     search_fields = ["headline", "editor_headline"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Event], search_term: str
+    ) -> tuple[QuerySet[Event], bool]:
+        """Headlines read as the reader's search reads them (hamza forms, clitics, plurals)."""
+        if not search_term.strip():
+            return queryset, False
+        found = matching(queryset, search_term, fields=("editor_headline", "headline"))
+        return queryset.filter(pk__in=found.values("pk")), False
+
     raw_id_fields = ["story", "representative_article"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -888,6 +898,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", UndoneFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["story__slug", "story__title", "story__editor_title", "article__title", "user__username"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AuditEntry], search_term: str
+    ) -> tuple[QuerySet[AuditEntry], bool]:
+        """Entries about a story found as the story list finds it, an article by its headline,
+        or an editor by user name; a story's slug (the desk's "History" link) as it is."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        stories = words.story_search(Story.objects.all(), term)
+        articles = matching(Article.objects.all(), term, fields=("title",))
+        found = (
+            Q(story__in=stories.values("pk"))
+            | Q(article__in=articles.values("pk"))
+            | Q(user__username__iexact=term)
+            | Q(story__slug=term)
+        )
+        return queryset.filter(found), False
+
     date_hierarchy = "created_at"
     # The entry in words ("what"), never the raw before/after snapshots.
     readonly_fields = [

@@ -86,6 +86,28 @@ def test_every_spelling_finds_the_same_articles(editor_client, iran_stories):
         assert _listed(editor_client, articles, spelling) == expected, spelling
 
 
+def test_every_spelling_finds_the_same_timeline_entries_and_audit_entries(editor_client, iran_stories):
+    from stories.models import AuditEntry, Event
+    from stories.services import editing
+
+    for story in iran_stories.values():
+        editing.set_locked(story=story, user=None, locked=True)
+    events = reverse("admin:stories_event_changelist")
+    audit = reverse("admin:stories_auditentry_changelist")
+    expected_events = set(Event.objects.filter(headline__contains="يران").values_list("pk", flat=True))
+    expected_entries = set(
+        AuditEntry.objects.exclude(story=iran_stories["other"]).values_list("pk", flat=True)
+    )
+    assert len(expected_events) == 2 and len(expected_entries) == 3
+    for spelling in SPELLINGS:
+        assert _listed(editor_client, events, spelling) == expected_events, spelling
+        assert _listed(editor_client, audit, spelling) == expected_entries, spelling
+    # The desk's "History" link searches by the story's slug.
+    assert _listed(editor_client, audit, iran_stories["other"].slug) == set(
+        AuditEntry.objects.filter(story=iran_stories["other"]).values_list("pk", flat=True)
+    )
+
+
 def test_a_story_is_found_by_its_name_in_each_language_and_by_an_editors_name(editor_client):
     story = _story(
         "Tehran bazaar merchants close their shops",
