@@ -1061,6 +1061,7 @@ class ArticleAdmin(BaseArticleAdmin):
         StoryInArticleFilter,
     ]
     list_select_related = [*BaseArticleAdmin.list_select_related, "membership__story"]
+    search_help_text = _("Words of the headline or lead, in any spelling, or the address")
 
     @admin.display(description=_("language"), ordering="language")
     def language_column(self, article: Article) -> str:
