@@ -431,8 +431,7 @@ def _local_input(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-CHANGE_STORY = ("stories.change_story",)
-MOVE_ARTICLES = ("stories.change_story", "stories.change_membership")
+CHANGE_STORY, MOVE_ARTICLES = history.CHANGE_STORY, history.MOVE_ARTICLES
 DESK_ACTIONS: dict[str, DeskAction] = {
     "rename": DeskAction(CHANGE_STORY, _rename),
     "summary": DeskAction(CHANGE_STORY, _summary),
@@ -891,16 +890,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         entry = self.get_object(request, unquote(object_id))
-        extra = {"can_undo": entry is not None and history.can_undo(entry), **(extra_context or {})}
+        can_undo = (
+            entry is not None
+            and history.can_undo(entry)
+            and request.user.has_perms(history.permissions_to_undo(entry))
+        )
+        extra = {"can_undo": can_undo, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
     def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not request.user.has_perms(["stories.view_auditentry", *MOVE_ARTICLES]):
+        if not request.user.has_perm("stories.view_auditentry"):
             raise PermissionDenied
         entry = get_object_or_404(
             AuditEntry.objects.select_related("user", "story", "article"),
             pk=params.object_id(unquote(object_id)),
         )
+        if not request.user.has_perms(history.permissions_to_undo(entry)):
+            raise PermissionDenied
         if request.method == "POST":
             try:
                 history.undo(entry=entry, user=request.user)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from articles.tests.factories import ArticleFactory
 from stories.desk import views as desk_views
 from stories.models import AuditEntry, Event, Exclusion, Membership, Story
+from stories.services import dossiers as dossier_service
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
@@ -43,7 +44,11 @@ def editor_client(client):
 
 def staff_with(*codenames: str):
     """A staff account holding exactly these stories permissions (no group)."""
-    user = get_user_model().objects.create_user("limited", password=PASSWORD, is_staff=True)
+    return staff_with_name("limited", *codenames)
+
+
+def staff_with_name(username: str, *codenames: str):
+    user = get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="stories", codename__in=codenames)
     )
@@ -397,6 +402,40 @@ def test_undo_needs_the_permission_to_move_articles(client):
     assert client.post(reverse("admin:stories_auditentry_undo", args=[entry.pk])).status_code == 403
     story.refresh_from_db()
     assert story.is_locked
+
+
+def test_undoing_a_dossier_rename_needs_the_dossier_rights_the_rename_needed(client):
+    dossier = dossier_service.create_dossier(names={"en": "Iran protests"}, user=None)
+    dossier_service.rename_dossier(dossier=dossier, user=None, names={"en": "Iran strikes"})
+    entry = AuditEntry.objects.get(action="dossier_rename")
+    undo_url = reverse("admin:stories_auditentry_undo", args=[entry.pk])
+    # Every story right, no dossier right: the undo is refused and the name stays.
+    client.force_login(staff_with("view_auditentry", "view_story", "change_story", "change_membership"))
+    assert client.post(undo_url).status_code == 403
+    dossier.refresh_from_db()
+    assert dossier.editor_names == {"en": "Iran strikes"}
+    client.force_login(staff_with_name("dossiers", "view_auditentry", "change_dossier"))
+    assert client.post(undo_url).status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.editor_names == {"en": "Iran protests"}
+
+
+def test_undoing_a_key_moment_needs_the_right_to_change_events(client):
+    story = story_with_articles(2)
+    event = story.events.first()
+    editing.edit_event(event=event, user=None, is_key_moment=True)
+    entry = AuditEntry.objects.get(action="key_moment")
+    undo_url = reverse("admin:stories_auditentry_undo", args=[entry.pk])
+    client.force_login(staff_with("view_auditentry", "view_story", "change_story", "change_membership"))
+    assert client.post(undo_url).status_code == 403
+    change_page = client.get(reverse("admin:stories_auditentry_change", args=[entry.pk]))
+    assert undo_url not in change_page.content.decode()
+    event.refresh_from_db()
+    assert event.is_key_moment
+    client.force_login(staff_with_name("events", "view_auditentry", "change_event"))
+    assert client.post(undo_url).status_code == 302
+    event.refresh_from_db()
+    assert not event.is_key_moment
 
 
 # --- Review queue and quality report ----------------------------------------------------
