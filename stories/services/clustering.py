@@ -63,6 +63,7 @@ from .editing import (
     refresh_event_stats,
     refresh_story_stats,
     slug_base,
+    sync_editor_key_moments,
 )
 from .locks import hold_editors_lock, hold_partition_lock, share_editors_lock, try_partition_lock
 
@@ -734,17 +735,34 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
             engine_made = engine_made.filter(article__published_at__gte=since)
         released = dict(engine_made.values_list("article_id", "story_id"))
         emptied_events = set(engine_made.exclude(event=None).values_list("event_id", flat=True))
+        edited_events = _edited_event_articles(engine_made)
         newest_before = Story.objects.aggregate(top=Max("pk"))["top"] or 0
+        newest_event_before = Event.objects.aggregate(top=Max("pk"))["top"] or 0
         engine_made.delete()
         refresh_story_stats(story_ids=set(released.values()))
-        refresh_event_stats(event_ids=emptied_events)
+        # An editor's event left empty is kept until its articles have new events to join.
+        edited_events = {
+            pk: articles
+            for pk, articles in edited_events.items()
+            if not Membership.objects.filter(event_id=pk).exists()
+        }
+        Event.objects.filter(pk__in=list(edited_events)).update(article_count=0)
+        edited_stories = set(
+            Event.objects.filter(pk__in=list(edited_events)).values_list("story_id", flat=True)
+        )
+        refresh_event_stats(event_ids=emptied_events - set(edited_events))
         # Every process's engine must be rebuilt: the audit entry moves the marker.
         entry = AuditEntry.objects.create(
             action=AuditEntry.Action.RECLUSTER, after={"since": since.isoformat() if since else None}
         )
         reset_engines()
         result = cluster_pending()
+        event_holders = _keep_event_edits(edited_events, newest_before=newest_event_before)
         kept = _keep_addresses(released, newest_before=newest_before)
+        # The key moments editors marked follow their events to the stories now holding them.
+        touched = Q(events__pk__in=event_holders) | Q(pk__in=edited_stories)
+        for story in Story.objects.filter(touched).distinct():
+            sync_editor_key_moments(story=story)
         entry.after = {**entry.after, **kept}
         entry.save(update_fields=["after"])
         # A snapshot the run's batches wrote predates the stories taking their successors'
@@ -754,6 +772,65 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
     reset_engines()
     refresh_story_texts()
     return result
+
+
+_EVENT_EDITS = Q(editor_headline__gt="") | Q(editor_occurred_at__isnull=False) | Q(is_key_moment=True)
+
+
+def _edited_event_articles(memberships) -> dict[int, list[int]]:
+    """The events among `memberships` an editor changed, each with its articles among them."""
+    edited = set(Event.objects.filter(_EVENT_EDITS, memberships__in=memberships).values_list("pk", flat=True))
+    articles: dict[int, list[int]] = {pk: [] for pk in edited}
+    for article_id, event_id in memberships.filter(event_id__in=edited).values_list("article_id", "event_id"):
+        articles[event_id].append(article_id)
+    return articles
+
+
+def _keep_event_edits(edited: dict[int, list[int]], *, newest_before: int) -> set[int]:
+    """Carry the editor's headline, date and key-moment mark of every emptied event to its successor.
+
+    The same rule as stories (`_keep_addresses`): an emptied event's successor is the event now
+    holding most of its former articles, ties to the older. When the successor is new, the edited
+    event takes its place (its articles and story), so the event keeps its id and its edit can
+    still be undone; otherwise it lends the successor the edits the successor lacks and goes.
+    Returns the ids of the events holding carried edits.
+    """
+    if not edited:
+        return set()
+    now_in = dict(
+        Membership.objects.filter(article_id__in=[a for ids in edited.values() for a in ids])
+        .exclude(event=None)
+        .values_list("article_id", "event_id")
+    )
+    successor: dict[int, tuple[int, int]] = {}  # edited event -> (new home, articles shared)
+    for event_id, article_ids in edited.items():
+        homes = Counter(now_in[a] for a in article_ids if a in now_in)
+        if homes:
+            successor[event_id] = min(homes.items(), key=lambda item: (-item[1], item[0]))
+    claims: dict[int, int] = {}  # new event -> the edited event taking its place
+    for event_id, (home, shared) in sorted(successor.items()):
+        if home > newest_before and (home not in claims or shared > successor[claims[home]][1]):
+            claims[home] = event_id
+    for new_id, event_id in claims.items():
+        new = Event.objects.get(pk=new_id)
+        Membership.objects.filter(event_id=new_id).update(event_id=event_id)
+        Event.objects.filter(pk=event_id).update(story_id=new.story_id)
+        new.delete()
+    refresh_event_stats(event_ids=list(claims.values()))
+    holders = set(claims.values())
+    for event_id, (home, _shared) in successor.items():
+        if claims.get(home) == event_id:
+            continue
+        edited_event = Event.objects.get(pk=event_id)
+        target = Event.objects.get(pk=claims.get(home, home))
+        target.editor_headline = target.editor_headline or edited_event.editor_headline
+        target.editor_occurred_at = target.editor_occurred_at or edited_event.editor_occurred_at
+        target.is_key_moment = target.is_key_moment or edited_event.is_key_moment
+        target.save(update_fields=["editor_headline", "editor_occurred_at", "is_key_moment"])
+        holders.add(target.pk)
+    # What kept no article anywhere (or lent its edits) goes, as any emptied event does.
+    Event.objects.filter(pk__in=set(edited) - holders).delete()
+    return holders
 
 
 def _keep_addresses(released: dict[int, int], *, newest_before: int) -> dict[str, object]:
