@@ -21,7 +21,8 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -44,8 +45,9 @@ from stories.services.audit import EditorError
 from . import dossiers as desk_dossiers
 from . import views as desk_views
 
-# The desk shows at most this many events: a long-running story is read in pages elsewhere.
-DESK_EVENTS = 200
+# The desk reads a story's timeline in pages of this many articles, grouped by event: a
+# 5,000-article story would otherwise be a page of megabytes.
+DESK_ARTICLES = 200
 
 
 def _uncertain_count() -> Subquery:
@@ -645,21 +647,29 @@ class StoryAdmin(admin.ModelAdmin):
             raise Http404
         if not self.has_view_or_change_permission(request, story):
             raise PermissionDenied
-        articles = Membership.objects.select_related("article__source").order_by(
-            "article__published_at", "article_id"
+        placed = (
+            Membership.objects.filter(story=story)
+            .select_related("article__source", "event")
+            .order_by(
+                F("event__occurred_at").asc(nulls_last=True),
+                "event_id",
+                "article__published_at",
+                "article_id",
+            )
         )
-        events = list(
-            story.events.order_by("occurred_at", "pk").prefetch_related(
-                Prefetch("memberships", queryset=articles)
-            )[:DESK_EVENTS]
-        )
-        for event in events:
-            event.date_input = _local_input(event.display_date)
-            for membership in event.memberships.all():
-                membership.decided_words = desk_views.decided_in_words(membership)
-        loose = list(articles.filter(story=story, event__isnull=True))
-        for membership in loose:
+        timeline_page = Paginator(placed, DESK_ARTICLES).get_page(params.page_number(request))
+        events: dict[int, Event] = {}
+        loose = []
+        for membership in timeline_page.object_list:
             membership.decided_words = desk_views.decided_in_words(membership)
+            if membership.event is None:
+                loose.append(membership)
+                continue
+            event = events.setdefault(membership.event_id, membership.event)
+            if event is membership.event:
+                event.date_input = _local_input(event.display_date)
+                event.desk_memberships = []
+            event.desk_memberships.append(membership)
         recent_audit = list(
             AuditEntry.objects.filter(story=story).select_related("user", "article").order_by("-pk")[:15]
         )
@@ -673,8 +683,8 @@ class StoryAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": story.display_title,
             "story": story,
-            "events": events,
-            "events_capped": len(events) == DESK_EVENTS,
+            "events": list(events.values()),
+            "timeline_page": timeline_page,
             "loose": loose,
             "title_fields": [(lang, story.editor_titles.get(lang, "")) for lang in languages],
             "merged_stories": list(story.merged_stories.only("pk", "title", "editor_title", "slug")),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.tests.factories import ArticleFactory
+from stories.desk import admin as desk_admin
 from stories.desk import views as desk_views
 from stories.models import AuditEntry, Event, Exclusion, Membership, Story
 from stories.services import dossiers as dossier_service
@@ -239,6 +240,36 @@ def test_the_desk_shows_the_timeline_with_constant_queries(
         assert f'id="article-{membership.article_id}"' in html
     for event in story.events.all():
         assert f'id="event-{event.pk}"' in html
+
+
+def test_a_large_storys_desk_is_read_in_pages_of_articles(
+    editor_client, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(desk_admin, "DESK_ARTICLES", 5)
+    story = StoryFactory()
+    earlier = EventFactory(story=story, occurred_at=timezone.now() - timedelta(days=1))
+    later = EventFactory(story=story, occurred_at=timezone.now())
+    for n in range(9):
+        MembershipFactory(event=earlier, article=ArticleFactory(title=f"Early report {n}"))
+    for n in range(3):
+        MembershipFactory(event=later, article=ArticleFactory(title=f"Later report {n}"))
+    editing.refresh_story_stats(story_ids=[story.pk])
+    all_articles = sorted(Membership.objects.filter(story=story).values_list("article_id", flat=True))
+    pages = {}
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(12):
+            response = editor_client.get(desk(story), {"page": page})
+        html = response.content.decode()
+        pages[page] = html
+        assert f"Articles {(page - 1) * 5 + 1}\N{EN DASH}{min(page * 5, 12)} of 12" in html
+    shown = {page: [a for a in all_articles if f'id="article-{a}"' in html] for page, html in pages.items()}
+    assert [len(shown[page]) for page in (1, 2, 3)] == [5, 5, 2]
+    assert sorted(shown[1] + shown[2] + shown[3]) == all_articles
+    # The earlier event's last four articles open page 2 under its headline; the later event follows.
+    assert f'id="event-{earlier.pk}"' in pages[2] and f'id="event-{later.pk}"' in pages[2]
+    assert f'id="event-{later.pk}"' not in pages[1]
+    assert 'rel="prev"' in pages[2] and 'rel="next"' in pages[2]
+    assert editor_client.get(desk(story), {"page": "x"}).status_code == 400
 
 
 def test_desk_actions_rename_summarise_hide_and_lock_through_the_service(editor_client):
