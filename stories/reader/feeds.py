@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
@@ -61,10 +61,22 @@ def _feed_events(story: Story) -> list[Event]:
 def _event_text(event: Event) -> str:
     excerpt = Truncator(event.excerpt or "").chars(EXCERPT_CHARS)
     names = pgettext("list separator", ", ").join(source.name for source in event.sources)
-    if not names:
-        return excerpt
-    sources = _("Sources: %(names)s") % {"names": names}
-    return f"{excerpt}\n\n{sources}" if excerpt else sources
+    sources = _("Sources: %(names)s") % {"names": names} if names else ""
+    return "\n\n".join(part for part in (excerpt, _chain_text(event), sources) if part)
+
+
+def _chain_text(event: Event) -> str:
+    """Who reported the event first and how many outlets followed, as the story page says it."""
+    first = getattr(event, "first_report", None)
+    if first is None:
+        return ""
+    text = _("First reported by %(outlet)s") % {"outlet": first.name}
+    if event.followed_by:
+        followed = ngettext(
+            "%(counter)s outlet followed", "%(counter)s outlets followed", event.followed_by
+        ) % {"counter": event.followed_by}
+        text = f"{text}{pgettext('list separator', ', ')}{followed}"
+    return text
 
 
 def inert_text(text: str) -> str:
