@@ -311,7 +311,7 @@ def problems(name: str, language: str | None) -> list[str]:
             found.append(f"opens on a clitic: {first}")
         if is_arabic_nisba(first) or (len(words) > 1 and is_indefinite_place_nisba(first)):
             found.append(f"opens on an adjective: {first}")
-        if len(words) > 1 and any(_ends_on_adverbial(word) for word in words[:-1]):
+        if len(words) > 1 and any(ends_on_adverbial(word) for word in words[:-1]):
             # «عاما بهدف», «23 عاما بهدف»: an accusative complement belongs to a clause.
             found.append("an adverbial inside")
         elif len(words) == 1 and folded_first.endswith(("يه", "يين", "يون")) and not is_place(words, "ar"):
@@ -322,7 +322,7 @@ def problems(name: str, language: str | None) -> list[str]:
         if len(words) == 2 and is_place([first], "ar") and is_arabic_nisba(last):
             # «ليبيا النفطي»: a proper name takes no adjective of its own here; the noun is missing.
             found.append(f"an adjective on a name: {last}")
-        if len(words) > 1 and _ends_on_adverbial(last):
+        if len(words) > 1 and ends_on_adverbial(last):
             found.append(f"ends on an adverbial: {last}")
     return found
 
@@ -344,7 +344,7 @@ _NOUNS_ING_ED = _listed(
 _NOUNS_IAL = _listed("trial trials official memorial serial tutorial editorial denial burial material")
 
 
-def _ends_on_adverbial(word: str) -> bool:
+def ends_on_adverbial(word: str) -> bool:
     if word.endswith(_TANWIN_ALIF):
         return True
     folded = normalize(word, "ar")

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
+from articles import embedding
 from stories.timeline.metrics import tokens
 from stories.timeline.moments import (
     KeyMoment,
@@ -12,6 +15,7 @@ from stories.timeline.moments import (
     opens_dependent,
     pick_dates,
     quotes_balanced,
+    reports_no_event,
     sentence_spans,
 )
 
@@ -425,3 +429,111 @@ def test_an_arabic_sentence_naming_its_own_subject_is_told_without_its_opening_a
     assert "أرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة لمركز الزلزال أمس." in texts
     # "the sources" were introduced before: never alone, and with the sentence before only.
     assert not any(text.startswith("وقالت المصادر") for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Neither Iran's foreign ministry nor the White House commented on the report on Friday.", "en"),
+        ("A ministry spokesman did not immediately respond to a request for comment on Monday.", "en"),
+        ("The company declined to comment on the investigation when contacted on Tuesday.", "en"),
+        ("ولم تعلق وزارة الخارجية الإيرانية على التقرير حتى مساء الجمعة.", "ar"),
+        ("رفض متحدث باسم الحكومة التعليق على هذه الأنباء يوم الأحد.", "ar"),
+        ("لم يتسن الحصول على تعليق فوري من وزارة الداخلية مساء الاثنين.", "ar"),
+        ("Le ministère des Affaires étrangères n'a pas souhaité commenter ces informations vendredi.", "fr"),
+        ("El Ministerio de Exteriores no quiso comentar la información publicada el viernes.", "es"),
+        ("Il ministero degli Esteri non ha voluto commentare la notizia di venerdì.", "it"),
+        ("O Ministério das Relações Exteriores não quis comentar a reportagem na sexta-feira.", "pt"),
+        ("Das Außenministerium wollte sich am Freitag zunächst nicht dazu äußern.", "de"),
+    ],
+)
+def test_a_sentence_saying_that_nobody_commented_reports_no_event(sentence, language):
+    assert reports_no_event(sentence, language)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("The president said on Sunday that Iran had contacted Washington to propose talks.", "en"),
+        ("The minister is expected to comment on the budget when parliament opens on Monday.", "en"),
+        ("قال المتحدث في تعليق على الاتفاق إن بلاده مستعدة لاستئناف المحادثات يوم الأحد.", "ar"),
+        ("Le ministre a commenté vendredi la décision du conseil constitutionnel.", "fr"),
+    ],
+)
+def test_a_sentence_that_reports_something_is_not_taken_for_a_no_comment(sentence, language):
+    assert not reports_no_event(sentence, language)
+
+
+def test_a_no_comment_sentence_is_never_a_key_moment():
+    story = [
+        article(
+            f"n{i}",
+            "2026-11-14",
+            "Neither the foreign ministry nor the White House commented on the report on Friday. "
+            "Officials in Muscat hosted a first round of talks between the two delegations on Saturday.",
+            f"wire{i}",
+        )
+        for i in range(3)
+    ]
+    texts = [m.text for m in key_moments(story, 2)]
+    assert texts and not any("commented" in text for text in texts)
+
+
+def _bilingual_day(english: str, arabic: str) -> list[StoryArticle]:
+    """One day told by three English reports and one Arabic report."""
+    return [
+        article("e1", "2026-11-13", english, "wire"),
+        article("e2", "2026-11-13", english.replace("Thursday", "Thursday morning"), "daily"),
+        article("e3", "2026-11-13", english, "weekly"),
+        article("a1", "2026-11-13", arabic, "arabic", "ar"),
+    ]
+
+
+def test_an_arabic_sentence_telling_the_same_thing_is_the_alternative_of_the_english_moment():
+    story = _bilingual_day(
+        "Hundreds of merchants in Tehran's Grand Bazaar shut their shops on Thursday in protest at the "
+        "collapse of the Iranian rial against the dollar.",
+        "أغلق مئات التجار في البازار الكبير وسط طهران محالهم يوم الخميس احتجاجا على انهيار الريال "
+        "الإيراني أمام الدولار.",
+    )
+    (moment,) = key_moments(story, 1, encode=embedding.encode)
+    assert moment.language == "en" and moment.date == date(2026, 11, 12)
+    (arabic,) = moment.alternatives
+    assert arabic.language == "ar" and arabic.article_id == "a1"
+
+
+def test_an_arabic_sentence_telling_something_else_is_an_entry_of_its_own_not_an_alternative():
+    story = _bilingual_day(
+        "The dollar traded above 1.4 million rials on Thursday in the open market of the capital, "
+        "dealers said.",
+        "أعلنت النقابات المستقلة يوم الخميس أن عمال النفط في عسلوية انضموا إلى الإضراب للمطالبة برفع "
+        "الأجور وإطلاق سراح المعتقلين.",
+    )
+    moments = key_moments(story, 1, encode=embedding.encode)
+    english = [m for m in moments if m.language == "en"]
+    arabic = [m for m in moments if m.language == "ar"]
+    assert len(english) == 1 and english[0].alternatives == ()
+    assert len(arabic) == 1 and arabic[0].date == english[0].date
+    # Without the encoder the day's sentences are paired as before (the same day).
+    (paired,) = key_moments(story, 1)
+    assert [m.language for m in paired.alternatives] == ["ar"]
+
+
+def test_each_language_of_a_story_gets_its_own_days_when_the_main_language_has_enough():
+    arabic_days = [
+        article(
+            f"x{i}",
+            day,
+            f"أعلن المتحدث باسم الحكومة في مؤتمر صحفي أمس أن الجولة {i} من المحادثات انتهت دون اتفاق نهائي.",
+            f"arabic{i}",
+            "ar",
+        )
+        for i, day in enumerate(("2011-01-29", "2011-02-06"))
+    ]
+    moments = key_moments(STORY + arabic_days, 2)
+    english = [m for m in moments if m.language == "en"]
+    arabic = [m for m in moments if m.language == "ar"] + [
+        a for m in moments for a in m.alternatives if a.language == "ar"
+    ]
+    assert len(english) == 2
+    assert len(arabic) == 2  # Arabic readers see two days in Arabic, not the English ones

@@ -625,7 +625,13 @@ def key_moments(
     ranker: Ranker | None = None,
     encode: Encoder | None = None,
 ) -> list[KeyMoment]:
-    """Up to `n` key moments of a story, oldest first; editors' `fixed` moments are always among them.
+    """Up to `n` key moments of a story in each of its languages, oldest first; editors' `fixed`
+    moments are always among them and count toward every language's `n`.
+
+    A day told in the story's language (`language`) carries the other languages' sentences of the
+    same day as alternatives; a language short of `n` entries after the story's language has
+    its own takes further days in it alone, so a reader of any of the story's languages is
+    shown up to `n` days in that language.
 
     `language` is the story's main language (default: its most common one); `avoid` are
     sentences no entry may repeat, such as the story's summary (a sentence found in an article is
