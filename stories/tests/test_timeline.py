@@ -537,3 +537,90 @@ def test_each_language_of_a_story_gets_its_own_days_when_the_main_language_has_e
     ]
     assert len(english) == 2
     assert len(arabic) == 2  # Arabic readers see two days in Arabic, not the English ones
+
+
+def _story_in(language: str, reports: list[tuple[str, str, str]]) -> list[StoryArticle]:
+    return [
+        article(f"{language}{i}", day, text, source, language)
+        for i, (day, text, source) in enumerate(reports)
+    ]
+
+
+# The Egyptian revolution in miniature again, written in French and in Italian: languages the date
+# ranker was not trained on (it learned from Spanish topics). 25 January and 11 February are told
+# by several sources, 2 February by one.
+FRENCH = [
+    (
+        "2011-01-26",
+        "Des milliers de manifestants ont envahi la place Tahrir au Caire mardi pour réclamer le "
+        "départ de Moubarak. La police a tiré des gaz lacrymogènes jusque tard dans la nuit.",
+        "agence",
+    ),
+    (
+        "2011-01-26",
+        "La police égyptienne a affronté hier au Caire des manifestants qui exigeaient le départ "
+        "de Moubarak. Le ministère de l'Intérieur a fait état de trois morts.",
+        "quotidien",
+    ),
+    (
+        "2011-02-03",
+        "Des partisans de Moubarak ont chargé mercredi à dos de chameau le camp de la place "
+        "Tahrir. Des médecins ont soigné des centaines de blessés.",
+        "quotidien",
+    ),
+    (
+        "2011-02-12",
+        "Hosni Moubarak a démissionné hier de la présidence après dix-huit jours de "
+        "manifestations. La foule a fêté la nouvelle dans tout le Caire.",
+        "agence",
+    ),
+    (
+        "2011-02-12",
+        "Le vice-président Omar Souleimane a annoncé vendredi la démission de Moubarak et le "
+        "transfert du pouvoir à l'armée. Le conseil militaire a promis des élections.",
+        "quotidien",
+    ),
+]
+ITALIAN = [
+    (
+        "2011-01-26",
+        "Migliaia di manifestanti hanno riempito piazza Tahrir al Cairo martedì chiedendo la fine "
+        "del regime di Mubarak. La polizia ha sparato gas lacrimogeni fino a notte.",
+        "agenzia",
+    ),
+    (
+        "2011-01-26",
+        "La polizia egiziana si è scontrata ieri al Cairo con i manifestanti che chiedevano le "
+        "dimissioni di Mubarak. Il ministero dell'Interno ha parlato di tre morti.",
+        "quotidiano",
+    ),
+    (
+        "2011-02-03",
+        "Sostenitori di Mubarak hanno attaccato mercoledì a dorso di cammello il presidio di "
+        "piazza Tahrir. I medici hanno curato centinaia di feriti.",
+        "quotidiano",
+    ),
+    (
+        "2011-02-12",
+        "Hosni Mubarak si è dimesso ieri dalla presidenza dopo diciotto giorni di proteste. La "
+        "folla ha festeggiato la notizia in tutto il Cairo.",
+        "agenzia",
+    ),
+    (
+        "2011-02-12",
+        "Il vicepresidente Omar Suleiman ha annunciato venerdì le dimissioni di Mubarak e il "
+        "passaggio dei poteri all'esercito. Il consiglio militare ha promesso elezioni.",
+        "quotidiano",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "reports"), [("fr", FRENCH), ("it", ITALIAN)])
+def test_the_key_moments_of_a_story_in_a_language_the_ranker_never_saw(language, reports):
+    story = _story_in(language, reports)
+    moments = key_moments(story, 2)
+    assert [m.date for m in moments] == [date(2011, 1, 25), date(2011, 2, 11)]
+    by_id = {a.id: a for a in story}
+    for moment in moments:
+        assert moment.language == language
+        assert by_id[moment.article_id].text[moment.start : moment.end].strip() == moment.text
