@@ -80,7 +80,7 @@ _WORD = re.compile(r"\d{1,3}(?:,\d{3})+|[^\W_]+(?:['’-][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 # Words written in capitals are acronyms ("US", "UN", "IMF"), never stopwords.
 _ACRONYM = re.compile(r"[A-Z]{2,5}")
-_ARABIC_ARTICLE = ("وال", "بال", "فال", "كال", "ال")
+_ARABIC_ARTICLE = ("وال", "بال", "فال", "كال", "لل", "ال")
 
 
 @dataclass(frozen=True, slots=True)

@@ -341,3 +341,9 @@ def test_chips_are_in_one_language_each_and_are_names_or_noun_phrases():
     for shown in chips.values():
         iran = [chip for chip in shown if "Iran" in chip or "إيران" in chip]
         assert len(iran) <= 1, shown
+
+
+def test_an_event_word_is_written_without_its_clitics_before_the_article_is_put_back():
+    # «للنفط» ("for the oil") names the oil as «النفط الليبي», never «الللنفط الليبي».
+    assert labels._event_form("للنفط", "ar") == "نفط"
+    assert labels._event_form("والاحتجاجات", "ar") == "احتجاجات"
