@@ -445,6 +445,9 @@ def test_an_arabic_sentence_naming_its_own_subject_is_told_without_its_opening_a
         ("Il ministero degli Esteri non ha voluto commentare la notizia di venerdì.", "it"),
         ("O Ministério das Relações Exteriores não quis comentar a reportagem na sexta-feira.", "pt"),
         ("Das Außenministerium wollte sich am Freitag zunächst nicht dazu äußern.", "de"),
+        ("لم تعلن قوات الدعم السريع ردها الرسمي بعد، رغم انتهاء المهلة التي حددها الوسطاء اليوم.", "ar"),
+        ("The rebels have not yet responded to the proposal, mediators said on Monday.", "en"),
+        ("Les rebelles n'ont pas encore répondu à la proposition des médiateurs lundi.", "fr"),
     ],
 )
 def test_a_sentence_saying_that_nobody_commented_reports_no_event(sentence, language):
@@ -458,6 +461,8 @@ def test_a_sentence_saying_that_nobody_commented_reports_no_event(sentence, lang
         ("The minister is expected to comment on the budget when parliament opens on Monday.", "en"),
         ("قال المتحدث في تعليق على الاتفاق إن بلاده مستعدة لاستئناف المحادثات يوم الأحد.", "ar"),
         ("Le ministre a commenté vendredi la décision du conseil constitutionnel.", "fr"),
+        ("Police responded with tear gas when protesters did not disperse on Sunday.", "en"),
+        ("ورد الجيش بقصف مواقع المتمردين مساء الأحد بعد هجوم على قاعدته.", "ar"),
     ],
 )
 def test_a_sentence_that_reports_something_is_not_taken_for_a_no_comment(sentence, language):
@@ -624,3 +629,12 @@ def test_the_key_moments_of_a_story_in_a_language_the_ranker_never_saw(language,
     for moment in moments:
         assert moment.language == language
         assert by_id[moment.article_id].text[moment.start : moment.end].strip() == moment.text
+
+
+def test_an_arabic_sentence_opening_on_what_an_unnamed_body_said_leans_on_the_sentence_before():
+    assert opens_dependent("قالت القوات في بيان إنها «تلتزم بوقف الأعمال القتالية فورا».", "ar")
+    assert opens_dependent("قال المسؤول إن الوفد سيصل إلى جدة غدا.", "ar")
+    # Named, or qualified, the speaker needs nothing before.
+    assert not opens_dependent("قال الرئيس الأمريكي إن إيران اتصلت بواشنطن واقترحت التفاوض.", "ar")
+    assert not opens_dependent("قالت الحكومة السودانية في بيان إنها تقبل الخطة.", "ar")
+    assert not opens_dependent("قال سروستاني في مؤتمره الصحفي الأسبوعي في طهران إن التفاوض لن يجري.", "ar")

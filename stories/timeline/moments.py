@@ -316,6 +316,13 @@ def opens_dependent(sentence: str, language: str | None) -> bool:
     code = (language or "").split("-")[0].lower()
     if code in ("ar", "") and (waw := _AR_AND.match(folded)):
         return not waw.group().removeprefix(waw["lead"]).startswith(_AR_ROOT_WAW)
+    if code in ("ar", ""):
+        # «قالت القوات…», «قال المسؤول…»: a reporting verb whose subject is a title or a body the
+        # article introduced before (which forces? which official?) leans on that sentence too.
+        words = [w.strip(":،,") for w in folded.split()[:3]]
+        bare = len(words) == 2 or (len(words) == 3 and words[2] in _AR_NO_SUBJECT)
+        if len(words) > 1 and words[0] in _AR_REPORTING and words[1] in _AR_VAGUE and bare:
+            return True
     return code in ("en", "") and bool(_EARLY_DEMONSTRATIVE.match(sentence))
 
 
@@ -327,7 +334,11 @@ _AR_REFERRING = ("بذلك", "لذلك", "بهذا", "ذلك", "هذا", "هذه
                  "بدوره", "بدورها", "اضاف", "اضافت", "تابع", "تابعت")  # fmt: skip
 _AR_NO_SUBJECT = ("ان", "انه", "انها", "انهم", "الي", "في", "علي", "من", "عن", "له", "لها", "لهم", "خلال",
                   "بعد", "قبل", "ايضا", "كذلك", "حتي", "مع")  # fmt: skip
-_AR_VAGUE = ("المصادر", "المصدر", "المسؤول", "المسؤولون", "المتحدث", "الناطق", "البيان", "التقرير",
+# Reporting verbs that open a sentence on the one who said it (folded forms).
+_AR_REPORTING = ("قال", "قالت", "اكد", "اكدت", "اوضح", "اوضحت", "اضاف", "اضافت", "ذكر", "ذكرت", "اعلن",
+                 "اعلنت")  # fmt: skip
+_AR_VAGUE = ("المصادر", "القوات", "الحركه", "الجماعه",
+             "المصدر", "المسؤول", "المسؤولون", "المتحدث", "الناطق", "البيان", "التقرير",
              "الرئيس", "الوزير", "المبعوث", "الطرفان", "الطرفين", "الجانبان", "الجانب", "الوزاره", "المنظمه",
              "المصدران", "المسؤولين", "مصادر", "مصدر", "مسؤول")  # fmt: skip
 
@@ -346,17 +357,27 @@ def _arabic_and_dropped(sentence: str) -> int | None:
     return waw.end("lead") + 1
 
 
-# A sentence saying that someone did not comment reports no event ("Neither the ministry nor the
-# White House commented", «لم تعلق الوزارة», "n'a pas souhaité commenter"): a negation or a refusal
-# within a few words before a word of commenting, per language; unlisted languages use them all.
+# A sentence saying that someone did not comment or respond reports no event ("Neither the ministry
+# nor the White House commented", «لم تعلق الوزارة», «لم تعلن قوات الدعم السريع ردها بعد», "n'a pas
+# souhaité commenter"): a negation or a refusal within a few words before a word of commenting or
+# responding, per language; unlisted languages use them all.
 _NO_COMMENT_WORDS: dict[str, tuple[str, str]] = {
-    "en": (r"no|not|n't|neither|nor|declined|declines|refused|refuses|unavailable", r"comment\w*"),
-    "fr": (r"pas|aucun\w*|ni|refusé|décliné|refuse", r"comment\w*"),
-    "es": (r"no|ningún|ninguna|ni|negó|negaron|rehusó|declinó", r"comenta\w*|comentó"),
-    "it": (r"non|nessun\w*|né|rifiutato|rifiuta", r"comment\w*"),
-    "pt": (r"não|nenhum\w*|nem|recusou|recusaram", r"comenta\w*|comentou|comentário\w*"),
-    "de": (r"nicht|kein\w*|weder|lehnte|lehnten", r"Stellungnahme\w*|kommentier\w*|äußern|geäußert"),
-    "ar": (r"[وف]?(?:لم|لا|رفض\w*|امتنع\w*|دون|بلا|يتسن)", r"\w*تعليق\w*|\w*يعلق\w*|\w*تعلق\w*"),
+    "en": (
+        r"no|not|n't|neither|nor|declined|declines|refused|refuses|unavailable",
+        r"comment\w*|respon\w*|repl(?:y|ied|ies)",
+    ),
+    "fr": (r"pas|aucun\w*|ni|refusé|décliné|refuse", r"comment\w*|répon\w*|réagi\w*"),
+    "es": (r"no|ningún|ninguna|ni|negó|negaron|rehusó|declinó", r"comenta\w*|comentó|respond\w*|respuesta"),
+    "it": (r"non|nessun\w*|né|rifiutato|rifiuta", r"comment\w*|rispo\w*|replica\w*"),
+    "pt": (r"não|nenhum\w*|nem|recusou|recusaram", r"comenta\w*|comentou|comentário\w*|respond\w*|resposta"),
+    "de": (
+        r"nicht|kein\w*|weder|lehnte|lehnten",
+        r"Stellungnahme\w*|kommentier\w*|äußern|geäußert|antwort\w*|geantwortet",
+    ),
+    "ar": (
+        r"[وف]?(?:لم|لا|رفض\w*|امتنع\w*|دون|بلا|يتسن)",
+        r"\w*تعليق\w*|\w*يعلق\w*|\w*تعلق\w*|(?:ال)?رد(?:ها|ه|هم|ا)?|[يت]رد",
+    ),
 }
 _NO_COMMENT_GAP = 6  # words between the negation and the word of commenting
 
