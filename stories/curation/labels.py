@@ -561,6 +561,14 @@ def agree(shortlists: dict[str, list[Scored]], agreement: float = AGREEMENT) -> 
     return chosen
 
 
+def _one_word_inside(word: str, chip: str) -> bool:
+    """Whether `word` and one of `chip`'s words contain one another ("quake", "earthquake")."""
+    folded = word.casefold()
+    return len(folded) >= 4 and any(
+        folded in other or (len(other) >= 4 and other in folded) for other in chip.casefold().split()
+    )
+
+
 def _chip_form(text: str, words: list[_Word], names: set[str], language: str | None) -> str:
     """A one-word chip as a word, not a heading: «إيران» for «وإيران», "protests" for "Protests"."""
     if len(words) > 1:
@@ -615,6 +623,8 @@ def story_chips(articles: Sequence[LabelArticle], *, limit: int = CHIPS) -> dict
                 or phrases.is_place([_bare(words[0].surface, language)], language)
             ):
                 continue
+            if any(_one_word_inside(w.surface, chip) for w in words if w.stem for chip in chosen):
+                continue  # "Strong earthquake" beside "quake": one concept
             chosen.append(_chip_form(scored.text, words, names, language))
             seen |= stems
             if len(chosen) == limit:

@@ -347,3 +347,18 @@ def test_an_event_word_is_written_without_its_clitics_before_the_article_is_put_
     # «للنفط» ("for the oil") names the oil as «النفط الليبي», never «الللنفط الليبي».
     assert labels._event_form("للنفط", "ar") == "نفط"
     assert labels._event_form("والاحتجاجات", "ar") == "احتجاجات"
+
+
+def test_a_word_and_a_longer_word_containing_it_are_one_chip():
+    titles = [
+        "Turkey earthquake: toll reaches 41 as search for survivors nears end",
+        "Strong earthquake hits eastern Turkey, buildings collapse in Elazig",
+        "Turkey quake: rescuers pull survivors from rubble in Elazig",
+        "Quake survivors in Elazig spend second night outside",
+    ]
+    articles = [
+        labels.LabelArticle(title, "", "en", datetime(2026, 11, 12 + i, tzinfo=UTC), source=f"s{i}")
+        for i, title in enumerate(titles)
+    ]
+    shown = [word.casefold() for chip in labels.story_chips(articles)["en"] for word in chip.split()]
+    assert not {"quake", "earthquake"} <= set(shown), shown
