@@ -625,6 +625,7 @@ def refresh_story_text(*, story: Story) -> None:
         count,
         fixed=fixed,
         language=story.language or None,
+        encode=embedding.encode,
         # A key moment that repeats a summary above it (in any reader's language) tells the
         # reader nothing new.
         avoid=[
@@ -636,6 +637,7 @@ def refresh_story_text(*, story: Story) -> None:
             ),
         ],
     )
+    named = [label_article(a) for a in articles]
     with transaction.atomic():
         KeyMoment.objects.filter(story=story, decided_by=Decider.ENGINE).delete()
         fixed_days = {m.date for m in fixed}
@@ -653,9 +655,8 @@ def refresh_story_text(*, story: Story) -> None:
             summaries=summaries,
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
-            labels=labels_module.story_labels(
-                [label_article(a) for a in articles], keyphrases=story.keyphrases, encode=embedding.encode
-            ),
+            labels=labels_module.story_labels(named, keyphrases=story.keyphrases, encode=embedding.encode),
+            chips=labels_module.story_chips(named),
             updated_at=timezone.now(),
         )
 
