@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from config.celery import app
+from conftest import eval_path
 from stories.clustering import consolidation
 from stories.clustering.consolidation import FEATURES, NEVER, Consolidation, consolidate
 from stories.clustering.engine import Engine
@@ -161,3 +164,39 @@ def test_a_parameter_file_for_other_features_is_refused(tmp_path, broken: str) -
 
     with pytest.raises(ValueError):
         Consolidation.load(path)
+
+
+def test_the_train_command_refits_the_linker_per_fold_on_a_small_real_slice(tmp_path) -> None:
+    chains = eval_path("gedikli-chains.jsonl")
+    pairs = eval_path("semeval2022-pairs.jsonl")
+    slice_dir = tmp_path / "eval"
+    slice_dir.mkdir()
+    (slice_dir / "gedikli-chains.jsonl").write_bytes(chains.read_bytes())
+    with pairs.open(encoding="utf-8") as lines:
+        (slice_dir / "semeval2022-pairs.jsonl").write_text(
+            "".join(itertools.islice(lines, 60)), encoding="utf-8"
+        )
+    out, log = tmp_path / "consolidation.json", io.StringIO()
+
+    call_command(
+        "train_consolidation",
+        "--eval-dir",
+        str(slice_dir),
+        "--streams",
+        "demo,gedikli-chains",
+        "--refit-linker",
+        "--out",
+        str(out),
+        stdout=log,
+    )
+
+    # Each fold fitted its own linker on the other stream (and the pairs) before the pass.
+    assert "fitting a linker on demo" in log.getvalue()
+    assert "fitting a linker on gedikli-chains" in log.getvalue()
+    model = Consolidation.load(out)
+    assert model.provenance["command"].endswith("--refit-linker")
+    assert "refitted without the held-out stream" in model.provenance["linker"]
+    held_out = model.provenance["leave_one_dataset_out"]
+    assert set(held_out) == {"demo", "gedikli-chains"}
+    for figures in held_out.values():
+        assert 0.0 < figures["without"]["f1"] <= 1.0 and 0.0 < figures["with"]["f1"] <= 1.0

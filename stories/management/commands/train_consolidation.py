@@ -84,7 +84,12 @@ class Command(BaseCommand):
         provenance = {
             "command": command,
             "encoder": embedding.MODEL_NAME,
-            "linker": "the shipped linker (stories/clustering/linker.json)",
+            "linker": "the shipped linker (stories/clustering/linker.json)"
+            + (
+                "; in the held-out figures, a linker and projection refitted without the held-out stream"
+                if options["refit_linker"]
+                else ""
+            ),
             "data": sources,
             "method": "L2 logistic regression (Newton) over pairs of the engine's stories each pass looks "
             "at, streams weighted equally; a threshold per regime (full text, headlines) by mean B3 F1 "
