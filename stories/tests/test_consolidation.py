@@ -13,12 +13,15 @@ from django.core.management import call_command
 from config.celery import app
 from conftest import eval_path
 from stories.clustering import consolidation
+from stories.clustering import consolidation_training as learning
 from stories.clustering.consolidation import FEATURES, NEVER, Consolidation, consolidate
 from stories.clustering.engine import Engine
-from stories.clustering.evaluation import evaluate, read_articles
+from stories.clustering.evaluation import evaluate, read_articles, read_stream
 from stories.clustering.linker import FEATURES as LINKER_FEATURES
 from stories.clustering.linker import Linker
+from stories.clustering.projection import shipped as shipped_projection
 from stories.clustering.representation import ArticleDoc
+from stories.clustering.training import Trained
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "articles" / "fixtures" / "demo" / "articles.jsonl"
 START = datetime(2027, 3, 2, 9, tzinfo=UTC)
@@ -136,15 +139,38 @@ def test_the_shipped_decision_loads_from_its_file_alone_and_the_beat_keeps_its_c
     assert beat["schedule"] == model.cadence.total_seconds()
 
 
-def test_the_shipped_decision_consolidates_the_demo_stream_without_losing_precision() -> None:
+def _shattered_demo() -> learning.Examples:
+    """Every pair the pass looks at on the demo stream when every article is a story of its
+    own (fragments of the demo's seven stories), labelled from gold."""
+    stream = read_stream("demo", DEMO_FILE, headlines=False)
+    return learning.examples(stream, Trained(SPLITTER, shipped_projection(), {}), learning.SETTINGS[0])
+
+
+def test_the_shipped_decision_tells_fragments_of_one_story_from_different_stories() -> None:
+    found = _shattered_demo()
+    model = consolidation.shipped()
+
+    scores = np.array([model.probability(features) for features in found.features])
+
+    same, different = scores[found.labels == 1], scores[found.labels == 0]
+    assert len(same) > 100 and len(different) > 100
+    # AUC: a file that weighs nothing (any bias) scores 0.5 here; the shipped weights 0.96.
+    auc = float((same[:, None] > different[None, :]).mean())
+    assert auc >= 0.9, auc
+    assert different.max() < 0.2
+
+
+def test_the_shipped_decision_never_merges_as_its_thresholds_say() -> None:
+    # Retrained under the linker of issue 22 it found no threshold that beat not merging
+    # (docs/evaluation.md): its thresholds are above any probability, so the pass looks and
+    # leaves every pair, even fragments it ranks as one story.
+    model = consolidation.shipped()
+    assert (model.threshold, model.headline_threshold) == (NEVER, NEVER)
     docs, gold = read_articles(DEMO_FILE)
+    engine = Engine(linker=SPLITTER)
+    shattered = evaluate(docs, gold, engine, consolidation=model).score
 
-    alone = evaluate(docs, gold).score
-    consolidated = evaluate(docs, gold, consolidation=consolidation.shipped()).score
-
-    assert consolidated.predicted_clusters <= alone.predicted_clusters
-    assert consolidated.precision >= alone.precision - 1e-9
-    assert consolidated.f1 >= alone.f1
+    assert shattered.predicted_clusters == len(docs)
 
 
 def test_the_train_command_is_deterministic(tmp_path) -> None:
