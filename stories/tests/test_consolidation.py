@@ -192,7 +192,8 @@ def test_a_parameter_file_for_other_features_is_refused(tmp_path, broken: str) -
         Consolidation.load(path)
 
 
-def test_the_train_command_refits_the_linker_per_fold_on_a_small_real_slice(tmp_path) -> None:
+@pytest.mark.parametrize("option", ["--refit-linker", "--cross-fit"])
+def test_the_train_command_refits_the_linker_per_fold_on_a_small_real_slice(tmp_path, option: str) -> None:
     chains = eval_path("gedikli-chains.jsonl")
     pairs = eval_path("semeval2022-pairs.jsonl")
     slice_dir = tmp_path / "eval"
@@ -210,7 +211,7 @@ def test_the_train_command_refits_the_linker_per_fold_on_a_small_real_slice(tmp_
         str(slice_dir),
         "--streams",
         "demo,gedikli-chains",
-        "--refit-linker",
+        option,
         "--out",
         str(out),
         stdout=log,
@@ -220,8 +221,13 @@ def test_the_train_command_refits_the_linker_per_fold_on_a_small_real_slice(tmp_
     assert "fitting a linker on demo" in log.getvalue()
     assert "fitting a linker on gedikli-chains" in log.getvalue()
     model = Consolidation.load(out)
-    assert model.provenance["command"].endswith("--refit-linker")
+    assert model.provenance["command"].endswith(option)
     assert "refitted without the held-out stream" in model.provenance["linker"]
+    # Cross-fitted, the shipped decision learned from each stream as clustered by the linker
+    # fitted without it: two linkers in all, the folds' own.
+    cross_fitted = "from the engine run by a linker fitted without it" in model.provenance["linker"]
+    assert cross_fitted == (option == "--cross-fit")
+    assert log.getvalue().count("fitting a linker on") == 2
     held_out = model.provenance["leave_one_dataset_out"]
     assert set(held_out) == {"demo", "gedikli-chains"}
     for figures in held_out.values():
