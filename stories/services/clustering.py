@@ -491,14 +491,19 @@ def consolidate_partition(
 
     None when another worker holds the partition. Editors' changes wait for it (the editors'
     lock), and its merges never cross their decisions: the engine carries their locks,
-    exclusions and pins as constraints.
+    exclusions and pins as constraints. A decision that never merges (the shipped one today:
+    docs/evaluation.md) is not run at all: the pass would hold the partition, and so every
+    clustering batch, for a minute or more at 100,000 stories (docs/benchmarks.md) to merge nothing.
     """
+    model = model or consolidation.shipped()
+    if model.never_merges:
+        return []
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        run = functools.partial(consolidation.consolidate, model=model or consolidation.shipped())
+        run = functools.partial(consolidation.consolidate, model=model)
         merges = _merge_step(partition, engine, run, step=CONSOLIDATION)
         if merges:
             _refresh_story_views(engine, {merge.target_id for merge in merges})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections import defaultdict
@@ -683,3 +684,21 @@ def test_the_review_queue_lists_a_consolidation_merge_and_an_editor_undoes_it_fr
     page = client.get(queue, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'data-entry="{entry.pk}"' not in page
     assert "The engine has merged no stories." in page
+
+
+@pytest.mark.django_db
+def test_a_decision_that_never_merges_is_not_run_and_holds_no_engine():
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    clustering.reset_engines()
+    never = dataclasses.replace(
+        EAGER_CONSOLIDATION, threshold=consolidation.NEVER, headline_threshold=consolidation.NEVER
+    )
+
+    assert clustering.consolidate_partition(partition=clustering.ALL, model=never) == []
+    # No engine was built for it (a worker's first engine is a snapshot restore or a replay)...
+    assert clustering.ALL not in clustering._holders
+    # ...while a decision that can merge runs on the partition's engine.
+    assert len(clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION)) == 1
+    assert clustering.ALL in clustering._holders
