@@ -124,9 +124,39 @@ def test_a_pass_leaves_stories_of_other_subjects_and_old_stories_alone() -> None
         text="The central bank lifted its main rate to curb inflation, surprising bond traders.",
     )
     engine.assign(other)
-    shipped = consolidation.shipped()
+    # The shipped weights at a threshold that merges (the shipped thresholds merge nothing).
+    merging = dataclasses.replace(consolidation.shipped(), threshold=0.5, headline_threshold=0.5)
 
-    assert consolidate(engine, shipped) == []
+    assert consolidate(engine, merging) == []
+    # The same weights and threshold do merge fragments of one story.
+    assert len(consolidate(_fragments(), merging)) == 2
+
+
+def _bank(number: int, hours: float) -> ArticleDoc:
+    return dataclasses.replace(
+        _doc(number, hours=hours, direction=1),
+        title=f"Central bank raises rates by half a point, day {number}",
+        text="The central bank lifted its main rate to curb inflation, surprising bond traders.",
+    )
+
+
+def test_a_replay_reproduces_the_consolidated_stories_exactly() -> None:
+    # Two subjects, every report a fragment of its own, 5 hours apart: passes (every 6 h of
+    # stream time) fall between arrivals and merge as they go.
+    docs = [_doc(n, hours=5 * n) if n % 2 else _bank(n, hours=5 * n) for n in range(8)]
+    merging = dataclasses.replace(consolidation.shipped(), threshold=0.5, headline_threshold=0.5)
+
+    def partition() -> set[frozenset]:
+        run = evaluate(docs, {}, Engine(linker=SPLITTER), consolidation=merging)
+        stories: dict = {}
+        for article, story in run.predictions.items():
+            stories.setdefault(story, set()).add(article)
+        return {frozenset(members) for members in stories.values()}
+
+    live = partition()
+
+    assert partition() == live
+    assert live == {frozenset({1, 3, 5, 7}), frozenset({0, 2, 4, 6})}
 
 
 def test_the_shipped_decision_loads_from_its_file_alone_and_the_beat_keeps_its_cadence() -> None:
