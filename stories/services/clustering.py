@@ -7,14 +7,15 @@ batch's transaction, so two workers never decide at once and can never create tw
 for one event.
 
 Each worker process keeps its engines in memory. Before a batch it brings its engine up to
-date with the database: a fresh engine when an editor (or another worker's merge pass) changed
-what engines hold — the newest audit entry of such an action moved (``engine_marker``) —
-otherwise a cheap replay of the memberships other workers wrote since it last looked. A fresh
+date with the database: a fresh engine when an editor (or another worker's consolidation pass)
+changed what engines hold — the newest audit entry of such an action moved (``engine_marker``)
+— otherwise a cheap replay of the memberships other workers wrote since it last looked. A fresh
 engine comes from the partition's latest snapshot (``stories.services.snapshots``) plus the
 memberships written after it, or, when there is no usable snapshot, from replaying every stored
-assignment (minutes at 100,000 stories). The worker writes a snapshot after a replay, after its
-merge pass, and after a batch when the last one is older than ``SNAPSHOT_EVERY``. So the engine
-state survives restarts and stays correct with any number of workers.
+assignment (minutes at 100,000 stories). The worker writes a snapshot after a replay, after a
+consolidation pass that merged, and after a batch when the last one is older than
+``SNAPSHOT_EVERY``. So the engine state survives restarts and stays correct with any number of
+workers.
 
 Story and event ids are reserved from the database sequences while the engine runs, so all
 rows of a batch are written in a few bulk INSERTs at its end.
@@ -452,14 +453,18 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
 
 
 def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[str, int] | None:
-    """Dormancy, merges of converged stories, then (unless told not to: the task leaves them
-    to a worker of the default queue) summaries and key moments of changed stories."""
+    """Dormancy, then (unless told not to: the task leaves them to a worker of the default
+    queue) summaries and key moments of changed stories.
+
+    Fragments of one story are merged by the consolidation pass (``consolidate_partition``),
+    the one merge step the evaluation measures; the older word-centroid merge that ran here
+    merged nothing on any evaluation stream and cost minutes per run at 10,000 stories.
+    """
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        merges = _merge_step(partition, engine, Engine.merge_pass)
         loaded = list(engine.story_ids())
         dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
         went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
@@ -469,7 +474,7 @@ def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[st
             status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
     refreshed = refresh_story_texts() if refresh_texts else 0
-    return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
+    return {"dormant": went_dormant, "refreshed": refreshed}
 
 
 def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] | None]:
@@ -478,20 +483,28 @@ def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] 
     return {ALL: maintain_partition(partition=ALL, refresh_texts=refresh_texts)}
 
 
-def consolidate_partition(*, partition: str) -> list[Merge] | None:
+def consolidate_partition(
+    *, partition: str, model: consolidation.Consolidation | None = None
+) -> list[Merge] | None:
     """The consolidation pass (``stories.clustering.consolidation``) over the partition's recent
     stories: fragments of one story merged as the engine's merges are, audited and undoable.
+    ``model`` is the decision (the shipped one by default).
 
     None when another worker holds the partition. Editors' changes wait for it (the editors'
     lock), and its merges never cross their decisions: the engine carries their locks,
-    exclusions and pins as constraints.
+    exclusions and pins as constraints. A decision that never merges (the shipped one today:
+    docs/evaluation.md) is not run at all: the pass would hold the partition, and so every
+    clustering batch, for a minute or more at 100,000 stories (docs/benchmarks.md) to merge nothing.
     """
+    model = model or consolidation.shipped()
+    if model.never_merges:
+        return []
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        run = functools.partial(consolidation.consolidate, model=consolidation.shipped())
+        run = functools.partial(consolidation.consolidate, model=model)
         merges = _merge_step(partition, engine, run, step=CONSOLIDATION)
         if merges:
             _refresh_story_views(engine, {merge.target_id for merge in merges})
@@ -511,8 +524,8 @@ def consolidate_stories() -> dict[str, int | None]:
 def _merge_step(
     partition: str, engine: Engine, run: Callable[[Engine], list[Merge]], *, step: str = ""
 ) -> list[Merge]:
-    """Run one of the engine's merge steps on `engine` (the partition's, under its lock) and
-    write each merge as the engine's (``_persist_engine_merge``, the step named in its audit)."""
+    """Run an engine merge step on `engine` (the partition's, under its lock) and write each
+    merge as the engine's (``_persist_engine_merge``, the step named in its audit)."""
     try:
         merges = run(engine)
         for merge in merges:
