@@ -13,7 +13,12 @@ class ArticlesConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
+        from config.views import register_health_check
+
+        from .health import encoder_status
         from .search import install_article_index, register_sqlite_functions
+
+        register_health_check("encoder", encoder_status)
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="silsila_sqlite_functions")
         # SQLite drops a table's triggers when a migration rebuilds it: put them back.

@@ -19,8 +19,8 @@ app.conf.beat_schedule = {
     # Clustering runs in batches under a per-language lock; page fetches also nudge it, and
     # this tick catches whatever a nudge missed (an article is never left unclustered).
     "cluster-pending": {"task": "stories.cluster_pending", "schedule": 30.0},
-    # Dormancy, merging of converged stories, summaries and key moments of changed stories:
-    # slow-moving state, so every ten minutes is fresh enough.
+    # Dormancy, summaries and key moments of changed stories: slow-moving state, so every ten
+    # minutes is fresh enough. (Merging fragments is the consolidation pass's, below.)
     "maintain-stories": {"task": "stories.maintain_stories", "schedule": 600.0},
     # Consolidation: the stories of the last two days compared with their nearest stories, and
     # fragments of one story merged by the learned decision (audited as the engine, undoable

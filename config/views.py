@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -17,10 +16,14 @@ logger = logging.getLogger(__name__)
 # /healthz is public: a failure says "failing" and which backend, while the error itself
 # (host:port, driver messages) goes to the log only. "degraded": the site works, less well.
 OK, FAILING, DEGRADED = "ok", "failing", "degraded"
-# The encoder is judged by the articles the workers stored lately (the web process never loads
-# it): degraded when it failed on at least half of the newest ENCODER_SAMPLE of the last day.
-ENCODER_SAMPLE = 20
-ENCODER_WINDOW = timedelta(days=1)
+
+# What the apps add to /healthz, by name: each check returns {"status": OK or DEGRADED, ...}.
+# Config imports no app; an app registers its own check from its AppConfig.ready.
+HEALTH_CHECKS: dict[str, Callable[[], dict[str, object]]] = {}
+
+
+def register_health_check(name: str, check: Callable[[], dict[str, object]]) -> None:
+    HEALTH_CHECKS[name] = check
 
 
 def _database_status() -> dict[str, object]:
@@ -50,28 +53,14 @@ def _broker_status() -> dict[str, object]:
     return {"status": OK, "transport": transport, "embedded": False}
 
 
-def _encoder_status() -> dict[str, object]:
-    """The sentence encoder as the ingest workers found it: articles still get stored and
-    clustered on their words without it, but cross-language joins are lost."""
-    from articles.models import Article
-
-    checked, failed = Article.objects.encoder_failures(
-        since=timezone.now() - ENCODER_WINDOW, limit=ENCODER_SAMPLE
-    )
-    broken = failed > 0 and 2 * failed >= checked
-    if broken:
-        logger.error("healthz: the sentence encoder failed on %d of the last %d articles", failed, checked)
-    return {"status": DEGRADED if broken else OK, "articles": checked, "failed": failed}
-
-
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with "ok"/"failing" for the database and the broker, and "ok"/"degraded" for the
-    sentence encoder; 503 when the database fails.
+    """200 with "ok"/"failing" for the database and the broker, and "ok"/"degraded" for what
+    the apps registered (the sentence encoder); 503 when the database fails.
 
-    The broker failing does not fail the probe: reader pages do not need it. The encoder
-    failing makes the whole "degraded" (still 200: pages are served, ingest goes on).
+    The broker failing does not fail the probe: reader pages do not need it. A registered
+    check failing makes the whole "degraded" (still 200: pages are served, ingest goes on).
     """
     database = _database_status()
     broker = _broker_status()
@@ -79,9 +68,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not database_ok:
         body = {"status": FAILING, "database": database, "broker": broker}
         return JsonResponse(body, status=503)
-    encoder = _encoder_status()
-    status = DEGRADED if encoder["status"] != OK or broker["status"] != OK else OK
-    body = {"status": status, "database": database, "broker": broker, "encoder": encoder}
+    checks = {name: check() for name, check in sorted(HEALTH_CHECKS.items())}
+    healthy = broker["status"] == OK and all(result["status"] == OK for result in checks.values())
+    body = {"status": OK if healthy else DEGRADED, "database": database, "broker": broker, **checks}
     return JsonResponse(body, status=200)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,6 +13,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import RTL_LANGUAGES, Article
+
+
+def _phrase_text(phrase: object) -> str:
+    """A stored keyphrase as text, whether "phrase", ["phrase", score] or {"text": ...}."""
+    if isinstance(phrase, str):
+        return phrase
+    if isinstance(phrase, list | tuple) and phrase and isinstance(phrase[0], str):
+        return phrase[0]
+    if isinstance(phrase, dict):
+        return str(phrase.get("text") or phrase.get("phrase") or "")
+    return ""
 
 
 class Decider(models.TextChoices):
@@ -128,6 +141,9 @@ class Story(models.Model):
     summaries = models.JSONField(_("automatic summaries per language"), default=dict, blank=True)
     editor_summary = models.TextField(_("editor's summary"), blank=True)
     keyphrases = models.JSONField(_("keyphrases"), default=list, blank=True)
+    # What the story page shows as chips, per language (names and noun phrases from the story's
+    # own articles in that language; stories.curation.labels.story_chips).
+    chips = models.JSONField(_("chips per language"), default=dict, blank=True)
     # Short names (2 to 6 words) per language, recomputed as the story grows (stories.curation.labels);
     # an editor's label for a language is never overwritten and is shown instead.
     labels = models.JSONField(_("labels per language"), default=dict, blank=True)
@@ -202,6 +218,16 @@ class Story(models.Model):
         if self.summaries.get(language):
             return self.summaries[language], language
         return self.summary, self.language
+
+    def chips_in(self, language: str) -> tuple[list[str], str]:
+        """The chips for a reader of `language` and their language: that language's when the story
+        has articles in it, else the main language's; never a mix of languages on one page. A
+        story not yet refreshed since chips were computed shows the engine's keyphrases."""
+        for code in (language, self.language):
+            if self.chips.get(code):
+                return self.chips[code], code
+        texts = [_phrase_text(phrase) for phrase in self.keyphrases]
+        return [text for text in texts if text], self.language
 
     def headline_in(self, language: str, newest: str, newest_language: str) -> tuple[str, str]:
         """The newest headline for a reader of `language`: the story's own title in that
@@ -342,17 +368,28 @@ class Exclusion(models.Model):
 
 
 class KeyMomentQuerySet(models.QuerySet["KeyMoment"]):
-    def for_reader(self, language: str) -> list[KeyMoment]:
-        """The entries, oldest first, each in `language` when the day was told in it (one query).
+    def for_reader(self, language: str, story_language: str = "") -> list[KeyMoment]:
+        """The entries a reader of `language` is shown, oldest first (one query).
 
-        A day's entry in another language than the original is kept as an alternative of it;
-        the reader sees it instead of the original when it is in their language.
+        A story with entries in the reader's language shows those: the days told in it, as
+        originals or as alternatives of another language's entry, and never a sentence in
+        another language. A reader in none of its languages sees the entries of the story's
+        language (`story_language`, else the most common one). Editors' entries are shown to
+        every reader.
         """
         rows = list(self.select_related("article").order_by("date", "pk"))
-        in_language = {
-            row.alternative_of_id: row for row in rows if row.alternative_of_id and row.language == language
-        }
-        return [in_language.get(row.pk, row) for row in rows if row.alternative_of_id is None]
+        if not any(row.language == language for row in rows):
+            originals = [row for row in rows if row.alternative_of_id is None]
+            counts = Counter(row.language for row in originals if row.language)
+            if not counts:
+                return originals
+            language = story_language if story_language in counts else counts.most_common(1)[0][0]
+        return [
+            row
+            for row in rows
+            if row.language == language
+            or (row.alternative_of_id is None and (row.decided_by == Decider.EDITOR or not row.language))
+        ]
 
 
 class KeyMoment(models.Model):

@@ -7,8 +7,9 @@ Public API (plain data, no Django):
 - ``Engine(config=None, representation=None, story_ids=None, event_ids=None, constraints=None,
   linker=None, projection=None)`` (the shipped ``linker.json`` and ``projection.npz`` by default)
   with ``assign(doc) -> Assignment``, ``load(doc, story_id, event_id)`` (replay),
-  ``story(story_id) -> StoryView``, ``merge_pass() -> list[Merge]``, ``similarity(a, b)``,
-  editor constraints ``pin``/``unpin``/``exclude``/``lock``/``unlock``/``merge``/``split``.
+  ``story(story_id) -> StoryView``, ``similarity(a, b)``, editor constraints
+  ``pin``/``unpin``/``exclude``/``lock``/``unlock``/``merge``/``split``.
+  Merging the fragments of one story is the consolidation pass's (``consolidation``).
 - ``EngineConfig``: thresholds and bounds; ``TfidfRepresentation``/``Representation``: the
   pluggable article representation; ``bcubed``: the evaluation metric.
 

@@ -116,6 +116,11 @@ class Consolidation:
         if self.cadence <= timedelta(0) or self.window <= timedelta(0):
             raise ValueError("the consolidation window and cadence must be positive")
 
+    @property
+    def never_merges(self) -> bool:
+        """No probability reaches either threshold: a pass would look at every pair and merge none."""
+        return self.threshold > 1.0 and self.headline_threshold > 1.0
+
     def threshold_for(self, features: tuple[float, ...]) -> float:
         """The threshold of the pair's regime: bare headlines or full articles."""
         return self.headline_threshold if features[_HEADLINE] >= HEADLINE_SHARE else self.threshold

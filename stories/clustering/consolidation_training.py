@@ -18,8 +18,8 @@ headline stream does not guess on headlines.
 ``leave_one_out`` scores each stream with a decision (weights, thresholds) fitted on the others
 only; ``choose_setting`` picks the window, cadence and feature set with the best mean of those
 held-out figures. The linker under the pass is a parameter (``LinkerFolds``): the shipped one,
-or one refitted per fold without the held-out stream, for a figure where neither the linker nor
-the pass has seen the stream.
+or one refitted per fold without the held-out stream (its projection with it), for a figure where
+neither the linker nor the pass has seen the stream.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from . import training
 from .consolidation import FEATURES, HEADLINE_SHARE, NEVER, Consolidation, Proposal, Schedule
 from .engine import Engine
 from .evaluation import evaluate
-from .linker import Linker
 from .metrics import BCubed, bcubed
 from .training import Stream, fit_logistic
 
@@ -98,25 +97,32 @@ class Examples:
     gold: dict[object, object] = field(default_factory=dict)
 
 
-def score(stream: Stream, linker: Linker | None, model: Consolidation | None) -> BCubed:
+def engine(linker: training.Trained | None) -> Engine:
+    """A cold engine with a fitted linker and the projection fitted with it (``None``: the shipped ones)."""
+    if linker is None:
+        return Engine()
+    return Engine(linker=linker.linker, projection=linker.projection)
+
+
+def score(stream: Stream, linker: training.Trained | None, model: Consolidation | None) -> BCubed:
     """B³ of the engine with ``linker`` over ``stream`` (cold, file order), with the pass when
     ``model`` is given."""
-    run = evaluate(stream.docs, stream.gold, Engine(linker=linker), consolidation=model)
+    run = evaluate(stream.docs, stream.gold, engine(linker), consolidation=model)
     if run.score is None:
         raise ValueError(f"{stream.name} has no gold stories to score")
     return run.score
 
 
-def examples(stream: Stream, linker: Linker | None, setting: Setting) -> Examples:
+def examples(stream: Stream, linker: training.Trained | None, setting: Setting) -> Examples:
     """The pairs every pass looks at on ``stream`` (merging nothing), labelled from gold."""
-    engine = Engine(linker=linker)
+    clustered = engine(linker)
     rows: list[tuple[float, ...]] = []
     labels: list[int] = []
     pairs: list[tuple[Hashable, Hashable]] = []
     passes: list[int] = []
 
     def majority(story_id: Hashable) -> object:
-        counts = Counter(stream.gold[a] for a in engine.members(story_id) if a in stream.gold)
+        counts = Counter(stream.gold[a] for a in clustered.members(story_id) if a in stream.gold)
         return counts.most_common(1)[0][0] if counts else None
 
     def looked_at(found: list[Proposal]) -> None:
@@ -129,17 +135,17 @@ def examples(stream: Stream, linker: Linker | None, setting: Setting) -> Example
             pairs.append((proposal.first, proposal.second))
             passes.append(len(schedule.passes))
 
-    schedule = Schedule(engine, setting.untrained(), looked_at=looked_at)
+    schedule = Schedule(clustered, setting.untrained(), looked_at=looked_at)
     for doc in stream.docs:
         schedule.before(doc.published_at)
-        engine.assign(doc)
+        clustered.assign(doc)
     schedule.finish()
     return Examples(
         np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)),
         np.asarray(labels, dtype=np.float64),
         pairs,
         np.asarray(passes, dtype=int),
-        {doc.id: engine.story_of(doc.id) for doc in stream.docs},
+        {doc.id: clustered.story_of(doc.id) for doc in stream.docs},
         dict(stream.gold),
     )
 
@@ -229,34 +235,59 @@ def regimes_seen(part: Examples) -> set[bool]:
 
 
 class LinkerFolds:
-    """The linker under the pass for a set of training streams: the shipped one (``refit`` off),
-    or one fitted on those streams only, with the shipped linker's feature setting."""
+    """The linker under the pass for a set of training streams: the shipped one (``refit`` off:
+    ``None``), or one fitted on those streams only (with its projection), with the shipped
+    linker's feature setting.
+
+    With ``cross_fit`` (which implies ``refit``) each training stream's examples come from the
+    engine run by a linker fitted without that stream (``without``): the shipped linker has seen
+    every labelled stream and leaves fewer and different fragments there than it leaves in new
+    articles, so a decision learned from its own runs learns what it will not meet.
+    """
 
     def __init__(
         self,
         streams: Sequence[Stream],
         *,
         refit: bool = False,
+        cross_fit: bool = False,
         pairs: Sequence[training.Pair] = (),
         log: Callable[[str], None] = lambda _: None,
     ) -> None:
-        self.refit = refit
+        self.refit = refit or cross_fit
+        self.cross_fit = cross_fit
         self.pairs = pairs
         self.log = log
         self._cache = training.ExampleCache(pairs)
-        self._fitted: dict[tuple[str, ...], Linker] = {}
-        self._streams = {s.name: s for s in streams}
+        self._fitted: dict[tuple[str, ...], training.Trained] = {}
+        self._names = [s.name for s in streams]
 
-    def __call__(self, names: Sequence[str]) -> Linker | None:
+    def __call__(self, streams: Sequence[Stream]) -> training.Trained | None:
         if not self.refit:
             return None  # the engine's default: the shipped linker
-        key = tuple(sorted(names))
+        key = tuple(sorted(s.name for s in streams))
         if key not in self._fitted:
             self.log(f"  fitting a linker on {', '.join(key)}")
-            self._fitted[key], _ = training.train(
-                [self._streams[n] for n in key], setting=training.shipped_setting(), cache=self._cache
+            self._fitted[key] = training.train(
+                sorted(streams, key=lambda s: s.name), setting=training.shipped_setting(), cache=self._cache
             )
         return self._fitted[key]
+
+    def without(
+        self, everyone: Sequence[Stream], fold: training.Trained | None
+    ) -> Callable[[Stream], training.Trained | None] | None:
+        """Under ``cross_fit``: for each of ``everyone``, the linker fitted on the others. A part
+        of a stream (the in-time split's first part) runs with the fold's linker ``fold``."""
+        if not self.cross_fit:
+            return None
+        whole = {s.name for s in everyone if s.name in self._names}
+
+        def linker_of(stream: Stream) -> training.Trained | None:
+            if stream.name not in whole:
+                return fold
+            return self([s for s in everyone if s.name in whole and s.name != stream.name])
+
+        return linker_of
 
 
 class ExampleCache:
@@ -265,7 +296,7 @@ class ExampleCache:
     def __init__(self) -> None:
         self._examples: dict[tuple, Examples] = {}
 
-    def get(self, stream: Stream, linker: Linker | None, setting: Setting) -> Examples:
+    def get(self, stream: Stream, linker: training.Trained | None, setting: Setting) -> Examples:
         key = (stream.name, id(linker), setting.window_hours, setting.cadence_hours)
         if key not in self._examples:
             self._examples[key] = examples(stream, linker, setting)
@@ -274,15 +305,17 @@ class ExampleCache:
 
 def train(
     streams: Sequence[Stream],
-    linker: Linker | None,
+    linker: training.Trained | None,
     setting: Setting,
     *,
     cache: ExampleCache | None = None,
     provenance: dict | None = None,
+    linker_of: Callable[[Stream], training.Trained | None] | None = None,
 ) -> tuple[Consolidation, dict[str, dict[str, float]]]:
-    """Fit the weights on ``streams`` (clustered with ``linker``), then choose the thresholds on them."""
+    """Fit the weights on ``streams`` (clustered with ``linker``, or each with ``linker_of(stream)``:
+    cross-fitting), then choose the thresholds on them."""
     cache = cache or ExampleCache()
-    parts = {s.name: cache.get(s, linker, setting) for s in streams}
+    parts = {s.name: cache.get(s, linker_of(s) if linker_of else linker, setting) for s in streams}
     weights, bias = fit(list(parts.values()), setting)
     model = dataclasses.replace(setting.untrained(), weights=weights, bias=bias, provenance=provenance or {})
     return choose_thresholds(parts, model, setting.tolerance)
@@ -305,9 +338,14 @@ def held_out(
     setting: Setting,
     cache: ExampleCache,
 ) -> dict[str, dict]:
-    """``held`` scored without and with a pass fitted on ``rest`` (and the linker ``linkers`` gives)."""
-    linker = linkers([s.name for s in rest])
-    model, _ = train(rest, linker, setting, cache=cache)
+    """``held`` scored without and with a pass fitted on ``rest`` (and the linker ``linkers`` gives).
+
+    Cross-fitted, each stream of ``rest`` is clustered for its examples by a linker fitted on
+    every stream but itself, ``held`` included: not nested (that would take a linker per pair of
+    streams), so ``held``'s labels reach the pass only through the fragments of other streams.
+    """
+    linker = linkers(rest)
+    model, _ = train(rest, linker, setting, cache=cache, linker_of=linkers.without([held, *rest], linker))
     return {
         "without": _figures(score(held, linker, None)),
         "with": _figures(score(held, linker, model))

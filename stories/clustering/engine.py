@@ -71,7 +71,6 @@ class EngineConfig:
     # Joining a story is the linker's decision (``linker.py``: learned weights and thresholds).
     event_threshold: float = 0.45  # same-language word cosine that joins an event inside the story...
     event_dense_threshold: float = 0.8  # ...or sentence-vector cosine (a rewrite in another language)
-    merge_threshold: float = 0.6  # centroid cosine at which merge_pass() merges stories
     event_window: timedelta = timedelta(days=2)  # an event's articles are this close in time
     dormant_after: timedelta = timedelta(days=30)  # stream-time quiet period before a story sleeps
     dense_candidates: int = 8  # stories found by sentence-vector search, beside the word index...
@@ -1105,39 +1104,6 @@ class Engine:
             heapq.heappush(self._quiet_heap, (story.last_at, next(self._tiebreak), story.id))
 
     # -- merging -----------------------------------------------------------------------------
-
-    def merge_pass(self) -> list[Merge]:
-        """Merge active stories whose centroids have converged; returns what was merged.
-
-        Locked stories and merges that would put an article into a story it is excluded from
-        are skipped. The smaller story merges into the larger (ties: into the older id).
-        """
-        cfg = self.config
-        merges: list[Merge] = []
-        for sid in list(self._stories):
-            story = self._stories.get(sid)
-            if story is None or story.dormant or sid in self.constraints.locked:
-                continue
-            vector = self._unit(story.centroid)
-            candidates: set[Hashable] = set()
-            for term in story.indexed:
-                posting = self._active_index.get(term, ())
-                if len(posting) <= cfg.max_posting:
-                    candidates.update(posting)
-            best, best_score = None, cfg.merge_threshold
-            for other_id in candidates:
-                if other_id == sid or other_id in self.constraints.locked:
-                    continue
-                other = self._stories[other_id]
-                score = other.centroid.cosine(vector)
-                if score >= best_score and not self._conflicts(story, other):
-                    best, best_score = other, score
-            if best is None:
-                continue
-            source, target = sorted((story, best), key=lambda s: (len(s.members), -s.born))
-            self._merge(source, target)
-            merges.append(Merge(source.id, target.id, round(best_score, 4)))
-        return merges
 
     def merge(self, source_id: Hashable, target_id: Hashable) -> None:
         """An editor's merge: ``source`` joins ``target`` and its id resolves to ``target`` from now on."""

@@ -18,9 +18,10 @@ story-level features only, so it does not care whether a story is in one languag
    heap, since filing stories only ever weakens the other anchors). Each
    story is in at most one dossier, like the seed page files an article under one subject.
 4. **Names.** Per language of the dossier's stories, named the way a story is
-   (`labels.label_for_language`) from all their articles in that language, with each story
+   (`labels.shortlist`) from all their articles in that language, with each story
    weighing as one: a phrase is central when it is carried across the dossier's stories
-   («إضرابات إيران», "Iran strikes"), not by the articles of its largest story.
+   («إضرابات إيران», "Iran strikes"), not by the articles of its largest story; the languages'
+   names then agree as a story's do (`labels.agree`: "Iran" and «إيران», not «طهران»).
 
 No thresholds beyond "half of the articles" (a majority) and "two stories" (a file of one
 story is just the story). Pure: plain data in and out, no Django.
@@ -35,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .labels import LEAD_CHARS, Encoder, LabelArticle, _words, label_for_language, mean_vector
+from .labels import LEAD_CHARS, Encoder, LabelArticle, _words, agree, mean_vector, shortlist
 
 CORE_SHARE = 0.5
 MIN_STORIES = 2
@@ -155,9 +156,9 @@ def dossier_names(stories: Sequence[DossierStory], *, encode: Encoder | None = N
     by_language: dict[str, list[LabelArticle]] = defaultdict(list)
     for article in articles:
         by_language[article.language or "und"].append(article)
-    names = {}
+    shortlists = {}
     for language, members in sorted(by_language.items()):
-        name = label_for_language(
+        ranked = shortlist(
             members,
             language=None if language == "und" else language,
             centroid=centroid,
@@ -166,9 +167,10 @@ def dossier_names(stories: Sequence[DossierStory], *, encode: Encoder | None = N
             min_words=1,
             shared_by=MIN_STORIES,
         )
-        if name:
-            names[language] = name
-    return names
+        if ranked:
+            shortlists[language] = ranked
+    # The names in each language say the same thing ("Iran" and «إيران», not «طهران»), as a story's.
+    return {language: scored.text for language, scored in agree(shortlists).items()}
 
 
 def _names(

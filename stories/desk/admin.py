@@ -20,7 +20,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -55,8 +56,9 @@ from .pickers import (
     story_label,
 )
 
-# The desk shows at most this many events: a long-running story is read in pages elsewhere.
-DESK_EVENTS = 200
+# The desk reads a story's timeline in pages of this many articles, grouped by event: a
+# 5,000-article story would otherwise be a page of megabytes.
+DESK_ARTICLES = 200
 
 
 def _newest_headline() -> dict[str, Subquery]:
@@ -427,8 +429,7 @@ def _local_input(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-CHANGE_STORY = ("stories.change_story",)
-MOVE_ARTICLES = ("stories.change_story", "stories.change_membership")
+CHANGE_STORY, MOVE_ARTICLES = history.CHANGE_STORY, history.MOVE_ARTICLES
 DESK_ACTIONS: dict[str, DeskAction] = {
     "rename": DeskAction(CHANGE_STORY, _rename),
     "summary": DeskAction(CHANGE_STORY, _summary),
@@ -698,21 +699,29 @@ class StoryAdmin(admin.ModelAdmin):
             raise Http404
         if not self.has_view_or_change_permission(request, story):
             raise PermissionDenied
-        articles = Membership.objects.select_related("article__source").order_by(
-            "article__published_at", "article_id"
+        placed = (
+            Membership.objects.filter(story=story)
+            .select_related("article__source", "event")
+            .order_by(
+                F("event__occurred_at").asc(nulls_last=True),
+                "event_id",
+                "article__published_at",
+                "article_id",
+            )
         )
-        events = list(
-            story.events.order_by("occurred_at", "pk").prefetch_related(
-                Prefetch("memberships", queryset=articles)
-            )[:DESK_EVENTS]
-        )
-        for event in events:
-            event.date_input = _local_input(event.display_date)
-            for membership in event.memberships.all():
-                membership.decided_words = desk_views.decided_in_words(membership)
-        loose = list(articles.filter(story=story, event__isnull=True))
-        for membership in loose:
+        timeline_page = Paginator(placed, DESK_ARTICLES).get_page(params.page_number(request))
+        events: dict[int, Event] = {}
+        loose = []
+        for membership in timeline_page.object_list:
             membership.decided_words = desk_views.decided_in_words(membership)
+            if membership.event is None:
+                loose.append(membership)
+                continue
+            event = events.setdefault(membership.event_id, membership.event)
+            if event is membership.event:
+                event.date_input = _local_input(event.display_date)
+                event.desk_memberships = []
+            event.desk_memberships.append(membership)
         recent_audit = list(
             AuditEntry.objects.filter(story=story).select_related("user", "article").order_by("-pk")[:15]
         )
@@ -727,8 +736,8 @@ class StoryAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": story.display_title,
             "story": story,
-            "events": events,
-            "events_capped": len(events) == DESK_EVENTS,
+            "events": list(events.values()),
+            "timeline_page": timeline_page,
             "loose": loose,
             "title_fields": [(lang, story.editor_titles.get(lang, "")) for lang in languages],
             "merged_stories": list(story.merged_stories.only("pk", "title", "editor_title", "slug")),
@@ -977,16 +986,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         entry = self.get_object(request, unquote(object_id))
-        extra = {"can_undo": entry is not None and history.can_undo(entry), **(extra_context or {})}
+        can_undo = (
+            entry is not None
+            and history.can_undo(entry)
+            and request.user.has_perms(history.permissions_to_undo(entry))
+        )
+        extra = {"can_undo": can_undo, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
     def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not request.user.has_perms(["stories.view_auditentry", *MOVE_ARTICLES]):
+        if not request.user.has_perm("stories.view_auditentry"):
             raise PermissionDenied
         entry = get_object_or_404(
             AuditEntry.objects.select_related("user", "story", "article"),
             pk=params.object_id(unquote(object_id)),
         )
+        if not request.user.has_perms(history.permissions_to_undo(entry)):
+            raise PermissionDenied
         if request.method == "POST":
             try:
                 history.undo(entry=entry, user=request.user)

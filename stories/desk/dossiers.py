@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,6 +25,9 @@ from stories.services import editing
 from stories.services.audit import EditorError
 
 from .pickers import StoriesByNumberOrSlug, StoryPickerMultiple, picker_field
+
+# The remove and split lists of a dossier's form offer at most this many stories.
+FORM_STORIES = 200
 
 
 class _DossierFormBase(forms.ModelForm):
@@ -62,12 +65,26 @@ class _DossierFormBase(forms.ModelForm):
                 }
         members = Story.objects.filter(dossier=self.instance) if self.instance.pk else Story.objects.none()
         language = get_language() or settings.LANGUAGE_CODE
+        # Any story of the dossier may be posted; the lists offer the most recently active
+        # ones, so that a dossier of thousands of stories is not a form of megabytes.
+        listed = list(members.order_by(F("last_activity_at").desc(nulls_last=True), "-pk")[:FORM_STORIES])
+        total = members.count() if len(listed) == FORM_STORIES else len(listed)
         for name in ("remove_stories", "split_stories"):
-            self.fields[name].queryset = members
+            field = self.fields[name]
+            field.queryset = members
             # The story's name, its newest title and its number: what an editor recognises.
-            self.fields[name].label_from_instance = lambda story: (
+            field.label_from_instance = lambda story: (
                 f"{story.label_in(language)[0]} — {story.display_title} (#{story.pk})"
             )
+            field.widget.choices = [(story.pk, field.label_from_instance(story)) for story in listed]
+            if total > len(listed):
+                field.help_text = ngettext(
+                    "The %(shown)d most recently active of %(total)d story. To take out another, "
+                    "choose its dossier on the story's own desk page.",
+                    "The %(shown)d most recently active of %(total)d stories. To take out another, "
+                    "choose its dossier on the story's own desk page.",
+                    total,
+                ) % {"shown": len(listed), "total": total}
 
     def names(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(f"name_{code}", "") for code, _name in settings.LANGUAGES}

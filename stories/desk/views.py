@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from stories.clustering.linker import shipped as shipped_linker
 from stories.curation import quality
-from stories.models import Decider, Membership, Story
+from stories.models import AuditEntry, Decider, Membership, Story
 from stories.reader import params
-from stories.services import editing, review
+from stories.services import editing, history, review
 
 from . import quality_text
 
@@ -172,6 +172,21 @@ def fast_growing_stories(*, now: datetime | None = None) -> QuerySet[Story]:
     )
 
 
+def engine_merges() -> list[AuditEntry]:
+    """The engine's own merges (the consolidation pass's) not undone yet, latest first, each
+    with its sentence (``words``): no editor asked for them, so an editor should see them and
+    can undo any from here."""
+    entries = list(
+        AuditEntry.objects.filter(
+            action=AuditEntry.Action.MERGE, after__by="engine", undone_at__isnull=True
+        ).order_by("-created_at", "-pk")[:QUEUE_ROWS]
+    )
+    words = history.describe_entries(entries) if entries else {}
+    for entry in entries:
+        entry.words = words[entry.pk]
+    return entries
+
+
 @permission_required("stories.view_membership", raise_exception=True)
 def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
     uncertain = list(uncertain_memberships()[:QUEUE_ROWS])
@@ -186,6 +201,7 @@ def review_queue(request: HttpRequest, *, admin_context: dict) -> HttpResponse:
         "fragments": review.fragment_suggestions(limit=QUEUE_ROWS),
         "merges": merge_suggestions(),
         "growing": fast_growing_stories(),
+        "engine_merges": engine_merges(),
         "threshold": assign_threshold(),
         "review_below": assign_threshold() + REVIEW_MARGIN,
         "merge_similarity": MERGE_SIMILARITY,

@@ -22,7 +22,7 @@ from stories.models import Dossier, Event
 from stories.templatetags.reader import https_url
 
 from .dossier_views import dossier_events, get_dossier_or_404, redirect_to_surviving_dossier
-from .feeds import FEED_ITEMS, EventItems, _event_text
+from .feeds import FEED_ITEMS, EventItems, _event_text, inert_text, text_as_html
 from .views import attach_sources
 
 _feed_cache = cache_control(public=True, max_age=300)
@@ -42,7 +42,7 @@ def _feed_events(dossier: Dossier, language: str) -> list[Event]:
 
 
 def _item_title(event: Event) -> str:
-    return f"{event.story_label}: {event.display_headline}"
+    return inert_text(f"{event.story_label}: {event.display_headline}")
 
 
 def _item_link(event: Event) -> str:
@@ -64,7 +64,7 @@ class DossierAtomFeed(EventItems, Feed):
         return request.silsila_feed
 
     def title(self, obj: tuple[Dossier, str, list[Event]]) -> str:
-        return obj[0].name_in(obj[1])
+        return inert_text(obj[0].name_in(obj[1]))
 
     def link(self, obj: tuple[Dossier, str, list[Event]]) -> str:
         return obj[0].get_absolute_url()
@@ -95,7 +95,7 @@ class DossierAtomFeed(EventItems, Feed):
         return _item_link(item)
 
     def item_categories(self, item: Event) -> list[str]:
-        return [item.story_label]
+        return [inert_text(item.story_label)]
 
 
 dossier_atom_feed = require_safe(_feed_cache(DossierAtomFeed()))
@@ -115,10 +115,11 @@ def dossier_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
             "id": f"silsila:event:{event.pk}",
             "url": request.build_absolute_uri(_item_link(event)),
             "title": _item_title(event),
-            "content_text": _event_text(event),
+            "content_text": inert_text(_event_text(event)),
+            "content_html": text_as_html(_event_text(event)),
             "date_published": event.when.isoformat(),
             "language": event.headline_language,
-            "tags": [event.story_label],
+            "tags": [inert_text(event.story_label)],
         }
         if event.representative_article is not None:
             item["external_url"] = event.representative_article.url
@@ -129,7 +130,7 @@ def dossier_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
         items.append(item)
     body = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": dossier.name_in(language),
+        "title": inert_text(dossier.name_in(language)),
         "home_page_url": request.build_absolute_uri(dossier.get_absolute_url()),
         "feed_url": request.build_absolute_uri(
             reverse("stories:dossier_feed_json", kwargs={"slug": dossier.slug})

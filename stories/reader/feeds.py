@@ -28,12 +28,12 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
 from articles.attribution import outlet_name
-from articles.sanitize import sanitize_html
+from articles.sanitize import plain_text, sanitize_html
 from stories.models import Event, Story
 
 from .views import (
@@ -61,10 +61,32 @@ def _feed_events(story: Story) -> list[Event]:
 def _event_text(event: Event) -> str:
     excerpt = Truncator(event.excerpt or "").chars(EXCERPT_CHARS)
     names = pgettext("list separator", ", ").join(source.name for source in event.sources)
-    if not names:
-        return excerpt
-    sources = _("Sources: %(names)s") % {"names": names}
-    return f"{excerpt}\n\n{sources}" if excerpt else sources
+    sources = _("Sources: %(names)s") % {"names": names} if names else ""
+    return "\n\n".join(part for part in (excerpt, _chain_text(event), sources) if part)
+
+
+def _chain_text(event: Event) -> str:
+    """Who reported the event first and how many outlets followed, as the story page says it."""
+    first = getattr(event, "first_report", None)
+    if first is None:
+        return ""
+    text = _("First reported by %(outlet)s") % {"outlet": first.name}
+    if event.followed_by:
+        followed = ngettext(
+            "%(counter)s outlet followed", "%(counter)s outlets followed", event.followed_by
+        ) % {"counter": event.followed_by}
+        text = f"{text}{pgettext('list separator', ', ')}{followed}"
+    return text
+
+
+def inert_text(text: str) -> str:
+    """Plain text for a feed's plain-text field, line by line: nothing a reader could run as markup.
+
+    Titles, categories, tags and JSON Feed's text fields are plain text by definition, yet many
+    readers put them into a page as HTML. Ingest already stores them as `plain_text`; this is
+    the output side, for rows written before that and for what editors type.
+    """
+    return "\n".join(plain_text(line) if line.strip() else "" for line in text.split("\n"))
 
 
 def text_as_html(text: str) -> str:
@@ -123,7 +145,7 @@ class StoryAtomFeed(EventItems, Feed):
         return request.silsila_feed
 
     def title(self, obj: tuple[Story, list[Event]]) -> str:
-        return obj[0].label_in(obj[0].language)[0]
+        return inert_text(obj[0].label_in(obj[0].language)[0])
 
     def link(self, obj: tuple[Story, list[Event]]) -> str:
         return obj[0].get_absolute_url()
@@ -151,13 +173,13 @@ class StoryAtomFeed(EventItems, Feed):
         return obj[1]
 
     def item_title(self, item: Event) -> str:
-        return item.display_headline
+        return inert_text(item.display_headline)
 
     def item_link(self, item: Event) -> str:
         return f"{reverse('stories:detail', kwargs={'slug': item.story_slug})}#event-{item.pk}"
 
     def item_categories(self, item: Event) -> list[str]:
-        return [source.name for source in item.sources]
+        return [inert_text(source.name) for source in item.sources]
 
 
 class StoryRssFeed(StoryAtomFeed):
@@ -203,19 +225,20 @@ def chain_fields(chain: dict, *, language: str) -> dict[str, Any]:
     first = chain["first"]
     return {
         "first_reported_by": {
-            "name": outlet_name(first["outlet"], language) or first["source"],
+            "name": inert_text(outlet_name(first["outlet"], language) or first["source"]),
             "url": first["url"] or None,
             "date_published": first["published_at"],
         },
         "followed_by": chain.get("followed_by", 0),
         "followers": [
             {
-                "source": follower["source"],
+                "source": inert_text(follower["source"]),
                 "url": follower["url"],
                 "language": follower["language"],
                 "how": follower["how"],
-                "credits": outlet_name(follower["credit_outlet"], follower["language"])
-                or follower["credit"]
+                "credits": inert_text(
+                    outlet_name(follower["credit_outlet"], follower["language"]) or follower["credit"]
+                )
                 or None,
                 "original_url": follower["original_url"] or None,
             }
@@ -237,11 +260,12 @@ def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
         item: dict[str, Any] = {
             "id": f"silsila:event:{event.pk}",
             "url": f"{page_url}#event-{event.pk}",
-            "title": event.display_headline,
-            "content_text": _event_text(event),
+            "title": inert_text(event.display_headline),
+            "content_text": inert_text(_event_text(event)),
+            "content_html": text_as_html(_event_text(event)),
             "date_published": event.when.isoformat(),
             "language": event.headline_language,
-            "tags": [source.name for source in event.sources],
+            "tags": [inert_text(source.name) for source in event.sources],
         }
         if representative is not None:
             item["external_url"] = representative.url
@@ -250,10 +274,10 @@ def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
         items.append(item)
     body = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": story.label_in(story.language)[0],
+        "title": inert_text(story.label_in(story.language)[0]),
         "home_page_url": page_url,
         "feed_url": request.build_absolute_uri(reverse("stories:feed_json", kwargs={"slug": story.slug})),
-        "description": story.display_summary,
+        "description": inert_text(story.display_summary),
         "language": story.language,
         "items": items,
     }

@@ -805,7 +805,7 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context = _detail_context(request, story)
         context["key_moments"] = story.key_moments.only(
             "story_id", "date", "text", "language", "alternative_of_id", "article__url", "article__language"
-        ).for_reader(translation.get_language() or settings.LANGUAGE_CODE)
+        ).for_reader(translation.get_language() or settings.LANGUAGE_CODE, story.language)
         context["chart"] = _activity_chart(story)
         newest = (
             story.events.annotate(when=_event_date())
@@ -826,6 +826,7 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 context["newest_headline"] = headline
                 context["newest_headline_language"] = headline_language
         context["summary"], context["summary_language"] = story.summary_in(reader_language)
+        context["chips"], context["chips_language"] = story.chips_in(reader_language)
         if story.dossier_id:
             dossier = Dossier.objects.filter(pk=story.dossier_id).visible().first()
             if dossier is not None:

@@ -7,14 +7,15 @@ batch's transaction, so two workers never decide at once and can never create tw
 for one event.
 
 Each worker process keeps its engines in memory. Before a batch it brings its engine up to
-date with the database: a fresh engine when an editor (or another worker's merge pass) changed
-what engines hold — the newest audit entry of such an action moved (``engine_marker``) —
-otherwise a cheap replay of the memberships other workers wrote since it last looked. A fresh
+date with the database: a fresh engine when an editor (or another worker's consolidation pass)
+changed what engines hold — the newest audit entry of such an action moved (``engine_marker``)
+— otherwise a cheap replay of the memberships other workers wrote since it last looked. A fresh
 engine comes from the partition's latest snapshot (``stories.services.snapshots``) plus the
 memberships written after it, or, when there is no usable snapshot, from replaying every stored
-assignment (minutes at 100,000 stories). The worker writes a snapshot after a replay, after its
-merge pass, and after a batch when the last one is older than ``SNAPSHOT_EVERY``. So the engine
-state survives restarts and stays correct with any number of workers.
+assignment (minutes at 100,000 stories). The worker writes a snapshot after a replay, after a
+consolidation pass that merged, and after a batch when the last one is older than
+``SNAPSHOT_EVERY``. So the engine state survives restarts and stays correct with any number of
+workers.
 
 Story and event ids are reserved from the database sequences while the engine runs, so all
 rows of a batch are written in a few bulk INSERTs at its end.
@@ -63,6 +64,7 @@ from .editing import (
     refresh_event_stats,
     refresh_story_stats,
     slug_base,
+    sync_editor_key_moments,
 )
 from .locks import hold_editors_lock, hold_partition_lock, share_editors_lock, try_partition_lock
 
@@ -451,14 +453,18 @@ def _refresh_story_views(engine: Engine, story_ids: Iterable[int]) -> None:
 
 
 def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[str, int] | None:
-    """Dormancy, merges of converged stories, then (unless told not to: the task leaves them
-    to a worker of the default queue) summaries and key moments of changed stories."""
+    """Dormancy, then (unless told not to: the task leaves them to a worker of the default
+    queue) summaries and key moments of changed stories.
+
+    Fragments of one story are merged by the consolidation pass (``consolidate_partition``),
+    the one merge step the evaluation measures; the older word-centroid merge that ran here
+    merged nothing on any evaluation stream and cost minutes per run at 10,000 stories.
+    """
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        merges = _merge_step(partition, engine, Engine.merge_pass)
         loaded = list(engine.story_ids())
         dormant = {sid for sid in loaded if engine.story(sid).status == "dormant"}
         went_dormant = Story.objects.filter(pk__in=dormant, status=Story.Status.ACTIVE).update(
@@ -468,7 +474,7 @@ def maintain_partition(*, partition: str, refresh_texts: bool = True) -> dict[st
             status=Story.Status.ACTIVE, updated_at=timezone.now()
         )
     refreshed = refresh_story_texts() if refresh_texts else 0
-    return {"merged": len(merges), "dormant": went_dormant, "refreshed": refreshed}
+    return {"dormant": went_dormant, "refreshed": refreshed}
 
 
 def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] | None]:
@@ -477,20 +483,28 @@ def maintain_stories(*, refresh_texts: bool = True) -> dict[str, dict[str, int] 
     return {ALL: maintain_partition(partition=ALL, refresh_texts=refresh_texts)}
 
 
-def consolidate_partition(*, partition: str) -> list[Merge] | None:
+def consolidate_partition(
+    *, partition: str, model: consolidation.Consolidation | None = None
+) -> list[Merge] | None:
     """The consolidation pass (``stories.clustering.consolidation``) over the partition's recent
     stories: fragments of one story merged as the engine's merges are, audited and undoable.
+    ``model`` is the decision (the shipped one by default).
 
     None when another worker holds the partition. Editors' changes wait for it (the editors'
     lock), and its merges never cross their decisions: the engine carries their locks,
-    exclusions and pins as constraints.
+    exclusions and pins as constraints. A decision that never merges (the shipped one today:
+    docs/evaluation.md) is not run at all: the pass would hold the partition, and so every
+    clustering batch, for a minute or more at 100,000 stories (docs/benchmarks.md) to merge nothing.
     """
+    model = model or consolidation.shipped()
+    if model.never_merges:
+        return []
     with transaction.atomic():
         if not try_partition_lock(partition):
             return None
         hold_editors_lock()
         engine = engine_for(partition)
-        run = functools.partial(consolidation.consolidate, model=consolidation.shipped())
+        run = functools.partial(consolidation.consolidate, model=model)
         merges = _merge_step(partition, engine, run, step=CONSOLIDATION)
         if merges:
             _refresh_story_views(engine, {merge.target_id for merge in merges})
@@ -510,8 +524,8 @@ def consolidate_stories() -> dict[str, int | None]:
 def _merge_step(
     partition: str, engine: Engine, run: Callable[[Engine], list[Merge]], *, step: str = ""
 ) -> list[Merge]:
-    """Run one of the engine's merge steps on `engine` (the partition's, under its lock) and
-    write each merge as the engine's (``_persist_engine_merge``, the step named in its audit)."""
+    """Run an engine merge step on `engine` (the partition's, under its lock) and write each
+    merge as the engine's (``_persist_engine_merge``, the step named in its audit)."""
     try:
         merges = run(engine)
         for merge in merges:
@@ -624,6 +638,7 @@ def refresh_story_text(*, story: Story) -> None:
         count,
         fixed=fixed,
         language=story.language or None,
+        encode=embedding.encode,
         # A key moment that repeats a summary above it (in any reader's language) tells the
         # reader nothing new.
         avoid=[
@@ -635,6 +650,7 @@ def refresh_story_text(*, story: Story) -> None:
             ),
         ],
     )
+    named = [label_article(a) for a in articles]
     with transaction.atomic():
         KeyMoment.objects.filter(story=story, decided_by=Decider.ENGINE).delete()
         fixed_days = {m.date for m in fixed}
@@ -652,9 +668,8 @@ def refresh_story_text(*, story: Story) -> None:
             summaries=summaries,
             summarized_article_count=len(articles),
             # Recomputed as the story grows; editors' labels live apart (editor_labels).
-            labels=labels_module.story_labels(
-                [label_article(a) for a in articles], keyphrases=story.keyphrases, encode=embedding.encode
-            ),
+            labels=labels_module.story_labels(named, keyphrases=story.keyphrases, encode=embedding.encode),
+            chips=labels_module.story_chips(named),
             updated_at=timezone.now(),
         )
 
@@ -734,17 +749,34 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
             engine_made = engine_made.filter(article__published_at__gte=since)
         released = dict(engine_made.values_list("article_id", "story_id"))
         emptied_events = set(engine_made.exclude(event=None).values_list("event_id", flat=True))
+        edited_events = _edited_event_articles(engine_made)
         newest_before = Story.objects.aggregate(top=Max("pk"))["top"] or 0
+        newest_event_before = Event.objects.aggregate(top=Max("pk"))["top"] or 0
         engine_made.delete()
         refresh_story_stats(story_ids=set(released.values()))
-        refresh_event_stats(event_ids=emptied_events)
+        # An editor's event left empty is kept until its articles have new events to join.
+        edited_events = {
+            pk: articles
+            for pk, articles in edited_events.items()
+            if not Membership.objects.filter(event_id=pk).exists()
+        }
+        Event.objects.filter(pk__in=list(edited_events)).update(article_count=0)
+        edited_stories = set(
+            Event.objects.filter(pk__in=list(edited_events)).values_list("story_id", flat=True)
+        )
+        refresh_event_stats(event_ids=emptied_events - set(edited_events))
         # Every process's engine must be rebuilt: the audit entry moves the marker.
         entry = AuditEntry.objects.create(
             action=AuditEntry.Action.RECLUSTER, after={"since": since.isoformat() if since else None}
         )
         reset_engines()
         result = cluster_pending()
+        event_holders = _keep_event_edits(edited_events, newest_before=newest_event_before)
         kept = _keep_addresses(released, newest_before=newest_before)
+        # The key moments editors marked follow their events to the stories now holding them.
+        touched = Q(events__pk__in=event_holders) | Q(pk__in=edited_stories)
+        for story in Story.objects.filter(touched).distinct():
+            sync_editor_key_moments(story=story)
         entry.after = {**entry.after, **kept}
         entry.save(update_fields=["after"])
         # A snapshot the run's batches wrote predates the stories taking their successors'
@@ -754,6 +786,65 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
     reset_engines()
     refresh_story_texts()
     return result
+
+
+_EVENT_EDITS = Q(editor_headline__gt="") | Q(editor_occurred_at__isnull=False) | Q(is_key_moment=True)
+
+
+def _edited_event_articles(memberships) -> dict[int, list[int]]:
+    """The events among `memberships` an editor changed, each with its articles among them."""
+    edited = set(Event.objects.filter(_EVENT_EDITS, memberships__in=memberships).values_list("pk", flat=True))
+    articles: dict[int, list[int]] = {pk: [] for pk in edited}
+    for article_id, event_id in memberships.filter(event_id__in=edited).values_list("article_id", "event_id"):
+        articles[event_id].append(article_id)
+    return articles
+
+
+def _keep_event_edits(edited: dict[int, list[int]], *, newest_before: int) -> set[int]:
+    """Carry the editor's headline, date and key-moment mark of every emptied event to its successor.
+
+    The same rule as stories (`_keep_addresses`): an emptied event's successor is the event now
+    holding most of its former articles, ties to the older. When the successor is new, the edited
+    event takes its place (its articles and story), so the event keeps its id and its edit can
+    still be undone; otherwise it lends the successor the edits the successor lacks and goes.
+    Returns the ids of the events holding carried edits.
+    """
+    if not edited:
+        return set()
+    now_in = dict(
+        Membership.objects.filter(article_id__in=[a for ids in edited.values() for a in ids])
+        .exclude(event=None)
+        .values_list("article_id", "event_id")
+    )
+    successor: dict[int, tuple[int, int]] = {}  # edited event -> (new home, articles shared)
+    for event_id, article_ids in edited.items():
+        homes = Counter(now_in[a] for a in article_ids if a in now_in)
+        if homes:
+            successor[event_id] = min(homes.items(), key=lambda item: (-item[1], item[0]))
+    claims: dict[int, int] = {}  # new event -> the edited event taking its place
+    for event_id, (home, shared) in sorted(successor.items()):
+        if home > newest_before and (home not in claims or shared > successor[claims[home]][1]):
+            claims[home] = event_id
+    for new_id, event_id in claims.items():
+        new = Event.objects.get(pk=new_id)
+        Membership.objects.filter(event_id=new_id).update(event_id=event_id)
+        Event.objects.filter(pk=event_id).update(story_id=new.story_id)
+        new.delete()
+    refresh_event_stats(event_ids=list(claims.values()))
+    holders = set(claims.values())
+    for event_id, (home, _shared) in successor.items():
+        if claims.get(home) == event_id:
+            continue
+        edited_event = Event.objects.get(pk=event_id)
+        target = Event.objects.get(pk=claims.get(home, home))
+        target.editor_headline = target.editor_headline or edited_event.editor_headline
+        target.editor_occurred_at = target.editor_occurred_at or edited_event.editor_occurred_at
+        target.is_key_moment = target.is_key_moment or edited_event.is_key_moment
+        target.save(update_fields=["editor_headline", "editor_occurred_at", "is_key_moment"])
+        holders.add(target.pk)
+    # What kept no article anywhere (or lent its edits) goes, as any emptied event does.
+    Event.objects.filter(pk__in=set(edited) - holders).delete()
+    return holders
 
 
 def _keep_addresses(released: dict[int, int], *, newest_before: int) -> dict[str, object]:

@@ -366,8 +366,34 @@ UNDOABLE = (
 )
 
 
+CHANGE_STORY = ("stories.change_story",)
+MOVE_ARTICLES = ("stories.change_story", "stories.change_membership")
+# An undo is the same kind of change as the action it puts back, so it asks for the
+# permissions that action asked for: a desk without dossier rights cannot undo a dossier rename.
+_PERMISSIONS_TO_UNDO: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(_STORY_FIELD_ACTIONS, CHANGE_STORY),
+    AuditEntry.Action.MERGE: MOVE_ARTICLES,
+    AuditEntry.Action.SPLIT: MOVE_ARTICLES,
+    AuditEntry.Action.PIN: ("stories.change_membership",),
+    AuditEntry.Action.ACCEPT: ("stories.change_membership",),
+    AuditEntry.Action.CREDIT: ("stories.change_membership",),
+    AuditEntry.Action.EXCLUDE: ("stories.add_exclusion",),
+    **dict.fromkeys(_EVENT_ACTIONS, ("stories.change_event",)),
+    AuditEntry.Action.DOSSIER_CREATE: ("stories.add_dossier",),
+    AuditEntry.Action.DOSSIER_RENAME: ("stories.change_dossier",),
+    AuditEntry.Action.DOSSIER_MERGE: ("stories.change_dossier",),
+    AuditEntry.Action.DOSSIER_SPLIT: ("stories.change_dossier",),
+    AuditEntry.Action.DOSSIER_MOVE: ("stories.change_dossier",),
+}
+
+
 def can_undo(entry: AuditEntry) -> bool:
     return entry.undone_at is None and entry.action in UNDOABLE
+
+
+def permissions_to_undo(entry: AuditEntry) -> tuple[str, ...]:
+    """What a user needs to undo `entry`: to read the trail, and what the action itself needed."""
+    return ("stories.view_auditentry", *_PERMISSIONS_TO_UNDO.get(entry.action, MOVE_ARTICLES))
 
 
 @transaction.atomic

@@ -29,18 +29,6 @@ def text_direction(code: str) -> str:
     return "rtl" if code in RTL_LANGUAGES else "ltr"
 
 
-@register.filter
-def phrase_text(phrase: object) -> str:
-    """A keyphrase as text, whether stored as "phrase", ["phrase", score] or {"text": ...}."""
-    if isinstance(phrase, str):
-        return phrase
-    if isinstance(phrase, list | tuple) and phrase and isinstance(phrase[0], str):
-        return phrase[0]
-    if isinstance(phrase, dict):
-        return str(phrase.get("text") or phrase.get("phrase") or "")
-    return ""
-
-
 # Older than this, a date says more than "12 days ago"; static/js/relative-time.js agrees.
 RELATIVE_DAYS = 7
 

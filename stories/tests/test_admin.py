@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.tests.factories import ArticleFactory
+from stories.desk import admin as desk_admin
 from stories.desk import views as desk_views
 from stories.models import AuditEntry, Event, Exclusion, Membership, Story
+from stories.services import dossiers as dossier_service
 from stories.services import editing
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
 
@@ -43,7 +45,11 @@ def editor_client(client):
 
 def staff_with(*codenames: str):
     """A staff account holding exactly these stories permissions (no group)."""
-    user = get_user_model().objects.create_user("limited", password=PASSWORD, is_staff=True)
+    return staff_with_name("limited", *codenames)
+
+
+def staff_with_name(username: str, *codenames: str):
+    user = get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="stories", codename__in=codenames)
     )
@@ -236,6 +242,36 @@ def test_the_desk_shows_the_timeline_with_constant_queries(
         assert f'id="event-{event.pk}"' in html
 
 
+def test_a_large_storys_desk_is_read_in_pages_of_articles(
+    editor_client, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(desk_admin, "DESK_ARTICLES", 5)
+    story = StoryFactory()
+    earlier = EventFactory(story=story, occurred_at=timezone.now() - timedelta(days=1))
+    later = EventFactory(story=story, occurred_at=timezone.now())
+    for n in range(9):
+        MembershipFactory(event=earlier, article=ArticleFactory(title=f"Early report {n}"))
+    for n in range(3):
+        MembershipFactory(event=later, article=ArticleFactory(title=f"Later report {n}"))
+    editing.refresh_story_stats(story_ids=[story.pk])
+    all_articles = sorted(Membership.objects.filter(story=story).values_list("article_id", flat=True))
+    pages = {}
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(12):
+            response = editor_client.get(desk(story), {"page": page})
+        html = response.content.decode()
+        pages[page] = html
+        assert f"Articles {(page - 1) * 5 + 1}\N{EN DASH}{min(page * 5, 12)} of 12" in html
+    shown = {page: [a for a in all_articles if f'id="article-{a}"' in html] for page, html in pages.items()}
+    assert [len(shown[page]) for page in (1, 2, 3)] == [5, 5, 2]
+    assert sorted(shown[1] + shown[2] + shown[3]) == all_articles
+    # The earlier event's last four articles open page 2 under its headline; the later event follows.
+    assert f'id="event-{earlier.pk}"' in pages[2] and f'id="event-{later.pk}"' in pages[2]
+    assert f'id="event-{later.pk}"' not in pages[1]
+    assert 'rel="prev"' in pages[2] and 'rel="next"' in pages[2]
+    assert editor_client.get(desk(story), {"page": "x"}).status_code == 400
+
+
 def test_desk_actions_rename_summarise_hide_and_lock_through_the_service(editor_client):
     story = story_with_articles(1)
     editor_client.post(do(story, "rename"), {"editor_title": "Floods", "title_ar": "فيضانات", "title_en": ""})
@@ -399,6 +435,40 @@ def test_undo_needs_the_permission_to_move_articles(client):
     assert story.is_locked
 
 
+def test_undoing_a_dossier_rename_needs_the_dossier_rights_the_rename_needed(client):
+    dossier = dossier_service.create_dossier(names={"en": "Iran protests"}, user=None)
+    dossier_service.rename_dossier(dossier=dossier, user=None, names={"en": "Iran strikes"})
+    entry = AuditEntry.objects.get(action="dossier_rename")
+    undo_url = reverse("admin:stories_auditentry_undo", args=[entry.pk])
+    # Every story right, no dossier right: the undo is refused and the name stays.
+    client.force_login(staff_with("view_auditentry", "view_story", "change_story", "change_membership"))
+    assert client.post(undo_url).status_code == 403
+    dossier.refresh_from_db()
+    assert dossier.editor_names == {"en": "Iran strikes"}
+    client.force_login(staff_with_name("dossiers", "view_auditentry", "change_dossier"))
+    assert client.post(undo_url).status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.editor_names == {"en": "Iran protests"}
+
+
+def test_undoing_a_key_moment_needs_the_right_to_change_events(client):
+    story = story_with_articles(2)
+    event = story.events.first()
+    editing.edit_event(event=event, user=None, is_key_moment=True)
+    entry = AuditEntry.objects.get(action="key_moment")
+    undo_url = reverse("admin:stories_auditentry_undo", args=[entry.pk])
+    client.force_login(staff_with("view_auditentry", "view_story", "change_story", "change_membership"))
+    assert client.post(undo_url).status_code == 403
+    change_page = client.get(reverse("admin:stories_auditentry_change", args=[entry.pk]))
+    assert undo_url not in change_page.content.decode()
+    event.refresh_from_db()
+    assert event.is_key_moment
+    client.force_login(staff_with_name("events", "view_auditentry", "change_event"))
+    assert client.post(undo_url).status_code == 302
+    event.refresh_from_db()
+    assert not event.is_key_moment
+
+
 # --- Review queue and quality report ----------------------------------------------------
 
 
@@ -465,8 +535,8 @@ def test_the_review_queue_runs_constant_queries(editor_client, django_assert_max
     for i in range(rows):
         MembershipFactory(score=desk_views.assign_threshold() + 0.001 * i)
     # Two of these read the stories and stored vectors the fragment section compares, one the
-    # joins across languages.
-    with django_assert_max_num_queries(10):
+    # joins across languages, one the engine's merges.
+    with django_assert_max_num_queries(11):
         response = editor_client.get(reverse("admin:stories_review_queue"))
     assert len(response.context["uncertain"]) == rows
 

@@ -196,6 +196,28 @@ def test_the_json_feed_carries_the_chain(client, seed_event):
     ]
 
 
+@pytest.mark.parametrize(("name", "language"), [("feed_atom", "en"), ("feed_rss", "en"), ("feed_atom", "ar")])
+def test_the_atom_and_rss_feeds_say_who_reported_first_and_how_many_followed(
+    client, seed_event, name, language
+):
+    event, _english, _arabic = seed_event
+    url = reverse(f"stories:{name}", kwargs={"slug": event.story.slug})
+    xml = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    if language == "en":
+        assert "First reported by Axios, 1 outlet followed" in xml
+    else:
+        assert "أول من نشره: أكسيوس، تبعته وسيلة واحدة" in xml
+
+
+def test_the_feeds_say_nothing_of_a_chain_an_event_does_not_have(client, db):
+    event = EventFactory()
+    for _ in range(2):
+        MembershipFactory(event=event)
+    refresh_event_stats(event_ids=[event.pk])
+    xml = client.get(reverse("stories:feed_atom", kwargs={"slug": event.story.slug})).content.decode()
+    assert "First reported" not in xml and "followed" not in xml
+
+
 # --- Editors' corrections ------------------------------------------------------------------------
 
 

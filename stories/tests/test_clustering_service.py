@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections import defaultdict
@@ -13,7 +14,6 @@ from django.db import connection, connections, transaction
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
 from stories.clustering import consolidation
-from stories.clustering.engine import Merge
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, editing, history, locks
 from stories.tests.factories import MembershipFactory, StoryFactory
@@ -314,7 +314,8 @@ def test_undoing_an_engine_merge_splits_and_locks_the_stories():
     assert source.merged_into_id is None
     assert Membership.objects.get(article=quake).story_id == source.pk
     assert (source.is_locked, target.is_locked) == (True, True)
-    assert clustering.maintain_partition(partition=clustering.ALL)["merged"] == 0
+    # Locked: even a decision that calls every pair one story leaves them apart.
+    assert clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION) == []
 
 
 @pytest.mark.django_db
@@ -414,6 +415,8 @@ def test_an_arabic_rewrite_joins_the_english_report_it_cites_and_the_protests_st
     )
 
     clustering.cluster_pending()
+    # The consolidation pass as the beat runs it (the shipped decision) changes none of it.
+    clustering.consolidate_partition(partition=clustering.ALL)
 
     story_of = dict(Membership.objects.values_list("article_id", "story_id"))
     assert story_of[rewrite.pk] == story_of[report.pk]
@@ -579,15 +582,14 @@ def _partition(engine) -> set[frozenset[int]]:
 
 
 @pytest.mark.django_db
-def test_a_consolidation_merge_is_audited_reproduced_by_a_rebuild_and_undone_from_the_desk(monkeypatch):
+def test_a_consolidation_merge_is_audited_reproduced_by_a_rebuild_and_undone_from_the_desk():
     # A decision that calls every pair it looks at one story: the rules, not the score, are tested.
-    monkeypatch.setattr(clustering.consolidation, "shipped", lambda: EAGER_CONSOLIDATION)
     quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
     summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
     clustering.cluster_pending()
     source, target = quake.membership.story, Membership.objects.get(article=summit).story
 
-    merges = clustering.consolidate_partition(partition=clustering.ALL)
+    merges = clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION)
 
     assert len(merges) == 1
     live = _partition(clustering.engine_for(clustering.ALL))
@@ -612,20 +614,11 @@ def test_a_consolidation_merge_is_audited_reproduced_by_a_rebuild_and_undone_fro
     assert Membership.objects.get(article=quake).story_id != Membership.objects.get(article=summit).story_id
     assert {source.article_count, target.article_count} == {1}
     # Undone stories are locked: the next pass leaves them apart.
-    assert clustering.consolidate_partition(partition=clustering.ALL) == []
+    assert clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION) == []
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("step", ["maintenance", "consolidation"])
-def test_a_merge_step_that_fails_to_write_leaves_no_engine_state_behind(monkeypatch, step):
-    monkeypatch.setattr(clustering.consolidation, "shipped", lambda: EAGER_CONSOLIDATION)
-
-    def merge_all(engine):  # the older pass, made to merge as the eager decision does
-        first, second = sorted(engine.story_ids())
-        engine.merge(first, second)
-        return [Merge(first, second, 1.0)]
-
-    monkeypatch.setattr(clustering.Engine, "merge_pass", merge_all)
+def test_a_merge_step_that_fails_to_write_leaves_no_engine_state_behind(monkeypatch):
     quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
     summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
     clustering.cluster_pending()
@@ -635,10 +628,7 @@ def test_a_merge_step_that_fails_to_write_leaves_no_engine_state_behind(monkeypa
 
     monkeypatch.setattr(clustering, "_persist_engine_merge", fail)
     with pytest.raises(RuntimeError):
-        if step == "maintenance":
-            clustering.maintain_partition(partition=clustering.ALL, refresh_texts=False)
-        else:
-            clustering.consolidate_partition(partition=clustering.ALL)
+        clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION)
 
     # The merge rolled back with the transaction; this process's next engine holds two stories.
     assert clustering.ALL not in clustering._holders
@@ -647,8 +637,7 @@ def test_a_merge_step_that_fails_to_write_leaves_no_engine_state_behind(monkeypa
 
 
 @pytest.mark.django_db
-def test_a_consolidation_pass_never_crosses_an_editors_lock_or_exclusion(monkeypatch):
-    monkeypatch.setattr(clustering.consolidation, "shipped", lambda: EAGER_CONSOLIDATION)
+def test_a_consolidation_pass_never_crosses_an_editors_lock_or_exclusion():
     quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
     summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
     flood = _article("Floods close Lisbon's riverside roads", SUMMIT.replace("summit", "flood"), hours=3)
@@ -659,8 +648,57 @@ def test_a_consolidation_pass_never_crosses_an_editors_lock_or_exclusion(monkeyp
     editing.exclude_article(article=flood, story=summit_story, user=None)
     clustering.cluster_pending()  # the flood report, if it was there, is placed anew
 
-    clustering.consolidate_partition(partition=clustering.ALL)
+    clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION)
 
     assert Membership.objects.get(article=quake).story_id == quake_story.pk
     assert Membership.objects.filter(story=quake_story).count() == 1
     assert Membership.objects.get(article=flood).story_id != Membership.objects.get(article=summit).story_id
+
+
+@pytest.mark.django_db
+def test_the_review_queue_lists_a_consolidation_merge_and_an_editor_undoes_it_from_there(client):
+    from django.urls import reverse
+
+    from stories.tests.test_admin import make_editor
+
+    quake = _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    summit = _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    stories = {Membership.objects.get(article=a).story_id for a in (quake, summit)}
+    assert len(stories) == 2
+    # The pass as the beat runs it, with a decision that merges every pair it looks at.
+    (merge,) = clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.MERGE)
+    client.force_login(make_editor())
+    queue = reverse("admin:stories_review_queue")
+
+    page = client.get(queue, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f'data-entry="{entry.pk}"' in page
+    assert "The engine merged" in page
+    undo = reverse("admin:stories_auditentry_undo", args=[entry.pk])
+    assert f'href="{undo}"' in page
+    client.post(undo, HTTP_ACCEPT_LANGUAGE="en")
+    assert {Membership.objects.get(article=a).story_id for a in (quake, summit)} == stories
+    assert Story.objects.get(pk=merge.source_id).merged_into_id is None
+    page = client.get(queue, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-entry="{entry.pk}"' not in page
+    assert "The engine has merged no stories." in page
+
+
+@pytest.mark.django_db
+def test_a_decision_that_never_merges_is_not_run_and_holds_no_engine():
+    _article("Earthquake hits eastern Turkey's Elazig", QUAKE)
+    _article("Lisbon climate summit split over adaptation fund", SUMMIT, hours=2)
+    clustering.cluster_pending()
+    clustering.reset_engines()
+    never = dataclasses.replace(
+        EAGER_CONSOLIDATION, threshold=consolidation.NEVER, headline_threshold=consolidation.NEVER
+    )
+
+    assert clustering.consolidate_partition(partition=clustering.ALL, model=never) == []
+    # No engine was built for it (a worker's first engine is a snapshot restore or a replay)...
+    assert clustering.ALL not in clustering._holders
+    # ...while a decision that can merge runs on the partition's engine.
+    assert len(clustering.consolidate_partition(partition=clustering.ALL, model=EAGER_CONSOLIDATION)) == 1
+    assert clustering.ALL in clustering._holders

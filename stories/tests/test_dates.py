@@ -282,3 +282,30 @@ def test_a_weekday_after_a_date_of_this_week_is_read_against_publication():
 )
 def test_it_reads_the_month_abbreviations_of_wire_datelines(text, language, expected):
     assert resolved(text, date(2011, 2, 12), language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Le président a parlé avant-hier à l'Élysée.", "fr", [("avant-hier", date(2026, 11, 15))]),
+        ("Vendredi soir, la police a dispersé la foule.", "fr", [("Vendredi", date(2026, 11, 13))]),
+        ("Le mardi 10 novembre, le parlement a voté.", "fr", [("mardi 10 novembre", date(2026, 11, 10))]),
+        ("Lunedì scorso il governo ha approvato il decreto.", "it", [("Lunedì scorso", date(2026, 11, 16))]),
+        ("Venerdì sera migliaia di persone hanno manifestato.", "it", [("Venerdì", date(2026, 11, 13))]),
+        ("Il 12 novembre scorso il premier si è dimesso.", "it", [("12 novembre", date(2026, 11, 12))]),
+        ("O ministro falou anteontem no parlamento.", "pt", [("anteontem", date(2026, 11, 15))]),
+        (
+            "Na quinta-feira passada, o governo anunciou o plano.",
+            "pt",
+            [("quinta-feira passada", date(2026, 11, 12))],
+        ),
+        ("Der Präsident sprach vorgestern in Berlin.", "de", [("vorgestern", date(2026, 11, 15))]),
+        ("Am Donnerstagabend kam es zu Ausschreitungen.", "de", [("Donnerstagabend", date(2026, 11, 12))]),
+        ("قال الوزير أول أمس إن المفاوضات مستمرة.", "ar", [("أول أمس", date(2026, 11, 15))]),
+        ("خرج المحتجون مساء السبت إلى الشوارع.", "ar", [("السبت", date(2026, 11, 14))]),
+        ("أعلنت الحكومة يوم الخميس الماضي خطة جديدة.", "ar", [("الخميس الماضي", date(2026, 11, 12))]),
+        ("بدأت الاحتجاجات في 12 نوفمبر الجاري.", "ar", [("12 نوفمبر", date(2026, 11, 12))]),
+    ],
+)
+def test_it_reads_evening_dawn_and_day_before_yesterday_expressions(text, language, expected):
+    assert resolved(text, TUESDAY, language) == expected

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from articles.text import terms
 from stories.models import Decider, KeyMoment, Story
 from stories.timeline.dates import find_dates
-from stories.timeline.moments import opens_dependent, sentence_spans
+from stories.timeline.moments import opens_dependent, reports_no_event, sentence_spans
 
 PAIRS = {"«": "»", "“": "”"}
 BACK_REFERENCE = re.compile(r"(?:from|vom)\s+$", re.IGNORECASE)
@@ -72,6 +72,36 @@ def test_each_demo_moment_is_filed_under_the_day_its_sentence_tells(demo):
             assert moment.date == date(2026, 11, 14)
         if "He disputed the US president" in moment.text:
             assert moment.date == date(2026, 11, 17)
+
+
+def test_no_demo_moment_restates_a_summary_of_its_language_nor_reports_a_no_comment(demo):
+    for moment in demo:
+        story = moment.story
+        summaries = [story.summaries.get(moment.language, "")]
+        if story.language == moment.language:
+            summaries.append(story.summary)
+        own = set(terms(moment.text, moment.language))
+        for summary in summaries:
+            for a, b in sentence_spans(summary):
+                sentence = set(terms(summary[a:b], moment.language))
+                assert len(own & sentence) / len(own | sentence) < 0.5, moment.text
+        assert not reports_no_event(moment.text, moment.language), moment.text
+
+
+def test_a_reader_of_a_bilingual_demo_story_sees_its_moments_in_their_language(demo):
+    stories = {m.story_id: m.story for m in demo if {"ar", "en"} <= set(m.story.language_counts)}
+    assert stories
+    for story in stories.values():
+        for language in ("ar", "en"):
+            shown = story.key_moments.for_reader(language, story.language)
+            assert shown and {m.language for m in shown} == {language}, (story.pk, language)
+        # A reader in neither language sees the story's own language.
+        assert {m.language for m in story.key_moments.for_reader("fr", story.language)} == {story.language}
+    # An alternative tells the same thing as its original: not "The dollar traded above 1.4 million
+    # rials" under the bazaar merchants' strike.
+    for moment in demo:
+        if moment.alternative_of_id:
+            assert "The dollar traded above" not in moment.text
 
 
 def test_no_demo_moment_restates_its_story_summary(demo):

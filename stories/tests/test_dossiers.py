@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 from articles.tests.factories import BASE_TIME, ArticleFactory
 from stories.curation.dossiers import DossierStory, propose
 from stories.curation.labels import LabelArticle, story_labels
+from stories.desk import dossiers as desk_dossiers
 from stories.models import AuditEntry, Decider, Dossier, Story
 from stories.services import clustering, editing, history
 from stories.services import dossiers as dossier_service
@@ -578,6 +580,28 @@ def test_editors_split_a_dossier_and_take_a_story_out_in_the_admin(admin_client)
     assert b.dossier.name_in("en") == "The final"
     assert c.dossier_id is None
     assert cup.story_count == 1
+
+
+@pytestmark_db
+def test_a_large_dossiers_form_lists_its_most_recent_stories_and_still_takes_out_any(
+    admin_client, monkeypatch
+):
+    monkeypatch.setattr(desk_dossiers, "FORM_STORIES", 2)
+    old, middle, new = (_story_with([f"Cup story {n}", f"Cup story {n} again"]) for n in range(3))
+    for days, story in enumerate([new, middle, old]):
+        Story.objects.filter(pk=story.pk).update(last_activity_at=timezone.now() - timedelta(days=days))
+    cup = dossier_service.create_dossier(names={"en": "Cup"}, stories=[old, middle, new], user=None)
+    change = reverse("admin:stories_dossier_change", args=[cup.pk])
+    page = admin_client.get(change).content.decode()
+    assert f"(#{new.pk})" in page and f"(#{middle.pk})" in page
+    assert f"(#{old.pk})" not in page
+    assert "The 2 most recently active of 3 stories." in page
+    response = admin_client.post(
+        change, {"name_ar": "", "name_en": "Cup", "add_stories": "", "remove_stories": [str(old.pk)]}
+    )
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.dossier_id is None
 
 
 @pytestmark_db

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from datetime import datetime, timedelta
 
@@ -241,37 +240,6 @@ def test_an_excluded_article_never_returns_to_the_story() -> None:
     assert engine.members(talks) == ["talks-1"]
     engine.exclude("talks-3", talks)  # before it arrives
     assert engine.assign(TALKS[2]).story_id != talks
-
-
-def _separate_then_merge_engine() -> Engine:
-    # A join threshold no pair reaches: every article starts a story, merge_pass() decides.
-    return Engine(EngineConfig(merge_threshold=0.3), linker=dataclasses.replace(shipped(), threshold=1.1))
-
-
-def test_merge_pass_merges_stories_whose_centroids_converged() -> None:
-    engine = _separate_then_merge_engine()
-    placed = _run(engine, [TALKS[0], TALKS[1], QUAKE])
-    assert len(set(placed.values())) == 3
-    merges = engine.merge_pass()
-    assert [(m.source_id, m.target_id) for m in merges] == [(placed["talks-2"], placed["talks-1"])]
-    assert engine.story_of("talks-2") == placed["talks-1"]
-    assert engine.story(placed["talks-2"]).id == placed["talks-1"]  # merged ids resolve
-    assert engine.story_of("quake-1") == placed["quake-1"]
-
-
-def test_merge_pass_leaves_locked_stories_alone() -> None:
-    engine = _separate_then_merge_engine()
-    placed = _run(engine, [TALKS[0], TALKS[1]])
-    engine.lock(placed["talks-1"])
-    assert engine.merge_pass() == []
-    assert engine.story(placed["talks-1"]).locked
-
-
-def test_merge_pass_respects_exclusions() -> None:
-    engine = _separate_then_merge_engine()
-    placed = _run(engine, [TALKS[0], TALKS[1]])
-    engine.exclude("talks-2", placed["talks-1"])
-    assert engine.merge_pass() == []
 
 
 def test_editor_split_and_merge_are_kept_for_reclustering() -> None:

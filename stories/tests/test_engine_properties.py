@@ -1,12 +1,12 @@
 """Invariants of the clustering engine under any sequence of operations (hypothesis).
 
-Whatever mix of new articles, pins, exclusions, editor merges, splits, locks and automatic
-merge passes comes in, after every step:
+Whatever mix of new articles, pins, exclusions, editor merges, splits, locks and
+consolidation passes (the engine's own merges) comes in, after every step:
 
 * every article seen is in exactly one story (the stories partition the articles);
 * every pin holds: the article is in the story it is pinned to (followed through merges);
 * every exclusion holds: the article is in none of the stories it is excluded from;
-* a merge pass never merges a locked story, in either direction.
+* a consolidation pass never merges a locked story, in either direction.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from stories.clustering.consolidation import FEATURES, Consolidation, consolidate
 from stories.clustering.engine import Engine, EngineConfig
 from stories.clustering.representation import ArticleDoc
 
@@ -27,8 +28,10 @@ TOPICS = [
     "ceasefire talks cairo hostages truce mediators",
     "bank inflation currency rate interest central",
 ]
-# A low merge threshold so merge passes actually merge something in short runs.
-CONFIG = EngineConfig(merge_threshold=0.3, dormant_after=timedelta(days=20))
+CONFIG = EngineConfig(dormant_after=timedelta(days=20))
+# A decision that calls every pair it looks at one story, so passes merge in short runs: what
+# may stop a merge is an editor's decision, and that is what is checked.
+EAGER = Consolidation(weights=(0.0,) * len(FEATURES), bias=10.0, threshold=0.5, headline_threshold=0.5)
 
 _assign = st.tuples(st.just("assign"), st.integers(0, len(TOPICS) - 1), st.integers(0, 60))
 _index = st.integers(0, 60)
@@ -42,7 +45,7 @@ op = st.one_of(
     st.tuples(st.just("merge"), _index, _index),
     st.tuples(st.just("split"), _index, st.integers(1, 3)),
     st.tuples(st.just("lock"), _index, st.booleans()),
-    st.tuples(st.just("merge_pass"), st.just(0), st.just(0)),
+    st.tuples(st.just("consolidate"), st.just(0), st.just(0)),
 )
 
 
@@ -101,9 +104,9 @@ class Run:
         elif kind == "lock":
             story = stories[a % len(stories)]
             (engine.lock if b else engine.unlock)(story)
-        elif kind == "merge_pass":
+        elif kind == "consolidate":
             locked = set(engine.constraints.locked)
-            for merge in engine.merge_pass():
+            for merge in consolidate(engine, EAGER):
                 assert merge.source_id not in locked and merge.target_id not in locked, merge
 
     def check(self) -> None:
@@ -140,17 +143,17 @@ def test_the_engine_keeps_its_invariants_under_any_sequence_of_operations(steps)
         run.check()
 
 
-def test_a_locked_story_is_left_alone_by_merge_passes_even_when_identical():
+def test_a_locked_story_is_left_alone_by_consolidation_passes_even_when_identical():
     run = Run()
     for _ in range(3):
         run.assign(0, 0)
     first = run.engine.story_of(0)
-    run.engine.split(first, [2])  # two stories on one topic: a merge pass would join them
+    run.engine.split(first, [2])  # two stories on one topic: a pass would join them
     run.engine.unpin(2)
     run.engine.lock(first)
-    assert run.engine.merge_pass() == []
+    assert consolidate(run.engine, EAGER) == []
     run.engine.unlock(first)
-    merged = run.engine.merge_pass()
+    merged = consolidate(run.engine, EAGER)
     assert len(merged) == 1
     run.check()
 
@@ -167,7 +170,7 @@ def test_an_exclusion_survives_when_the_story_it_names_is_merged_away():
     other = engine.story_of(3)
     engine.merge(excluded_from, other)  # an editor merges the story 2 is excluded from
     run.check()
-    # The merge pass may join 2's story to the survivor only by breaking the exclusion.
-    for merge in engine.merge_pass():
+    # A pass may join 2's story to the survivor only by breaking the exclusion.
+    for merge in consolidate(engine, EAGER):
         assert not (merge.source_id == own_story and merge.target_id == other), merge
     run.check()

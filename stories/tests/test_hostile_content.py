@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -20,7 +21,7 @@ from django.urls import reverse
 
 from articles import services
 from articles.tests.factories import BASE_TIME, ArticleFactory, SourceFactory
-from stories.models import KeyMoment, Membership
+from stories.models import Dossier, KeyMoment, Membership
 from stories.tests.factories import EventFactory, StoryFactory
 
 SCRIPT = "<script>alert('title')</script>"
@@ -85,7 +86,16 @@ def assert_inert(html: str, *, must_show: list[str]) -> None:
 def build_hostile_story():
     """A story where every text field a stranger or a careless editor can fill is a payload."""
     source = SourceFactory(name=f"Outlet {IMG}", language="en")
+    dossier = Dossier.objects.create(
+        slug="hostile-dossier",
+        names={"en": f"Dossier {SVG}"},
+        editor_names={"en": f"Dossier {IMG}"},
+        story_count=1,
+        article_count=2,
+        last_activity_at=BASE_TIME + timedelta(hours=1),
+    )
     story = StoryFactory(
+        dossier=dossier,
         slug="hostile",
         title=f"Hostile {SCRIPT}",
         titles={"en": f"Hostile {SCRIPT}", "ar": f"Hostile {SCRIPT}"},
@@ -206,6 +216,58 @@ def test_the_story_feeds_escape_hostile_text(client, hostile_story):
         assert "<script" not in item.get("content_html", "")
 
 
+FEEDS = [
+    ("stories:feed_atom", "hostile"),
+    ("stories:feed_rss", "hostile"),
+    ("stories:feed_json", "hostile"),
+    ("stories:dossier_feed_atom", "hostile-dossier"),
+    ("stories:dossier_feed_json", "hostile-dossier"),
+]
+# Fields that are HTML by declaration; their markup is checked by assert_inert, not here.
+HTML_FIELDS = {"summary", "subtitle", "description", "content_html", "content"}
+
+
+def feed_text_fields(body: bytes) -> list[tuple[str, str]]:
+    """Every (field, text) of a feed: XML element texts and attribute values, or JSON strings."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        fields = []
+        for element in ElementTree.fromstring(body).iter():
+            name = element.tag.rsplit("}", 1)[-1]
+            fields.append((name, element.text or ""))
+            fields.extend((f"{name}@{attribute}", value) for attribute, value in element.attrib.items())
+        return fields
+
+    def walk(value, name):
+        if isinstance(value, str):
+            yield name, value
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                yield from walk(inner, key)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from walk(inner, name)
+
+    return list(walk(data, ""))
+
+
+@pytest.mark.parametrize(("url_name", "slug"), FEEDS)
+def test_every_plain_text_field_of_every_feed_carries_no_markup(client, hostile_story, url_name, slug):
+    response = client.get(reverse(url_name, kwargs={"slug": slug}))
+    assert response.status_code == 200
+    fields = feed_text_fields(response.content)
+    plain = [(name, text) for name, text in fields if name not in HTML_FIELDS]
+    # The hostile story's words are there (the fields were not emptied)...
+    assert any("Hostile" in text or "Dossier" in text for _name, text in plain)
+    for name, text in plain:
+        # ...and no field holds anything a reader putting it into a page as HTML would parse as a tag.
+        assert not re.search(r"<[A-Za-z/!?]", text), (name, text)
+    for name, text in fields:
+        if name in HTML_FIELDS:
+            assert_inert(text, must_show=[])
+
+
 @pytest.mark.parametrize(
     "url", ["javascript:alert(document.domain)", " JaVaScRiPt:alert(1)", "data:text/html,x"]
 )
@@ -320,6 +382,34 @@ def test_no_payload_runs_in_a_real_browser(live_hostile_story, browser, live_ser
         if path.startswith("/admin/"):
             violations = [v for v in violations if not v.startswith("style-src")]
         assert violations == [], (path, violations)
+    assert dialogs == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_no_field_of_any_feed_runs_in_a_naive_reader(live_hostile_story, browser, live_server):
+    """A reader that puts every text of every feed into a page as HTML: titles, categories,
+    tags, names, attribute values, JSON strings — on about:blank, with no sanitiser and no CSP."""
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("about:blank")
+    for url_name, slug in FEEDS:
+        body = context.request.get(live_server.url + reverse(url_name, kwargs={"slug": slug})).body()
+        texts = [text for _name, text in feed_text_fields(body) if text.strip()]
+        page.evaluate(
+            """texts => { for (const text of texts) {
+                const box = document.createElement("div");
+                box.innerHTML = text;
+                document.body.append(box);
+            } }""",
+            texts,
+        )
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.querySelectorAll('img, svg, script, iframe').length") == 0, url_name
+        assert "Hostile" in page.inner_text("body") or "Dossier" in page.inner_text("body"), url_name
+        page.evaluate("document.body.replaceChildren()")
     assert dialogs == []
     context.close()
 

@@ -37,5 +37,13 @@ def test_the_demo_reads_in_the_reader_language(live_server, demo, browser, langu
     assert page.locator("h1").inner_text() == name
     assert page.locator(".story-summary").inner_text() == summary
     assert page.locator(".story-summary").get_attribute("lang") == language
-    screenshot(page, f"names-story-{language}")
+    # Chips and key moments in the reader's language only (issue 23, points 3 and 4).
+    assert page.locator(".keyphrases").get_attribute("lang") == language
+    assert page.locator(".keyphrases li").all_inner_texts() == demo.chips[language]
+    moment_languages = {
+        page.locator(".moment-text").nth(i).get_attribute("lang")
+        for i in range(page.locator(".moment-text").count())
+    }
+    assert moment_languages == {language}
+    screenshot(page, f"names-story-{language}", full_page=True)
     context.close()

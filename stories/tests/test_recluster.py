@@ -7,13 +7,16 @@ actions followed by a re-clustering.
 from __future__ import annotations
 
 import io
+from collections import Counter
+from datetime import datetime
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stories.models import Dossier, Exclusion, Membership, Story
+from stories.models import AuditEntry, Decider, Dossier, Event, Exclusion, KeyMoment, Membership, Story
 from stories.services import clustering, dossiers, editing, history
 from stories.services.audit import EditorError
 
@@ -62,12 +65,54 @@ def test_labels_dossiers_and_addresses_of_the_demo_corpus_survive_recluster(clie
             assert client.get(f"/dossiers/{slug}/").status_code == 200
 
 
+def _event_holding_most_of(article_ids: list[int]) -> Event:
+    counts = Counter(Membership.objects.filter(article_id__in=article_ids).values_list("event_id", flat=True))
+    event_id, _ = min(counts.items(), key=lambda item: (-item[1], item[0]))
+    return Event.objects.get(pk=event_id)
+
+
+def test_an_editors_event_headline_date_and_key_moment_survive_recluster():
+    call_command("load_demo", stdout=io.StringIO())
+    story = Story.objects.visible().order_by("-article_count", "pk").first()
+    event = story.events.order_by("-article_count", "pk").first()
+    article_ids = list(event.memberships.values_list("article_id", flat=True))
+    day = timezone.make_aware(datetime(2025, 11, 14, 9, 0))
+    editing.edit_event(event=event, user=None, headline="Bazaar merchants strike in Tehran", occurred_at=day)
+    editing.edit_event(event=event, user=None, is_key_moment=True)
+
+    call_command("recluster", stdout=io.StringIO())
+
+    holder = _event_holding_most_of(article_ids)
+    assert holder.editor_headline == "Bazaar merchants strike in Tehran"
+    assert holder.editor_occurred_at == day
+    assert holder.is_key_moment
+    moments = KeyMoment.objects.filter(story=holder.story, decided_by=Decider.EDITOR)
+    assert list(moments.values_list("date", "text")) == [(day.date(), "Bazaar merchants strike in Tehran")]
+    if holder.pk == event.pk:  # it took its successor's place: its edits can still be undone
+        history.undo(entry=AuditEntry.objects.get(action="key_moment"), user=None)
+        holder.refresh_from_db()
+        assert not holder.is_key_moment
+        assert not KeyMoment.objects.filter(story=holder.story, decided_by=Decider.EDITOR).exists()
+
+
 # --- The property test ------------------------------------------------------------------------
 
 ACTIONS = st.lists(
     st.tuples(
         st.sampled_from(
-            ["label", "title", "summary", "pin", "lock", "exclude", "merge", "split", "dossier", "undo"]
+            [
+                "label",
+                "title",
+                "summary",
+                "pin",
+                "lock",
+                "exclude",
+                "merge",
+                "split",
+                "dossier",
+                "event",
+                "undo",
+            ]
         ),
         st.integers(min_value=0, max_value=50),
         st.integers(min_value=0, max_value=50),
@@ -126,6 +171,12 @@ def _apply(action: str, a: int, b: int) -> dict | None:
         if action == "split" and len(articles) > 1:
             editing.split_story(story=story, user=None, article_ids=[article])
             return None
+        if action == "event":
+            event = story.events.order_by("pk")[b % story.events.count()] if story.events.exists() else None
+            if event is None:
+                return None
+            editing.edit_event(event=event, user=None, headline=f"Editor headline {a}", is_key_moment=True)
+            return None
         if action == "dossier":
             dossier = dossiers.create_dossier(
                 names={"ar": f"ملف {a}", "en": f"File {a}"}, user=None, stories=[story]
@@ -163,6 +214,10 @@ def test_every_editor_decision_and_address_survives_recluster(demo_db, client, a
         pins = set(Membership.objects.filter(is_pinned=True).values_list("article_id", "story_id"))
         exclusions = set(Exclusion.objects.values_list("article_id", "story_id"))
         slugs = list(Story.objects.published().values_list("slug", flat=True))
+        edited_events = {
+            event.pk: (event.is_key_moment, list(event.memberships.values_list("article_id", flat=True)))
+            for event in Event.objects.exclude(editor_headline="")
+        }
 
         clustering.recluster()
 
@@ -190,5 +245,10 @@ def test_every_editor_decision_and_address_survives_recluster(demo_db, client, a
             assert not Membership.objects.filter(article_id=article_id, story_id=story_id).exists()
         for dossier in Dossier.objects.visible():
             assert Story.objects.visible().filter(dossier=dossier).count() >= dossier.story_count
+        for pk, (key_moment, article_ids) in edited_events.items():
+            if article_ids:
+                holder = _event_holding_most_of(article_ids)
+                assert holder.editor_headline, pk
+                assert holder.is_key_moment or not key_moment, pk
         assert undone or decisions is not None
         transaction.set_rollback(True)

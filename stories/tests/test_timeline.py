@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
+from articles import embedding
 from stories.timeline.metrics import tokens
 from stories.timeline.moments import (
     KeyMoment,
@@ -12,6 +15,7 @@ from stories.timeline.moments import (
     opens_dependent,
     pick_dates,
     quotes_balanced,
+    reports_no_event,
     sentence_spans,
 )
 
@@ -425,3 +429,212 @@ def test_an_arabic_sentence_naming_its_own_subject_is_told_without_its_opening_a
     assert "أرسلت الحكومة خياما وأغطية إلى المتضررين في القرى المجاورة لمركز الزلزال أمس." in texts
     # "the sources" were introduced before: never alone, and with the sentence before only.
     assert not any(text.startswith("وقالت المصادر") for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Neither Iran's foreign ministry nor the White House commented on the report on Friday.", "en"),
+        ("A ministry spokesman did not immediately respond to a request for comment on Monday.", "en"),
+        ("The company declined to comment on the investigation when contacted on Tuesday.", "en"),
+        ("ولم تعلق وزارة الخارجية الإيرانية على التقرير حتى مساء الجمعة.", "ar"),
+        ("رفض متحدث باسم الحكومة التعليق على هذه الأنباء يوم الأحد.", "ar"),
+        ("لم يتسن الحصول على تعليق فوري من وزارة الداخلية مساء الاثنين.", "ar"),
+        ("Le ministère des Affaires étrangères n'a pas souhaité commenter ces informations vendredi.", "fr"),
+        ("El Ministerio de Exteriores no quiso comentar la información publicada el viernes.", "es"),
+        ("Il ministero degli Esteri non ha voluto commentare la notizia di venerdì.", "it"),
+        ("O Ministério das Relações Exteriores não quis comentar a reportagem na sexta-feira.", "pt"),
+        ("Das Außenministerium wollte sich am Freitag zunächst nicht dazu äußern.", "de"),
+        ("لم تعلن قوات الدعم السريع ردها الرسمي بعد، رغم انتهاء المهلة التي حددها الوسطاء اليوم.", "ar"),
+        ("The rebels have not yet responded to the proposal, mediators said on Monday.", "en"),
+        ("Les rebelles n'ont pas encore répondu à la proposition des médiateurs lundi.", "fr"),
+    ],
+)
+def test_a_sentence_saying_that_nobody_commented_reports_no_event(sentence, language):
+    assert reports_no_event(sentence, language)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("The president said on Sunday that Iran had contacted Washington to propose talks.", "en"),
+        ("The minister is expected to comment on the budget when parliament opens on Monday.", "en"),
+        ("قال المتحدث في تعليق على الاتفاق إن بلاده مستعدة لاستئناف المحادثات يوم الأحد.", "ar"),
+        ("Le ministre a commenté vendredi la décision du conseil constitutionnel.", "fr"),
+        ("Police responded with tear gas when protesters did not disperse on Sunday.", "en"),
+        ("ورد الجيش بقصف مواقع المتمردين مساء الأحد بعد هجوم على قاعدته.", "ar"),
+    ],
+)
+def test_a_sentence_that_reports_something_is_not_taken_for_a_no_comment(sentence, language):
+    assert not reports_no_event(sentence, language)
+
+
+def test_a_no_comment_sentence_is_never_a_key_moment():
+    story = [
+        article(
+            f"n{i}",
+            "2026-11-14",
+            "Neither the foreign ministry nor the White House commented on the report on Friday. "
+            "Officials in Muscat hosted a first round of talks between the two delegations on Saturday.",
+            f"wire{i}",
+        )
+        for i in range(3)
+    ]
+    texts = [m.text for m in key_moments(story, 2)]
+    assert texts and not any("commented" in text for text in texts)
+
+
+def _bilingual_day(english: str, arabic: str) -> list[StoryArticle]:
+    """One day told by three English reports and one Arabic report."""
+    return [
+        article("e1", "2026-11-13", english, "wire"),
+        article("e2", "2026-11-13", english.replace("Thursday", "Thursday morning"), "daily"),
+        article("e3", "2026-11-13", english, "weekly"),
+        article("a1", "2026-11-13", arabic, "arabic", "ar"),
+    ]
+
+
+def test_an_arabic_sentence_telling_the_same_thing_is_the_alternative_of_the_english_moment():
+    story = _bilingual_day(
+        "Hundreds of merchants in Tehran's Grand Bazaar shut their shops on Thursday in protest at the "
+        "collapse of the Iranian rial against the dollar.",
+        "أغلق مئات التجار في البازار الكبير وسط طهران محالهم يوم الخميس احتجاجا على انهيار الريال "
+        "الإيراني أمام الدولار.",
+    )
+    (moment,) = key_moments(story, 1, encode=embedding.encode)
+    assert moment.language == "en" and moment.date == date(2026, 11, 12)
+    (arabic,) = moment.alternatives
+    assert arabic.language == "ar" and arabic.article_id == "a1"
+
+
+def test_an_arabic_sentence_telling_something_else_is_an_entry_of_its_own_not_an_alternative():
+    story = _bilingual_day(
+        "The dollar traded above 1.4 million rials on Thursday in the open market of the capital, "
+        "dealers said.",
+        "أعلنت النقابات المستقلة يوم الخميس أن عمال النفط في عسلوية انضموا إلى الإضراب للمطالبة برفع "
+        "الأجور وإطلاق سراح المعتقلين.",
+    )
+    moments = key_moments(story, 1, encode=embedding.encode)
+    english = [m for m in moments if m.language == "en"]
+    arabic = [m for m in moments if m.language == "ar"]
+    assert len(english) == 1 and english[0].alternatives == ()
+    assert len(arabic) == 1 and arabic[0].date == english[0].date
+    # Without the encoder the day's sentences are paired as before (the same day).
+    (paired,) = key_moments(story, 1)
+    assert [m.language for m in paired.alternatives] == ["ar"]
+
+
+def test_each_language_of_a_story_gets_its_own_days_when_the_main_language_has_enough():
+    arabic_days = [
+        article(
+            f"x{i}",
+            day,
+            f"أعلن المتحدث باسم الحكومة في مؤتمر صحفي أمس أن الجولة {i} من المحادثات انتهت دون اتفاق نهائي.",
+            f"arabic{i}",
+            "ar",
+        )
+        for i, day in enumerate(("2011-01-29", "2011-02-06"))
+    ]
+    moments = key_moments(STORY + arabic_days, 2)
+    english = [m for m in moments if m.language == "en"]
+    arabic = [m for m in moments if m.language == "ar"] + [
+        a for m in moments for a in m.alternatives if a.language == "ar"
+    ]
+    assert len(english) == 2
+    assert len(arabic) == 2  # Arabic readers see two days in Arabic, not the English ones
+
+
+def _story_in(language: str, reports: list[tuple[str, str, str]]) -> list[StoryArticle]:
+    return [
+        article(f"{language}{i}", day, text, source, language)
+        for i, (day, text, source) in enumerate(reports)
+    ]
+
+
+# The Egyptian revolution in miniature again, written in French and in Italian: languages the date
+# ranker was not trained on (it learned from Spanish topics). 25 January and 11 February are told
+# by several sources, 2 February by one.
+FRENCH = [
+    (
+        "2011-01-26",
+        "Des milliers de manifestants ont envahi la place Tahrir au Caire mardi pour réclamer le "
+        "départ de Moubarak. La police a tiré des gaz lacrymogènes jusque tard dans la nuit.",
+        "agence",
+    ),
+    (
+        "2011-01-26",
+        "La police égyptienne a affronté hier au Caire des manifestants qui exigeaient le départ "
+        "de Moubarak. Le ministère de l'Intérieur a fait état de trois morts.",
+        "quotidien",
+    ),
+    (
+        "2011-02-03",
+        "Des partisans de Moubarak ont chargé mercredi à dos de chameau le camp de la place "
+        "Tahrir. Des médecins ont soigné des centaines de blessés.",
+        "quotidien",
+    ),
+    (
+        "2011-02-12",
+        "Hosni Moubarak a démissionné hier de la présidence après dix-huit jours de "
+        "manifestations. La foule a fêté la nouvelle dans tout le Caire.",
+        "agence",
+    ),
+    (
+        "2011-02-12",
+        "Le vice-président Omar Souleimane a annoncé vendredi la démission de Moubarak et le "
+        "transfert du pouvoir à l'armée. Le conseil militaire a promis des élections.",
+        "quotidien",
+    ),
+]
+ITALIAN = [
+    (
+        "2011-01-26",
+        "Migliaia di manifestanti hanno riempito piazza Tahrir al Cairo martedì chiedendo la fine "
+        "del regime di Mubarak. La polizia ha sparato gas lacrimogeni fino a notte.",
+        "agenzia",
+    ),
+    (
+        "2011-01-26",
+        "La polizia egiziana si è scontrata ieri al Cairo con i manifestanti che chiedevano le "
+        "dimissioni di Mubarak. Il ministero dell'Interno ha parlato di tre morti.",
+        "quotidiano",
+    ),
+    (
+        "2011-02-03",
+        "Sostenitori di Mubarak hanno attaccato mercoledì a dorso di cammello il presidio di "
+        "piazza Tahrir. I medici hanno curato centinaia di feriti.",
+        "quotidiano",
+    ),
+    (
+        "2011-02-12",
+        "Hosni Mubarak si è dimesso ieri dalla presidenza dopo diciotto giorni di proteste. La "
+        "folla ha festeggiato la notizia in tutto il Cairo.",
+        "agenzia",
+    ),
+    (
+        "2011-02-12",
+        "Il vicepresidente Omar Suleiman ha annunciato venerdì le dimissioni di Mubarak e il "
+        "passaggio dei poteri all'esercito. Il consiglio militare ha promesso elezioni.",
+        "quotidiano",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "reports"), [("fr", FRENCH), ("it", ITALIAN)])
+def test_the_key_moments_of_a_story_in_a_language_the_ranker_never_saw(language, reports):
+    story = _story_in(language, reports)
+    moments = key_moments(story, 2)
+    assert [m.date for m in moments] == [date(2011, 1, 25), date(2011, 2, 11)]
+    by_id = {a.id: a for a in story}
+    for moment in moments:
+        assert moment.language == language
+        assert by_id[moment.article_id].text[moment.start : moment.end].strip() == moment.text
+
+
+def test_an_arabic_sentence_opening_on_what_an_unnamed_body_said_leans_on_the_sentence_before():
+    assert opens_dependent("قالت القوات في بيان إنها «تلتزم بوقف الأعمال القتالية فورا».", "ar")
+    assert opens_dependent("قال المسؤول إن الوفد سيصل إلى جدة غدا.", "ar")
+    # Named, or qualified, the speaker needs nothing before.
+    assert not opens_dependent("قال الرئيس الأمريكي إن إيران اتصلت بواشنطن واقترحت التفاوض.", "ar")
+    assert not opens_dependent("قالت الحكومة السودانية في بيان إنها تقبل الخطة.", "ar")
+    assert not opens_dependent("قال سروستاني في مؤتمره الصحفي الأسبوعي في طهران إن التفاوض لن يجري.", "ar")

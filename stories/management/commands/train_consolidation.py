@@ -41,25 +41,31 @@ class Command(BaseCommand):
             help="held-out figures with a linker refitted without the held-out stream too (slow)",
         )
         parser.add_argument(
+            "--cross-fit",
+            action="store_true",
+            help="learn from each stream clustered by a linker fitted without it, as the shipped "
+            "linker meets new articles (implies --refit-linker; slow: a linker per stream)",
+        )
+        parser.add_argument(
             "--skip-validation", action="store_true", help="no leave-one-dataset-out or in-time run"
         )
 
     def handle(self, *args: object, eval_dir: Path, out: Path, streams: str, **options: object) -> None:
         wanted = [s.strip() for s in streams.split(",") if s.strip()]
-        # Without the streams' headline views (``evaluation.read_stream``): the pass never reads
-        # them, and a linker refitted under --refit-linker chooses its headline threshold on the
-        # headline streams alone.
-        loaded = load_streams(eval_dir, wanted, self.stdout.write, headlines=False)
+        refit = bool(options["refit_linker"] or options["cross_fit"])
+        # The pass never reads the streams' headline views (``evaluation.read_stream``); a linker
+        # refitted here does, as ``train_linker`` and ``cluster_eval --out-of-sample`` fit it.
+        loaded = load_streams(eval_dir, wanted, self.stdout.write, headlines=refit)
         sources = {s.name: source(Path(s.path)) for s in loaded}
         pairs: list = []
-        if options["refit_linker"]:
+        if refit:
             pairs_path = eval_dir / PAIRS_FILE
             if not pairs_path.exists():
                 raise CommandError(f"{pairs_path} not found")
             pairs = list(read_pairs(pairs_path))
             sources["semeval2022-pairs"] = source(pairs_path)
         linkers = learning.LinkerFolds(
-            loaded, refit=bool(options["refit_linker"]), pairs=pairs, log=self.stdout.write
+            loaded, refit=refit, cross_fit=bool(options["cross_fit"]), pairs=pairs, log=self.stdout.write
         )
         cache = learning.ExampleCache()
 
@@ -79,12 +85,24 @@ class Command(BaseCommand):
                     f"{figures['with']['f1']:.4f} with it (fitted on {first.name} and the other streams)"
                 )
         command = "manage.py train_consolidation --streams " + ",".join(wanted)
-        if options["refit_linker"]:
+        if options["cross_fit"]:
+            command += " --cross-fit"
+        elif options["refit_linker"]:
             command += " --refit-linker"
         provenance = {
             "command": command,
             "encoder": embedding.MODEL_NAME,
-            "linker": "the shipped linker (stories/clustering/linker.json)",
+            "linker": "the shipped linker (stories/clustering/linker.json)"
+            + (
+                "; in the held-out figures, a linker and projection refitted without the held-out stream"
+                if refit
+                else ""
+            )
+            + (
+                "; the examples of each stream from the engine run by a linker fitted without it"
+                if options["cross_fit"]
+                else ""
+            ),
             "data": sources,
             "method": "L2 logistic regression (Newton) over pairs of the engine's stories each pass looks "
             "at, streams weighted equally; a threshold per regime (full text, headlines) by mean B3 F1 "
@@ -102,7 +120,9 @@ class Command(BaseCommand):
             "python": platform.python_version(),
             "numpy": np.__version__,
         }
-        model, table = learning.train(loaded, None, setting, cache=cache, provenance=provenance)
+        model, table = learning.train(
+            loaded, None, setting, cache=cache, provenance=provenance, linker_of=linkers.without(loaded, None)
+        )
         provenance["threshold_search"] = table
         model.dump(out)
         self.stdout.write(
