@@ -12,17 +12,22 @@ clitic and one suffix, other words Snowball-stemmed (the stemmer PostgreSQL's `e
 configuration uses). SQLite stores those words in FTS5 tables kept by triggers that call
 `silsila_fold` (registered on every SQLite connection by `register_sqlite_functions`), so a
 word is found whole, never as a substring ("dam" is not in "Rotterdam").
+
+`matching` filters any queryset by the same reading of a query over any text columns,
+computed per query on both backends: the editors' lists and pickers search with it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import Stemmer
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
-from django.db.models import Func, TextField, Value
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import Func, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce
 
 # The same mapping in Python (for queries) and SQL translate() (for documents).
 ARABIC_FROM = "أإآٱىة"
@@ -88,6 +93,89 @@ def fold_words(text: str) -> list[str]:
 def fold(text: str | None) -> str:
     """The words of `text` as search compares them, space-separated (what SQLite indexes)."""
     return " ".join(fold_words(text or ""))
+
+
+MAX_TERMS = 8
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """Each query word folded as documents are, and whether it matches by prefix (Arabic).
+
+    English stopwords are left out, as PostgreSQL's `english` configuration leaves them out,
+    unless the query has nothing else.
+    """
+    words = _WORD.findall(normalise(query))[:MAX_TERMS]
+    kept = [word for word in words if word not in ENGLISH_STOPWORDS] or words
+    return [(fold_word(word), is_arabic(word)) for word in kept]
+
+
+def prefix_tsquery(query: str) -> str:
+    """A raw tsquery for the `simple` half of the vector: every term required, Arabic by prefix.
+
+    Terms are \\w+ runs, so nothing in them can be tsquery syntax.
+    """
+    groups = []
+    for term in _WORD.findall(normalise(query))[:MAX_TERMS]:
+        if is_arabic(term):
+            core = arabic_core(term)
+            groups.append(
+                "(" + " | ".join(f"{v}:*" for v in [core, *(c + core for c in ARABIC_CLITICS)]) + ")"
+            )
+        else:
+            # Whole words: "dam" must not find "damage" (the `english` half finds "dams").
+            groups.append(f"({term})")
+    return " & ".join(groups)
+
+
+def search_query(query: str) -> SearchQuery:
+    """PostgreSQL: the query against both halves of a `search_vector` document."""
+    found = SearchQuery(query, config="english", search_type="websearch")
+    raw = prefix_tsquery(query)
+    return found | SearchQuery(raw, config="simple", search_type="raw") if raw else found
+
+
+class JSONValues(Func):
+    """The string values of a JSON object column, space-separated: names in every language."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(SELECT coalesce(string_agg(value, ' '), '') FROM jsonb_each_text({sql}))", params  # noqa: S608
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django writes JSON with \\u escapes on SQLite; json_each gives the decoded strings.
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(SELECT coalesce(group_concat(value, ' '), '') FROM json_each({sql}))", params  # noqa: S608
+
+
+def matching(queryset: QuerySet, query: str, *, fields: Sequence) -> QuerySet:
+    """The rows of `queryset` in which every word of `query` is found among `fields`.
+
+    Read as the reader's search reads a query, on both backends: hamza forms and clitics
+    folded, an Arabic core matched by prefix, English whole words stemmed. The documents are
+    computed per query (the editors' lists, not an index): PostgreSQL builds the same
+    two-configuration vector as the reader's story search, SQLite folds each row's text with
+    `silsila_fold` and compares folded words. `fields` are names or expressions of text.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return queryset.none()
+    if settings.DATABASE_IS_POSTGRES:
+        vector = search_vector(*((field, "A") for field in fields))
+        return queryset.annotate(search_found_in=vector).filter(search_found_in=search_query(query))
+    # One flat expression: nested CONCAT pairs overflow SQLite's parser stack.
+    folded = Func(
+        *(Coalesce(field, Value(""), output_field=TextField()) for field in fields),
+        template="(' ' || silsila_fold(%(expressions)s) || ' ')",
+        arg_joiner=" || ' ' || ",
+        output_field=TextField(),
+    )
+    queryset = queryset.annotate(search_folded=folded)
+    for term, prefix in terms:
+        # Folded words are separated by single spaces: " term" starts a word, " term " is one.
+        queryset = queryset.filter(search_folded__contains=f" {term}" if prefix else f" {term} ")
+    return queryset
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:

@@ -176,3 +176,33 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
     if username is None:
         username = getattr(request, "POST", {}).get("username")
     return username[:255] if isinstance(username, str) else username
+
+
+# Django's debug 404 pages (the URL patterns tried, and the welcome page) carry this tag.
+_DEBUG_404_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+class SiteNotFoundMiddleware:
+    """Under DEBUG (`make run`), a 404 shows the site's own page, as in production.
+
+    Django answers a 404 with its debug page whenever DEBUG is on, whatever `handler404`
+    says; a newcomer who mistypes an address should see the site. Only Django's debug page
+    is replaced (a view's own 404 body is kept), and the URL patterns it listed are in the
+    console log ("Not Found: /path"). 500s keep DEBUG's traceback (README, "Errors").
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not response.streaming
+            and _DEBUG_404_MARK in response.content
+        ):
+            from django.views.defaults import page_not_found
+
+            return page_not_found(request, exception=None)
+        return response

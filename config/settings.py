@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Under DEBUG, the site's own 404 page instead of Django's debug one.
+    "config.middleware.SiteNotFoundMiddleware",
     # 400 for the few admin parameters Django parses without bounds.
     "config.middleware.AdminParameterMiddleware",
     # Last, as django-axes requires: it locks out repeated failed admin logins.

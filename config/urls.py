@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("stories.urls")),
 ]
+handler404 = "django.views.defaults.page_not_found"  # templates/404.html, in the site layout
 handler500 = "config.views.server_error"

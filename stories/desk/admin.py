@@ -14,16 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -32,11 +31,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ArticleAdmin as BaseArticleAdmin
-from articles.models import Article
+from articles.admin import SourceAdmin as BaseSourceAdmin
+from articles.models import Article, Source
+from articles.search import matching
 from stories.models import AuditEntry, Event, Exclusion, KeyMoment, Membership, Story
 from stories.reader import params
 from stories.services import chains, editing, history
@@ -44,10 +45,35 @@ from stories.services.audit import EditorError
 
 from . import dossiers as desk_dossiers
 from . import views as desk_views
+from . import words
+from .pickers import (
+    StoryChoiceField,
+    StoryMultipleChoiceField,
+    StoryPicker,
+    StoryPickerMultiple,
+    StoryPickView,
+    picker_field,
+    story_label,
+)
 
 # The desk reads a story's timeline in pages of this many articles, grouped by event: a
 # 5,000-article story would otherwise be a page of megabytes.
 DESK_ARTICLES = 200
+
+
+def _newest_headline() -> dict[str, Subquery]:
+    """The newest event's headline (an editor's first) and its language, as reader cards show."""
+    newest = Event.objects.filter(story=OuterRef("pk")).order_by(
+        Coalesce("editor_occurred_at", "occurred_at").desc(), "-pk"
+    )
+    return {
+        "newest_headline": Subquery(
+            newest.annotate(shown=Coalesce(NullIf("editor_headline", Value("")), "headline")).values("shown")[
+                :1
+            ]
+        ),
+        "newest_headline_language": Subquery(newest.values("representative_article__language")[:1]),
+    }
 
 
 def _uncertain_count() -> Subquery:
@@ -126,50 +152,11 @@ class DeskAction:
 # --- Picking stories --------------------------------------------------------------------
 
 
-def story_label(story: Story) -> str:
-    """A story as a picker and a confirmation name it: number, title, size."""
-    size = ngettext("%(n)d article", "%(n)d articles", story.article_count) % {"n": story.article_count}
-    return f"#{story.pk} · {history.isolated(story.display_title)} ({size})"
-
-
-class _StoryChoices:
-    def label_from_instance(self, story: Story) -> str:
-        return story_label(story)
-
-
-class StoryChoiceField(_StoryChoices, forms.ModelChoiceField):
-    pass
-
-
-class StoryMultipleChoiceField(_StoryChoices, forms.ModelMultipleChoiceField):
-    pass
-
-
-class StoryPicker(AutocompleteSelect):
-    """The admin's autocomplete (select2), asking StoryAdmin's picker view for live stories."""
-
-    url_name = "%s:stories_story_pick"
-
-
-class StoryPickerMultiple(AutocompleteSelectMultiple):
-    url_name = "%s:stories_story_pick"
-
-
-class StoryPickView(AutocompleteJsonView):
-    def serialize_result(self, obj: Story, to_field_name: str) -> dict[str, str]:
-        return {"id": str(obj.pk), "text": story_label(obj)}
-
-
-def _picker_field():
-    # The widget needs a relation to Story to tell the view which model to search.
-    return Story._meta.get_field("merged_into")
-
-
 def merge_picker(story: Story) -> forms.Form:
     class MergePick(forms.Form):
         others = StoryMultipleChoiceField(
             queryset=Story.objects.filter(merged_into__isnull=True).exclude(pk=story.pk),
-            widget=StoryPickerMultiple(_picker_field(), admin.site, attrs={"id": "merge-others"}),
+            widget=StoryPickerMultiple(picker_field(), admin.site, attrs={"id": "merge-others"}),
             label=_("Stories to merge into this one"),
         )
 
@@ -180,7 +167,7 @@ def target_picker(*, element_id: str, label: str, required: bool = False) -> for
     class TargetPick(forms.Form):
         target = StoryChoiceField(
             queryset=Story.objects.filter(merged_into__isnull=True),
-            widget=StoryPicker(_picker_field(), admin.site, attrs={"id": element_id}),
+            widget=StoryPicker(picker_field(), admin.site, attrs={"id": element_id}),
             label=label,
             required=required,
         )
@@ -270,7 +257,11 @@ def _merge_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
                 moving,
             )
             % {"n": moving, "target": story_label(story)},
-            gettext("Afterwards: one story, “%(title)s”, with %(total)d articles.")
+            ngettext(
+                "Afterwards: one story, “%(title)s”, with %(total)d article.",
+                "Afterwards: one story, “%(title)s”, with %(total)d articles.",
+                story.article_count + moving,
+            )
             % {"title": story.display_title, "total": story.article_count + moving},
             gettext(
                 "The merged stories' addresses redirect to it. The merge can be undone from the audit trail."
@@ -311,10 +302,11 @@ def _split_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
         title = request.POST.get("new_title", "").strip() or members[0].article.title
         into = gettext("a new story, “%(title)s”") % {"title": title}
     else:
-        into = gettext("%(story)s, which will then hold %(total)d articles") % {
-            "story": story_label(target),
-            "total": target.article_count + n,
-        }
+        into = ngettext(
+            "%(story)s, which will then hold %(total)d article",
+            "%(story)s, which will then hold %(total)d articles",
+            target.article_count + n,
+        ) % {"story": story_label(target), "total": target.article_count + n}
     left = story.article_count - n
     return {
         "title": gettext("Move these articles?"),
@@ -375,7 +367,11 @@ def _move_preview(request: HttpRequest, story: Story) -> dict[str, Any]:
     ]
     if came_from is not None and came_from.pk != target.pk:
         sentences.append(
-            gettext("It leaves %(story)s, which keeps %(n)d articles.")
+            ngettext(
+                "It leaves %(story)s, which keeps %(n)d article.",
+                "It leaves %(story)s, which keeps %(n)d articles.",
+                came_from.article_count - 1,
+            )
             % {"story": story_label(came_from), "n": came_from.article_count - 1}
         )
     return {"title": gettext("Move this article?"), "sentences": sentences, "button": gettext("Move")}
@@ -467,7 +463,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 class StoryAdmin(admin.ModelAdmin):
     list_display = [
         "title_column",
-        "language",
+        "language_column",
         "state",
         "article_count",
         "source_count",
@@ -477,21 +473,22 @@ class StoryAdmin(admin.ModelAdmin):
     list_display_links = None
     list_filter = [
         "status",
-        "language",
+        words.LanguageFilter,
         ActivityFilter,
         NeedsReviewFilter,
         MergedFilter,
         "is_published",
         "is_locked",
     ]
-    search_fields = ["title", "editor_title", "slug", "summary", "editor_summary"]
-    search_help_text = _("Title, slug or summary")
+    # Searched by get_search_results (stories/desk/words.py); listed so the admin shows the box.
+    search_fields = ["title"]
+    search_help_text = _("Name in any language, title, summary, slug or number")
     list_select_related = ["merged_into"]
     actions = ["merge_selected", "publish_selected", "hide_selected", "lock_selected", "unlock_selected"]
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Story]:
-        return super().get_queryset(request).annotate(review_count=_uncertain_count())
+        return super().get_queryset(request).annotate(review_count=_uncertain_count(), **_newest_headline())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Stories come from the engine (or a split); an empty hand-made one helps no one.
@@ -499,11 +496,38 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("story"), ordering="title")
     def title_column(self, story: Story) -> str:
+        """The name readers see (in the editor's language where there is one), its language,
+        then the newest headline when it says something the name does not."""
         url = reverse("admin:stories_story_change", args=[story.pk])
-        # At most two lines in the list (admin-desk.css); the whole title on hover.
-        return format_html(
-            '<a href="{}" dir="auto" title="{}">{}</a>', url, story.display_title, story.display_title
-        )
+        name, name_language = story.label_in(get_language() or settings.LANGUAGE_CODE)
+        headline = story.newest_headline or story.display_title
+        newest_language = story.newest_headline_language or story.language
+        # At most two lines each in the list (admin-desk.css); the whole text on hover.
+        parts = [
+            format_html(
+                '<a href="{}" class="story-name" lang="{}" dir="auto" title="{}">{}</a>'
+                ' <span class="language-name">{}</span>',
+                url,
+                name_language,
+                name,
+                name,
+                words.language_name(name_language),
+            )
+        ]
+        if headline and headline != name:
+            parts.append(
+                format_html(
+                    '<span class="newest-headline" lang="{}" dir="auto" title="{}">{}</span>',
+                    newest_language,
+                    headline,
+                    headline,
+                )
+            )
+        return format_html("{}", mark_safe("".join(parts)))  # noqa: S308 - each part is escaped above
+
+    @admin.display(description=_("main language"), ordering="language")
+    def language_column(self, story: Story) -> str:
+        return words.language_name(story.language)
 
     @admin.display(description=_("state"), ordering="status")
     def state(self, story: Story) -> str:
@@ -530,11 +554,13 @@ class StoryAdmin(admin.ModelAdmin):
         if match is not None and match.url_name == "stories_story_pick":
             # The picker offers stories one can merge with or move into: live ones.
             queryset = queryset.filter(merged_into__isnull=True)
-        results, distinct = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return queryset, False
+        found = Q(pk__in=words.story_search(queryset, search_term).values("pk"))
         number = params.parse_id(search_term.strip().lstrip("#"))
         if number is not None:  # a story's number, within the id column's range
-            results = results | queryset.filter(pk=number)
-        return results, distinct
+            found |= Q(pk=number)
+        return queryset.filter(found), False
 
     @admin.display(description=_("to review"), ordering="review_count")
     def review_count(self, story: Story) -> int:
@@ -580,31 +606,57 @@ class StoryAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/stories/story/merge_confirm.html", context)
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet[Story], run: Callable[[Story], Any], done: str):
+    def _bulk(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Story],
+        run: Callable[[Story], Any],
+        done: Callable[[int], str],
+    ):
         stories = list(queryset)
         for story in stories:
             run(story)
-        self.message_user(request, f"{done}: {len(stories)}")
+        self.message_user(request, done(len(stories)) % {"n": len(stories)})
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_published(story=s, user=request.user, published=True)  # noqa: E731
-        self._bulk(request, queryset.filter(is_published=False), run, _("Published"))
+        self._bulk(
+            request,
+            queryset.filter(is_published=False),
+            run,
+            lambda n: ngettext("Published %(n)d story.", "Published %(n)d stories.", n),
+        )
 
     @admin.action(description=_("Hide from readers"), permissions=["change"])
     def hide_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_published(story=s, user=request.user, published=False)  # noqa: E731
-        self._bulk(request, queryset.filter(is_published=True), run, _("Hidden"))
+        self._bulk(
+            request,
+            queryset.filter(is_published=True),
+            run,
+            lambda n: ngettext("Hid %(n)d story from readers.", "Hid %(n)d stories from readers.", n),
+        )
 
     @admin.action(description=_("Lock (no automatic merges)"), permissions=["change"])
     def lock_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_locked(story=s, user=request.user, locked=True)  # noqa: E731
-        self._bulk(request, queryset.filter(is_locked=False), run, _("Locked"))
+        self._bulk(
+            request,
+            queryset.filter(is_locked=False),
+            run,
+            lambda n: ngettext("Locked %(n)d story.", "Locked %(n)d stories.", n),
+        )
 
     @admin.action(description=_("Unlock"), permissions=["change"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         run = lambda s: editing.set_locked(story=s, user=request.user, locked=False)  # noqa: E731
-        self._bulk(request, queryset.filter(is_locked=True), run, _("Unlocked"))
+        self._bulk(
+            request,
+            queryset.filter(is_locked=True),
+            run,
+            lambda n: ngettext("Unlocked %(n)d story.", "Unlocked %(n)d stories.", n),
+        )
 
     # --- The desk -----------------------------------------------------------------------
 
@@ -623,7 +675,7 @@ class StoryAdmin(admin.ModelAdmin):
         response = desk_views.review_queue(request, admin_context=context)
         if isinstance(response, TemplateResponse):
             # Each doubtful article gets the story picker to move it (the widget lives here).
-            widget = StoryPicker(_picker_field(), self.admin_site)
+            widget = StoryPicker(picker_field(), self.admin_site)
             widget.choices = StoryChoiceField(queryset=Story.objects.none()).choices
             for membership in response.context_data["uncertain"]:
                 membership.move_picker = widget.render(
@@ -673,8 +725,9 @@ class StoryAdmin(admin.ModelAdmin):
         recent_audit = list(
             AuditEntry.objects.filter(story=story).select_related("user", "article").order_by("-pk")[:15]
         )
-        for entry, words in zip(recent_audit, history.describe_entries(recent_audit).values(), strict=True):
-            entry.words = words
+        described = history.describe_entries(recent_audit).values()
+        for entry, sentence in zip(recent_audit, described, strict=True):
+            entry.words = sentence
         languages = sorted(
             set(story.language_counts) | set(story.titles) | set(story.editor_titles) | {"ar", "en"} - {"und"}
         )
@@ -759,6 +812,16 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ["is_key_moment"]
     list_select_related = ["story"]
     search_fields = ["headline", "editor_headline"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Event], search_term: str
+    ) -> tuple[QuerySet[Event], bool]:
+        """Headlines read as the reader's search reads them (hamza forms, clitics, plurals)."""
+        if not search_term.strip():
+            return queryset, False
+        found = matching(queryset, search_term, fields=("editor_headline", "headline"))
+        return queryset.filter(pk__in=found.values("pk")), False
+
     raw_id_fields = ["story", "representative_article"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -796,13 +859,17 @@ class ExclusionAdmin(admin.ModelAdmin):
 
 @admin.register(KeyMoment)
 class KeyMomentAdmin(admin.ModelAdmin):
-    list_display = ["date", "story", "text", "language", "decided_by"]
+    list_display = ["date", "story", "text", "language_column", "decided_by"]
     list_filter = ["decided_by"]
     list_select_related = ["story"]
     raw_id_fields = ["story", "article"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_column(self, moment: KeyMoment) -> str:
+        return words.language_name(moment.language)
 
     def has_change_permission(self, request: HttpRequest, obj: KeyMoment | None = None) -> bool:
         return False
@@ -840,6 +907,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", UndoneFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["story__slug", "story__title", "story__editor_title", "article__title", "user__username"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AuditEntry], search_term: str
+    ) -> tuple[QuerySet[AuditEntry], bool]:
+        """Entries about a story found as the story list finds it, an article by its headline,
+        or an editor by user name; a story's slug (the desk's "History" link) as it is."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        stories = words.story_search(Story.objects.all(), term)
+        articles = matching(Article.objects.all(), term, fields=("title",))
+        found = (
+            Q(story__in=stories.values("pk"))
+            | Q(article__in=articles.values("pk"))
+            | Q(user__username__iexact=term)
+            | Q(story__slug=term)
+        )
+        return queryset.filter(found), False
+
     date_hierarchy = "created_at"
     # The entry in words ("what"), never the raw before/after snapshots.
     readonly_fields = [
@@ -956,6 +1042,25 @@ class StoryInArticleFilter(admin.SimpleListFilter):
         return queryset
 
 
+admin.site.unregister(Source)
+
+
+@admin.register(Source)
+class SourceAdmin(BaseSourceAdmin):
+    """The sources list, with languages by name (articles/admin.py cannot import the desk's words)."""
+
+    list_display = [
+        "language_column" if column == "language" else column for column in BaseSourceAdmin.list_display
+    ]
+    list_filter = [
+        words.LanguageFilter if name == "language" else name for name in BaseSourceAdmin.list_filter
+    ]
+
+    @admin.display(description=_("language hint"), ordering="language")
+    def language_column(self, source: Source) -> str:
+        return words.language_name(source.language) if source.language else "—"
+
+
 admin.site.unregister(Article)
 
 
@@ -963,9 +1068,32 @@ admin.site.unregister(Article)
 class ArticleAdmin(BaseArticleAdmin):
     """The articles list, with the story each article is in (stories may know articles)."""
 
-    list_display = [*BaseArticleAdmin.list_display, "story"]
-    list_filter = [*BaseArticleAdmin.list_filter, StoryInArticleFilter]
+    list_display = [
+        *("language_column" if column == "language" else column for column in BaseArticleAdmin.list_display),
+        "story",
+    ]
+    list_filter = [
+        *(words.LanguageFilter if name == "language" else name for name in BaseArticleAdmin.list_filter),
+        StoryInArticleFilter,
+    ]
     list_select_related = [*BaseArticleAdmin.list_select_related, "membership__story"]
+    search_help_text = _("Words of the headline or lead, in any spelling, or the address")
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_column(self, article: Article) -> str:
+        return words.language_name(article.language)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
+    ) -> tuple[QuerySet[Article], bool]:
+        """Headlines and leads read as the reader's search reads them; an address as typed."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        found = Q(pk__in=matching(queryset, term, fields=("title", "summary")).values("pk"))
+        if " " not in term and "/" in term:
+            found |= Q(url__icontains=term)
+        return queryset.filter(found), False
 
     @admin.display(description=_("story"))
     def story(self, article: Article) -> str:
@@ -974,4 +1102,6 @@ class ArticleAdmin(BaseArticleAdmin):
         except Membership.DoesNotExist:
             return "—"
         url = reverse("admin:stories_story_change", args=[membership.story_id])
-        return format_html('<a href="{}" dir="auto">{}</a>', url, membership.story)
+        # The name readers see, as the story list shows it.
+        name, language = membership.story.label_in(get_language() or settings.LANGUAGE_CODE)
+        return format_html('<a href="{}" lang="{}" dir="auto">{}</a>', url, language, name)

@@ -9,17 +9,22 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from articles.text import clean_text
-from stories.models import Dossier, Story
+from articles.search import JSONValues, matching
+from stories.models import Decider, Dossier, Story
 from stories.reader.params import parse_id
 from stories.services import dossiers as dossier_service
 from stories.services import editing
 from stories.services.audit import EditorError
+
+from .pickers import StoriesByNumberOrSlug, StoryPickerMultiple, picker_field
 
 # The remove and split lists of a dossier's form offer at most this many stories.
 FORM_STORIES = 200
@@ -28,10 +33,12 @@ FORM_STORIES = 200
 class _DossierFormBase(forms.ModelForm):
     """Names per language (fields added below, one per site language), and the story moves asked for."""
 
-    add_stories = forms.CharField(
+    add_stories = StoriesByNumberOrSlug(
         label=_("Add stories"),
+        queryset=Story.objects.filter(merged_into__isnull=True),
+        widget=StoryPickerMultiple(picker_field(), admin.site, attrs={"id": "dossier-add-stories"}),
         required=False,
-        help_text=_("Numbers or slugs of stories to file here, separated by spaces or commas."),
+        help_text=_("Type a story's name, title or number and choose it."),
     )
     remove_stories = forms.ModelMultipleChoiceField(
         label=_("Take out of this dossier"), queryset=Story.objects.none(), required=False
@@ -65,7 +72,7 @@ class _DossierFormBase(forms.ModelForm):
         for name in ("remove_stories", "split_stories"):
             field = self.fields[name]
             field.queryset = members
-            # The story's label, its newest title and its number: what an editor recognises.
+            # The story's name, its newest title and its number: what an editor recognises.
             field.label_from_instance = lambda story: (
                 f"{story.label_in(language)[0]} — {story.display_title} (#{story.pk})"
             )
@@ -83,17 +90,7 @@ class _DossierFormBase(forms.ModelForm):
         return {code: self.cleaned_data.get(f"name_{code}", "") for code, _name in settings.LANGUAGES}
 
     def stories_to_add(self) -> list[Story]:
-        found = []
-        for value in self.cleaned_data.get("add_stories", "").replace(",", " ").split():
-            # parse_id: ASCII digits within a bigint ("²" and "٣" pass str.isdigit(), and int()
-            # reads "٣" as 3); anything else is looked up as a slug.
-            pk = parse_id(value)
-            story = Story.objects.filter(pk=pk).first() if pk is not None else None
-            story = story or Story.objects.filter(slug=clean_text(value)).first()
-            if story is None:
-                raise EditorError(gettext("No story “%(value)s”.") % {"value": value})
-            found.append(story)
-        return found
+        return list(self.cleaned_data.get("add_stories") or [])
 
 
 DossierForm = type(
@@ -101,6 +98,21 @@ DossierForm = type(
     (_DossierFormBase,),
     {f"name_{code}": forms.CharField(required=False, max_length=200) for code, name in settings.LANGUAGES},
 )
+
+
+class DeciderFilter(admin.SimpleListFilter):
+    """The dossier's `decided_by` under a translated title (the field has no verbose name)."""
+
+    title = _("decided by")
+    parameter_name = "decided_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Decider.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
+        if self.value() in Decider.values:
+            return queryset.filter(decided_by=self.value())
+        return queryset
 
 
 @admin.register(Dossier)
@@ -111,13 +123,44 @@ class DossierAdmin(admin.ModelAdmin):
         "story_count",
         "article_count",
         "last_activity_at",
-        "decided_by",
+        "decided_by_column",
         "is_published",
     ]
-    list_filter = ["decided_by", "is_published"]
+    list_filter = [DeciderFilter, "is_published"]
     search_fields = ["slug", "names", "editor_names"]
     actions = ["merge_selected"]
-    readonly_fields = ["slug", "story_count", "article_count", "last_activity_at", "merged_into"]
+    # Labelled here: the model's slug, merged_into and decided_by have no translated names.
+    readonly_fields = ["address", "story_count", "article_count", "last_activity_at", "merged_into_link"]
+
+    @admin.display(description=_("decided by"), ordering="decided_by")
+    def decided_by_column(self, dossier: Dossier) -> str:
+        return dossier.get_decided_by_display()
+
+    @admin.display(description=_("slug"))
+    def address(self, dossier: Dossier) -> str:
+        return dossier.slug
+
+    @admin.display(description=_("merged into"))
+    def merged_into_link(self, dossier: Dossier) -> str:
+        if dossier.merged_into_id is None:
+            return "—"
+        url = reverse("admin:stories_dossier_change", args=[dossier.merged_into_id])
+        return format_html('<a href="{}" dir="auto">{}</a>', url, dossier.merged_into)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Dossier], search_term: str
+    ) -> tuple[QuerySet[Dossier], bool]:
+        """Names in every language, read as the reader's search reads them (hamza, clitics)."""
+        match = request.resolver_match
+        if match is not None and match.url_name == "autocomplete":
+            # The story desk's dossier picker offers dossiers a story can be filed in: live ones.
+            queryset = queryset.filter(merged_into__isnull=True)
+        if not search_term.strip():
+            return queryset, False
+        found = matching(
+            queryset, search_term, fields=(JSONValues("editor_names"), JSONValues("names"), "slug")
+        )
+        return queryset.filter(pk__in=found.values("pk")), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Dossier | None = None):
         names = [f"name_{code}" for code, _name in settings.LANGUAGES]
@@ -128,12 +171,12 @@ class DossierAdmin(admin.ModelAdmin):
                 None,
                 {
                     "fields": [
-                        "slug",
+                        "address",
                         *names,
                         "story_count",
                         "article_count",
                         "last_activity_at",
-                        "merged_into",
+                        "merged_into_link",
                     ]
                 },
             ),
@@ -200,19 +243,25 @@ def desk_context(story: Story) -> dict:
     languages = sorted(
         (set(story.language_counts) | set(story.labels) | set(story.editor_labels) | {"ar", "en"}) - {"und"}
     )
-    choices = list(
-        Dossier.objects.filter(merged_into__isnull=True, is_published=True).order_by(
-            "-last_activity_at", "pk"
-        )[:200]
+    # The admin's autocomplete over DossierAdmin's search (names folded as the reader's search
+    # folds them): `ايران` finds «إيران». An empty choice takes the story out of its dossier.
+    picker = AutocompleteSelect(
+        Story._meta.get_field("dossier"),
+        admin.site,
+        attrs={
+            "id": "dossier-picker",
+            "aria-label": gettext("Dossier:"),
+            "data-placeholder": gettext("(in no dossier)"),
+        },
     )
-    if story.dossier_id and story.dossier_id not in {d.pk for d in choices}:
-        choices.insert(0, story.dossier)
+    picker.is_required = False
+    picker.choices = forms.ModelChoiceField(queryset=Dossier.objects.all(), required=False).choices
     return {
         "label_fields": [
             (language, story.editor_labels.get(language, ""), story.labels.get(language, ""))
             for language in languages
         ],
-        "dossier_choices": choices,
+        "dossier_picker": picker.render("dossier", story.dossier_id),
     }
 
 

@@ -217,12 +217,15 @@ def quality_report(request: HttpRequest, *, admin_context: dict) -> HttpResponse
     since = params.optional_date(request, "since")
     start = timezone.make_aware(datetime.combine(since, datetime.min.time())) if since else None
     rows = editing.audit_rows(since=start)
+    standing, undone = quality_text.standing_editor_rows(rows)
     context = {
         **admin_context,
         "title": _("Clustering quality"),
         "period": period,
         "since": since,
-        "reports": quality_text.describe(quality.report(rows, period=period)),
-        "corrections": sorted(quality.corrections_per_day(rows).items(), reverse=True),
+        "reports": quality_text.describe(
+            quality.report(standing, period=period), undone=quality_text.undone_per_period(undone, period)
+        ),
+        "corrections": sorted(quality.corrections_per_day(standing).items(), reverse=True),
     }
     return TemplateResponse(request, "admin/stories/quality_report.html", context)

@@ -26,25 +26,21 @@ relevance score would make the order differ between backends, and between "اي�
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from articles.models import Article
 from articles.search import (
-    ARABIC_CLITICS,
-    ENGLISH_STOPWORDS,
-    arabic_core,
-    fold_word,
     fold_words,
     install_sqlite_index,
-    is_arabic,
-    normalise,
+    normalise,  # noqa: F401 - read here by the search tests
+    prefix_tsquery,  # noqa: F401 - read here by the search tests
+    query_terms,
+    search_query,
     search_vector,
 )
 from stories.models import Story
@@ -53,9 +49,6 @@ MAX_STORIES = 20
 ARTICLES_PER_STORY = 3
 # Article hits read before grouping; enough for 20 stories with a few hits each.
 MAX_ARTICLE_HITS = 200
-MAX_TERMS = 8
-
-_TERM = re.compile(r"\w+")
 # Score tiers: what matched decides the order; recency orders within a tier.
 STORY_TITLE, STORY_SUMMARY, ARTICLE_TITLE, ARTICLE_TEXT = 3.0, 2.0, 1.0, 0.0
 
@@ -90,24 +83,6 @@ class StoryResult:
     story: Story
     score: float
     articles: list[ArticleHit] = field(default_factory=list)
-
-
-def prefix_tsquery(query: str) -> str:
-    """A raw tsquery for the `simple` half of the vector: every term required, Arabic by prefix.
-
-    Terms are \\w+ runs, so nothing in them can be tsquery syntax.
-    """
-    groups = []
-    for term in _TERM.findall(normalise(query))[:MAX_TERMS]:
-        if is_arabic(term):
-            core = arabic_core(term)
-            groups.append(
-                "(" + " | ".join(f"{v}:*" for v in [core, *(c + core for c in ARABIC_CLITICS)]) + ")"
-            )
-        else:
-            # Whole words: "dam" must not find "damage" (the `english` half finds "dams").
-            groups.append(f"({term})")
-    return " & ".join(groups)
 
 
 def _visible_stories(language: str | None) -> QuerySet[Story]:
@@ -147,17 +122,6 @@ def search(query: str, *, language: str | None = None) -> list[StoryResult]:
     return _group(story_scores, hits)
 
 
-def query_terms(query: str) -> list[tuple[str, bool]]:
-    """Each query word folded as documents are, and whether it matches by prefix (Arabic).
-
-    English stopwords are left out, as PostgreSQL's `english` configuration leaves them out,
-    unless the query has nothing else.
-    """
-    words = _TERM.findall(normalise(query))[:MAX_TERMS]
-    kept = [word for word in words if word not in ENGLISH_STOPWORDS] or words
-    return [(fold_word(word), is_arabic(word)) for word in kept]
-
-
 def title_matches(terms: list[tuple[str, bool]], title: str) -> bool:
     """Whether every term is among the title's words, read as the search index reads them."""
     words = fold_words(title)
@@ -187,19 +151,16 @@ def _rows(stories: QuerySet[Story], articles: QuerySet[Article]) -> tuple[list[t
 
 
 def _postgres_rows(query: str, language: str | None) -> tuple[list[tuple], list[tuple]]:
-    search_query = SearchQuery(query, config="english", search_type="websearch")
-    raw = prefix_tsquery(query)
-    if raw:
-        search_query = search_query | SearchQuery(raw, config="simple", search_type="raw")
+    found = search_query(query)
     story_vector = search_vector(
         ("editor_title", "A"),
         ("title", "A"),
         ("editor_summary", "B"),
         ("summary", "B"),
     )
-    stories = _visible_stories(language).annotate(vector=story_vector).filter(vector=search_query)
+    stories = _visible_stories(language).annotate(vector=story_vector).filter(vector=found)
     # Articles carry a stored, GIN-indexed document (title, summary and body).
-    articles = _published_articles(language).filter(search_document=search_query)
+    articles = _published_articles(language).filter(search_document=found)
     return _rows(stories, articles)
 
 

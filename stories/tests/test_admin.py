@@ -504,7 +504,7 @@ def test_the_review_queue_shows_joins_across_languages_with_their_scores(editor_
     html = response.content.decode()
     assert "عراقجي راسل ويتكوف" in html
     assert f"engine, {crossed.score:.2f}" in html
-    assert "ar → en" in html
+    assert "Arabic → English" in html
 
 
 def test_accepting_from_the_review_queue_returns_to_the_queue(editor_client):
