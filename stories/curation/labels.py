@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from articles.text import normalize, stem_tokens, tokenize
+from articles.text import normalize, normalize_word, stem_tokens, tokenize
 from stories.clustering import places
 
 from . import phrases
@@ -101,6 +101,8 @@ class _Word:
     surface: str
     stem: str | None  # None: a stopword
     key: str  # what makes two runs "the same": the stem, or the folded stopword
+    # Written with "'s": the thing it possesses follows ("review of Egypt's programme").
+    possessive: bool = False
 
 
 def _words(clause: str, language: str | None) -> list[_Word]:
@@ -119,7 +121,9 @@ def _word(written: str, language: str | None) -> _Word:
     if stem is not None and language == "ar" and (place := _arabic_place(surface)):
         # «إيران», «وإيران» and «الإيرانية» all carry Iran (light10 cuts the first to «اير»).
         stem = normalize(place.removeprefix("ال"), "ar")
-    return _Word(surface=surface, stem=stem, key=stem or normalize(surface, language))
+    return _Word(
+        surface=surface, stem=stem, key=stem or normalize(surface, language), possessive=surface != written
+    )
 
 
 def _arabic_place(surface: str) -> str | None:
@@ -163,8 +167,8 @@ class _Candidate:
     composed: bool = False
     names: bool = False
     country: bool = False
-    # Of a composed name: its event word and its place (scored apart, see shortlist).
-    parts: tuple[str, str] | None = None
+    # Of a composed name: its event words and its place (scored apart, see shortlist).
+    parts: tuple[frozenset[str], str] | None = None
 
     @property
     def text(self) -> str:
@@ -241,7 +245,10 @@ def shortlist(
         return value
 
     names = _name_stems(clauses, language)
-    candidates = _runs(clauses, language, max_words) + _composed(ordered, clauses, language, title_stems)
+    written = _written(ordered, language)
+    candidates = _runs(clauses, language, max_words, written) + _composed(
+        ordered, clauses, language, title_stems
+    )
     if not candidates:
         return []
     base: dict[str, float] = {}
@@ -256,7 +263,7 @@ def shortlist(
             # a composed name is carried as far as its event word is, where its place is.
             event, place = candidate.parts
             place_share = sum(place in stems for stems in lead_stems) / len(lead_stems)
-            value = max(carried(candidate.stems), carried(frozenset({event})) * place_share)
+            value = max(carried(candidate.stems), carried(event) * place_share)
         else:
             value = carried(candidate.stems)
         if candidate.stems & names or candidate.names:
@@ -317,7 +324,24 @@ def _name_stems(clauses: list[list[list[_Word]]], language: str | None) -> set[s
     return found
 
 
-def _runs(clauses: list[list[list[_Word]]], language: str | None, max_words: int) -> list[_Candidate]:
+def _written(articles: Sequence[LabelArticle], language: str | None) -> frozenset[str]:
+    """The folded words of the articles (Arabic only: it tells a fused preposition from a word's
+    own first letter, see `phrases.opens_on_arabic_clitic`)."""
+    if language != "ar":
+        return frozenset()
+    return frozenset(
+        normalize_word(match.group(), "ar")
+        for a in articles
+        for match in _WORD.finditer(f"{a.title} {a.text}")
+    )
+
+
+def _runs(
+    clauses: list[list[list[_Word]]],
+    language: str | None,
+    max_words: int,
+    written: frozenset[str] = frozenset(),
+) -> list[_Candidate]:
     """Well-formed runs of headline words, each clause on its own."""
     found = []
     for position, title_clauses in enumerate(clauses):
@@ -329,10 +353,12 @@ def _runs(clauses: list[list[list[_Word]]], language: str | None, max_words: int
                     run = clause[start:end]
                     if any(a.stem is None and b.stem is None for a, b in pairwise(run)):
                         break
-                    if run[-1].stem is None:
+                    if run[-1].stem is None or (len(run) > 1 and run[-1].possessive):
+                        # "Review of Egypt('s programme)": a name never stops before what a
+                        # possessive owns; alone, "Iran('s)" still names Iran.
                         continue
                     text = phrases.sentence_case(" ".join(_shown(w.surface, language) for w in run), language)
-                    if phrases.problems(text, language):
+                    if phrases.problems(text, language, written=written):
                         continue
                     found.append(
                         _Candidate(
@@ -433,7 +459,7 @@ def _composed(
                     _Candidate(
                         words=text.split(),
                         stems=frozenset({place, event}),
-                        parts=(event, place),
+                        parts=(frozenset({event}), place),
                         position=len(ordered),
                         composed=True,
                         names=True,
@@ -593,7 +619,8 @@ def story_chips(articles: Sequence[LabelArticle], *, limit: int = CHIPS) -> dict
     acronym, a word capitalised inside a headline) or is a kind-of-event word ("earthquake",
     «هدنة»), never a bare adjective, plural without its head or number word («الرسائل»،
     «عاما»), which the rules of `phrases.problems` and this test leave out; one chip per concept
-    (no two chips share a word's stem: "Iran" beside "Iran protests" says nothing new). A reader is
+    (no two chips share a word's stem: "Iran" beside "Iran protests" says nothing new; nor a place,
+    a capital standing for its country: "Tehran" beside "Iran", see `phrases.concepts`). A reader is
     shown the chips of their language, so no concept appears twice across languages.
     """
     by_language: dict[str, list[LabelArticle]] = defaultdict(list)
@@ -613,10 +640,14 @@ def story_chips(articles: Sequence[LabelArticle], *, limit: int = CHIPS) -> dict
         for scored in shortlist(members, language=language, max_words=3, min_words=1):
             words = [_word(w, language) for w in scored.text.split()]
             stems = {part for w in words if w.stem for part in (w.stem, *w.stem.split("-"))}
+            # A place is one concept whatever names it: "Iran" and "Tehran", «إيران» and «طهران».
+            stems |= {f"place:{code}" for code in phrases.concepts(scored.text, language)}
             if not stems or stems & seen or words[0].surface[:1].isdigit() or words[-1].surface[:1].isdigit():
                 continue  # a concept already shown, or a count ("12,000 homes") rather than a thing
             if language == "ar" and phrases.ends_on_adverbial(words[-1].surface):
                 continue  # «اتفاقا»: the accusative of a clause («أعلن اتفاقا»), not a thing
+            if language == "ar" and any(w.stem is None for w in words[1:-1]):
+                continue  # «جدة بين الجيش», «الرسائل مع واشنطن»: a chip is a thing, not a clause's part
             if len(words) == 1 and not (
                 words[0].stem in names
                 or words[0].stem in events
