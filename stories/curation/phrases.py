@@ -23,8 +23,9 @@ headline words fail as one, checked by `problems`:
 - **A clause's parts at its edges.** A fused preposition or conjunction on an Arabic phrase's
   first word («بمشاركة البنك», «لقوى السوق» where the story writes «القوى») or its last
   («دولي لإعادة»); a duration at its end («المدارس ليومين», "shut two days").
-- **Names stacked without an event.** Two places, or an English place and one proper name
-  ("Tunisia Sfax" from "Tunisia's Sfax", "Iran Tehran", "Iran Araghchi"): where and who, no what.
+- **Names stacked without an event.** Two places ("Iran Tehran"); and, where the headlines
+  show the second is a name (`place_and_name`), an English place and one proper name ("Tunisia
+  Sfax" from "Tunisia's Sfax", "Iran Araghchi"): where and who, no what.
 - **Lower-case English** names: a name starts with a capital (sentence case) or keeps the
   capitals the headlines gave it.
 
@@ -453,7 +454,12 @@ def problems(name: str, language: str | None, *, written: frozenset[str] = froze
         elif len(words) == 1 and folded_first.endswith(("يه", "يين", "يون")) and not is_place(words, "ar"):
             # «إيرانية» alone: an adjective whose noun is missing.
             found.append(f"an adjective alone: {first}")
-        if len(words) > 1 and folded_last.startswith("و") and is_place([last[1:]], "ar"):
+        if (
+            len(words) > 1
+            and folded_last.startswith("و")
+            and is_place([last[1:]], "ar")
+            and is_place([first], "ar")
+        ):
             found.append("a list of names without the noun they qualify")
         if len(words) == 2 and is_place([first], "ar") and is_arabic_nisba(last):
             # «ليبيا النفطي»: a proper name takes no adjective of its own here; the noun is missing.
@@ -472,30 +478,38 @@ def problems(name: str, language: str | None, *, written: frozenset[str] = froze
             found.append(f"ends on a clitic: {last}")
     if len(words) > 1 and ends_on_duration(words, language):
         found.append(f"ends on a duration: {last}")
-    if len(words) > 1 and (_stacked_places(words, language) or _place_and_name(words, language)):
-        # "Tunisia Sfax" (from "Tunisia's Sfax"), "Iran Araghchi": where and who, and no what.
-        found.append("names stacked without an event")
+    if len(words) > 1 and _stacked_places(words, language):
+        # "Iran Tehran", «إيران طهران»: where, twice, and no what (a place and a person's or a
+        # town's name, "Tunisia Sfax", is `place_and_name`: it needs the headlines' capitals).
+        found.append("places stacked without an event")
     return found
 
 
-def _place_and_name(words: list[str], language: str | None) -> bool:
-    """An English place then one proper name that is not an event: "Tunisia Sfax", "Iran Araghchi"."""
+def place_and_name(words: list[str], language: str | None) -> bool:
+    """An English place then one word that is not an event: "Tunisia Sfax", "Iran Araghchi", when
+    the caller knows the second word is a name (capitalised where the headline is not in title
+    case: "Canada Basketball" in a title-case headline is not one)."""
     if language not in (None, "en") or len(words) != 2:
         return False
     place, name = words
     return (
         _one_place([place], language)
-        and name[:1].isupper()
         # "Paris Saint-Germain": a hyphenated name is one name with the place in it (a club's).
         and "-" not in name
         and not _ACRONYM_WORD.fullmatch(name)
         and name.casefold() not in _PLACE_NOUNS
+        and name.casefold() not in _NAMED_EVENTS
         and not _one_place(words, language)
         and not (_words_stems(name.casefold(), "en") & event_stems("en"))
     )
 
 
 _ACRONYM_WORD = re.compile(r"[A-Z]{2,5}s?")
+# Events written as proper names after their place ("Tokyo Olympics", "Paris Games").
+_NAMED_EVENTS = _listed(
+    """olympics olympiad games paralympics cup league open championship championships expo
+    summit marathon derby classic masters"""
+)
 # Nouns that make a place of a name before them ("Gaza City", "Gaza Strip", "Bekaa Valley").
 _PLACE_NOUNS = _listed(
     """city province state region strip valley bay sea gulf island islands square river mountains
