@@ -9,7 +9,10 @@ translation):
 1. **Candidates.** Runs of one to five words inside one clause of a headline (clauses end at
    ":", "—", ",", quotes…), and names composed the way newsrooms compose them from the
    story's most carried place and its most carried event word: "Iran protests" (place,
-   event) in English, «احتجاجات إيران» (event without its article, place) in Arabic.
+   event) in English, «احتجاجات إيران» (event without its article, place) in Arabic; with both
+   countries where the story is between two ("Algeria-France row", «أزمة الجزائر وفرنسا»); in
+   Arabic also an event word in construct with its complement, as two articles or more write
+   it, and its place («تشكيل الحكومة في لبنان»), scored as far as its event word is carried.
 2. **Well-formed only.** A candidate with any of `phrases.problems` (a function word, verb or
    clitic at an edge, an English name ending on an adjective, an Arabic one opening on a nisba
    adjective or ending on an adverbial) is dropped; English names are put in sentence case.
@@ -41,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from articles.text import normalize, stem_tokens, tokenize
+from articles.text import normalize, normalize_word, stem_tokens, tokenize
 from stories.clustering import places
 
 from . import phrases
@@ -101,6 +104,8 @@ class _Word:
     surface: str
     stem: str | None  # None: a stopword
     key: str  # what makes two runs "the same": the stem, or the folded stopword
+    # Written with "'s": the thing it possesses follows ("review of Egypt's programme").
+    possessive: bool = False
 
 
 def _words(clause: str, language: str | None) -> list[_Word]:
@@ -119,7 +124,9 @@ def _word(written: str, language: str | None) -> _Word:
     if stem is not None and language == "ar" and (place := _arabic_place(surface)):
         # «إيران», «وإيران» and «الإيرانية» all carry Iran (light10 cuts the first to «اير»).
         stem = normalize(place.removeprefix("ال"), "ar")
-    return _Word(surface=surface, stem=stem, key=stem or normalize(surface, language))
+    return _Word(
+        surface=surface, stem=stem, key=stem or normalize(surface, language), possessive=surface != written
+    )
 
 
 def _arabic_place(surface: str) -> str | None:
@@ -163,8 +170,8 @@ class _Candidate:
     composed: bool = False
     names: bool = False
     country: bool = False
-    # Of a composed name: its event word and its place (scored apart, see shortlist).
-    parts: tuple[str, str] | None = None
+    # Of a composed name: its event words and its place (scored apart, see shortlist).
+    parts: tuple[frozenset[str], frozenset[str]] | None = None
 
     @property
     def text(self) -> str:
@@ -200,6 +207,7 @@ def shortlist(
     max_words: int = MAX_WORDS,
     min_words: int = MIN_WORDS,
     shared_by: int = 1,
+    cosine_weight: float = COSINE_WEIGHT,
 ) -> list[Scored]:
     """The candidate names in one language, best first, with their scores (and vectors when encoded)."""
     del keyphrases  # the counts of the story's own headlines say more than the engine's terms
@@ -241,7 +249,10 @@ def shortlist(
         return value
 
     names = _name_stems(clauses, language)
-    candidates = _runs(clauses, language, max_words) + _composed(ordered, clauses, language, title_stems)
+    written = _written(ordered, language)
+    candidates = _runs(clauses, language, max_words, written, names) + _composed(
+        ordered, clauses, language, title_stems
+    )
     if not candidates:
         return []
     base: dict[str, float] = {}
@@ -255,8 +266,8 @@ def shortlist(
             # A national story's headlines often leave its country implied ("the pound falls"):
             # a composed name is carried as far as its event word is, where its place is.
             event, place = candidate.parts
-            place_share = sum(place in stems for stems in lead_stems) / len(lead_stems)
-            value = max(carried(candidate.stems), carried(frozenset({event})) * place_share)
+            place_share = sum(place <= stems for stems in lead_stems) / len(lead_stems)
+            value = max(carried(candidate.stems), carried(event) * place_share)
         else:
             value = carried(candidate.stems)
         if candidate.stems & names or candidate.names:
@@ -280,7 +291,7 @@ def shortlist(
         encoded = _unit_rows(encode(pool))
         for text, vector in zip(pool, encoded, strict=True):
             vectors[text] = vector
-            scores[text] += COSINE_WEIGHT * float(vector @ _unit(centroid))
+            scores[text] += cosine_weight * float(vector @ _unit(centroid))
     ranked = sorted(pool, key=lambda t: (-scores[t], len(best[t].words), best[t].position))
     return [Scored(best[t].text, scores[t], vectors.get(t)) for t in ranked]
 
@@ -317,8 +328,26 @@ def _name_stems(clauses: list[list[list[_Word]]], language: str | None) -> set[s
     return found
 
 
-def _runs(clauses: list[list[list[_Word]]], language: str | None, max_words: int) -> list[_Candidate]:
-    """Well-formed runs of headline words, each clause on its own."""
+def _written(articles: Sequence[LabelArticle], language: str | None) -> frozenset[str]:
+    """The folded words of the articles (Arabic only: it tells a fused preposition from a word's
+    own first letter, see `phrases.opens_on_arabic_clitic`)."""
+    if language != "ar":
+        return frozenset()
+    return frozenset(
+        normalize_word(match.group(), "ar")
+        for a in articles
+        for match in _WORD.finditer(f"{a.title} {a.text}")
+    )
+
+
+def _runs(
+    clauses: list[list[list[_Word]]],
+    language: str | None,
+    max_words: int,
+    written: frozenset[str] = frozenset(),
+    names: set[str] | frozenset[str] = frozenset(),
+) -> list[_Candidate]:
+    """Well-formed runs of headline words, each clause on its own (`names`: see _name_stems)."""
     found = []
     for position, title_clauses in enumerate(clauses):
         for clause in title_clauses:
@@ -329,11 +358,15 @@ def _runs(clauses: list[list[list[_Word]]], language: str | None, max_words: int
                     run = clause[start:end]
                     if any(a.stem is None and b.stem is None for a, b in pairwise(run)):
                         break
-                    if run[-1].stem is None:
+                    if run[-1].stem is None or (len(run) > 1 and run[-1].possessive):
+                        # "Review of Egypt('s programme)": a name never stops before what a
+                        # possessive owns; alone, "Iran('s)" still names Iran.
                         continue
                     text = phrases.sentence_case(" ".join(_shown(w.surface, language) for w in run), language)
-                    if phrases.problems(text, language):
+                    if phrases.problems(text, language, written=written):
                         continue
+                    if run[-1].stem in names and phrases.place_and_name(text.split(), language):
+                        continue  # "Tunisia Sfax": a place and a name, no event
                     found.append(
                         _Candidate(
                             words=text.split(),
@@ -368,6 +401,10 @@ def _composed(
     # Arabic: "the event" + the place's adjective, as the articles write it («الجنيه المصري»).
     nisba_pairs: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     nisba_forms: dict[str, Counter[str]] = defaultdict(Counter)
+    # Arabic: two nouns in construct, one of them an event word, as the articles write them
+    # («محادثات الهدنة», «تشكيل الحكومة»): the event with what it is about.
+    construct_pairs: dict[tuple[str | None, str | None], Counter[str]] = defaultdict(Counter)
+    events = phrases.event_stems(language)
     for article, title_clauses in zip(ordered, clauses, strict=True):
         seen = set()
         words = [w for clause in title_clauses for w in clause] + _words(article.text[:LEAD_CHARS], language)
@@ -395,7 +432,13 @@ def _composed(
                 nisba = second.stem in seen and phrases.is_arabic_nisba(second.surface)
                 if nisba and first.surface.startswith("ال"):
                     nisba_pairs[(first.stem or "", second.stem)][f"{first.surface} {second.surface}"] += 1
-    events = phrases.event_stems(language)
+            article_pairs = {
+                (first.stem, second.stem): f"{first.surface} {second.surface}"
+                for first, second in pairwise(words)
+                if _construct_pair(first, second, events)
+            }
+            for key, written_pair in article_pairs.items():
+                construct_pairs[key][written_pair] += 1
     standing = phrases.standing_stems(language)
     # An event word a headline carries counts as the candidates' scores count it: a headline
     # twice a lead ("talks" in two headlines beats "deal" in two leads).
@@ -414,9 +457,43 @@ def _composed(
         event_count.update(weights)
     found = []
     # A country names a national story better than its capital ("Iran protests", not "Tehran").
-    ranked = sorted(place_count, key=lambda p: -place_count[p] * (COUNTRY_WEIGHT if place_code[p] else 1))
+    # Ties go to the place named first in the newest headlines (never to the order of a set).
+    first_named = {p: i for i, p in reversed(list(enumerate(_first_places(clauses, place_count))))}
+    ranked = sorted(
+        place_count,
+        key=lambda p: (
+            -place_count[p] * (COUNTRY_WEIGHT if place_code[p] else 1),
+            first_named.get(p, 1 << 30),
+            p,
+        ),
+    )
+    # A construct pair carried by two articles or more, the most carried first.
+    carried_pairs = sorted(
+        ((sum(forms.values()), key, forms.most_common(1)[0][0]) for key, forms in construct_pairs.items()),
+        key=lambda row: -row[0],
+    )
     for place in ranked[:2]:
         place_written = place_form[place].most_common(1)[0][0]
+        for count, (head, noun), pair_written in carried_pairs[:3]:
+            if count < 2 or place in (head, noun):
+                continue
+            # «محادثات الهدنة في اليمن»: what happens, and where, as a newsroom writes it.
+            text = f"{pair_written} في {place_written}"
+            if phrases.problems(text, language):
+                continue
+            found.append(
+                _Candidate(
+                    words=text.split(),
+                    stems=frozenset({place, head or "", noun or ""}),
+                    # Carried as far as its event word is, as a composed name is: its complement
+                    # says which event, it does not make the story smaller.
+                    parts=(frozenset({head if head in events else noun or ""}), frozenset({place})),
+                    position=len(ordered),
+                    composed=True,
+                    names=True,
+                    country=place_code[place],
+                )
+            )
         for event, _count in event_count.most_common(5):
             event_written = max(event_form[event], key=lambda f: (event_form[event][f], f.islower()))
             words = [event_written, place_written] if language == "ar" else [place_written, event_written]
@@ -433,14 +510,67 @@ def _composed(
                     _Candidate(
                         words=text.split(),
                         stems=frozenset({place, event}),
-                        parts=(event, place),
+                        parts=(frozenset({event}), frozenset({place})),
                         position=len(ordered),
                         composed=True,
                         names=True,
                         country=place_code[place],
                     )
                 )
+    countries = [p for p in ranked if place_code[p]][:2]
+    if len(countries) == 2 and place_count[countries[1]] * 2 >= len(ordered):
+        # A story between two countries is named by both («اتفاق الأردن وسوريا», "Algeria-France
+        # row"), as a newsroom names a dispute or a deal; carried where all three words are.
+        first, second = (place_form[p].most_common(1)[0][0] for p in countries)
+        for event, _count in event_count.most_common(3):
+            event_written = max(event_form[event], key=lambda f: (event_form[event][f], f.islower()))
+            text = phrases.sentence_case(
+                f"{event_written} {first} و{second}"
+                if language == "ar"
+                else f"{first}-{second} {event_written}",
+                language,
+            )
+            if phrases.problems(text, language):
+                continue
+            found.append(
+                _Candidate(
+                    words=text.split(),
+                    stems=frozenset({*countries, event}),
+                    parts=(frozenset({event}), frozenset(countries)),
+                    position=len(ordered),
+                    composed=True,
+                    names=True,
+                    country=True,
+                )
+            )
     return found
+
+
+def _first_places(clauses: list[list[list[_Word]]], place_count: Counter[str]) -> list[str]:
+    """The places' stems in the order the headlines (newest first) write them."""
+    return [w.stem for title in clauses for clause in title for w in clause if w.stem in place_count]
+
+
+def _construct_pair(first: _Word, second: _Word, events: frozenset[str]) -> bool:
+    """Whether two Arabic words are a noun and its definite complement, one an event word:
+    «محادثات الهدنة», «تشكيل الحكومة» (not «الحكومة اللبنانية», not «يعلن الاتفاق»)."""
+    if not (first.stem and second.stem) or not (first.stem in events or second.stem in events):
+        return False
+    head, noun = first.surface, second.surface
+    return (
+        len(head) >= 3
+        and not head.startswith("ال")
+        and not phrases.opens_on_arabic_clitic(head)
+        and noun.startswith("ال")
+        and not any(ch.isdigit() for ch in head + noun)
+        and not phrases.is_verb(head, "ar")
+        and not phrases.is_adjective(head, "ar")
+        and not phrases.is_indefinite_place_nisba(head)
+        and not phrases.is_arabic_nisba(noun)
+        and not phrases.is_place([head], "ar")
+        and not phrases.is_place([noun], "ar")
+        and not phrases.ends_on_adverbial(head)
+    )
 
 
 def _agreeing_nisba(noun: str, forms: Counter[str]) -> str | None:
@@ -505,6 +635,7 @@ def story_labels(
     encode: Encoder | None = None,
     max_words: int = MAX_WORDS,
     agreement: float = AGREEMENT,
+    cosine_weight: float = COSINE_WEIGHT,
 ) -> dict[str, str]:
     """A name per language the story's articles are in ({"ar": "…", "en": "…"}).
 
@@ -527,6 +658,7 @@ def story_labels(
                 centroid=centroid,
                 encode=encode,
                 max_words=max_words,
+                cosine_weight=cosine_weight,
             )
         )
     }
@@ -593,7 +725,8 @@ def story_chips(articles: Sequence[LabelArticle], *, limit: int = CHIPS) -> dict
     acronym, a word capitalised inside a headline) or is a kind-of-event word ("earthquake",
     «هدنة»), never a bare adjective, plural without its head or number word («الرسائل»،
     «عاما»), which the rules of `phrases.problems` and this test leave out; one chip per concept
-    (no two chips share a word's stem: "Iran" beside "Iran protests" says nothing new). A reader is
+    (no two chips share a word's stem: "Iran" beside "Iran protests" says nothing new; nor a place,
+    a capital standing for its country: "Tehran" beside "Iran", see `phrases.concepts`). A reader is
     shown the chips of their language, so no concept appears twice across languages.
     """
     by_language: dict[str, list[LabelArticle]] = defaultdict(list)
@@ -613,10 +746,14 @@ def story_chips(articles: Sequence[LabelArticle], *, limit: int = CHIPS) -> dict
         for scored in shortlist(members, language=language, max_words=3, min_words=1):
             words = [_word(w, language) for w in scored.text.split()]
             stems = {part for w in words if w.stem for part in (w.stem, *w.stem.split("-"))}
+            # A place is one concept whatever names it: "Iran" and "Tehran", «إيران» and «طهران».
+            stems |= {f"place:{code}" for code in phrases.concepts(scored.text, language)}
             if not stems or stems & seen or words[0].surface[:1].isdigit() or words[-1].surface[:1].isdigit():
                 continue  # a concept already shown, or a count ("12,000 homes") rather than a thing
             if language == "ar" and phrases.ends_on_adverbial(words[-1].surface):
                 continue  # «اتفاقا»: the accusative of a clause («أعلن اتفاقا»), not a thing
+            if language == "ar" and any(w.stem is None for w in words[1:-1]):
+                continue  # «جدة بين الجيش», «الرسائل مع واشنطن»: a chip is a thing, not a clause's part
             if len(words) == 1 and not (
                 words[0].stem in names
                 or words[0].stem in events

@@ -17,8 +17,15 @@ headline words fail as one, checked by `problems`:
   alif («طهران احتجاجا», «23 عاما», «أولا») belong to a clause, not a name; a place whose name
   ends in alif («تركيا», «روسيا») is not one of them.
 - **A verb.** A name is a noun phrase: English headline verbs ("hits", "says", "join"), -ing/-ed
-  forms at its edges; Arabic headline verbs from a short list, and a conjunction on an
+  forms at its edges; Arabic headline verbs from a short list or known by their form (the
+  imperfect's «ي» in «يوقف», «يعني»; «تجتاح»; a perfect «انتهت»), and a conjunction on an
   imperfect verb («ويتصدر»).
+- **A clause's parts at its edges.** A fused preposition or conjunction on an Arabic phrase's
+  first word («بمشاركة البنك», «لقوى السوق» where the story writes «القوى») or its last
+  («دولي لإعادة»); a duration at its end («المدارس ليومين», "shut two days").
+- **Names stacked without an event.** Two places ("Iran Tehran"); and, where the headlines
+  show the second is a name (`place_and_name`), an English place and one proper name ("Tunisia
+  Sfax" from "Tunisia's Sfax", "Iran Araghchi"): where and who, no what.
 - **Lower-case English** names: a name starts with a capital (sentence case) or keeps the
   capitals the headlines gave it.
 
@@ -58,7 +65,7 @@ _FUNCTION_WORDS = {
         تحت فوق أمام امام وراء عبر نحو قال قالت يقول تقول وقال وقالت أكد يؤكد تؤكد أعلن يعلن تعلن
         مصادر مصدر اليوم أمس امس غدا رغم وسط إثر اثر لدى لـ بـ عقب جراء بشأن حيال ضمن أمام لأن
         لان إنه انه أنه إنها أنها وفي ومن وعلى وإلى والى وعن ومع بعدما فيما بينما كيف ماذا لماذا
-        متى أين هل ايضا أيضا جدا قبالة إزاء لدى قرب بسبب""",
+        متى أين هل ايضا أيضا جدا قبالة إزاء لدى قرب بسبب يا""",
     "pt": """a o as os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas
         para com sem sob sobre entre até após ante contra desde e ou mas nem que se é são foi
         ser está estão tem têm diz disse ao aos à às seu sua seus suas este esta esse essa isso
@@ -132,7 +139,8 @@ _EVENT_WORDS = {
         clashes offensive siege invasion airstrikes negotiations peace reform budget float
         devaluation inflation scandal investigation probe arrests resignation reshuffle transfer
         conference accord pact plan bailout loan
-        rescue evacuation drought heatwave eruption landslide tsunami explosion blast kidnapping
+        rescue evacuation drought heatwave rain rains snowstorm eruption landslide tsunami explosion
+        blast kidnapping
         hostages massacre raid fighting battle contacts channel meeting crackdown boycott walkout
         lockdown ban tariffs shutdown impeachment inquiry verdict funeral rally riots uprising
         insurgency migration aid relief reconstruction recovery cabinet government currency pound
@@ -141,7 +149,7 @@ _EVENT_WORDS = {
     "ar": """احتجاجات احتجاج تظاهرات مظاهرات إضراب إضرابات زلزال قمة محادثات مفاوضات هدنة انتخابات
         حرب أزمة اتفاق اتفاقية هجوم هجمات تفجير انفجار فيضانات فيضان حريق حرائق عاصفة إعصار
         محاكمة زيارة خلاف نزاع عقوبات حصار مجاعة تفشي وباء تحطم انهيار انقلاب اشتباكات معارك
-        غارات قصف سلام إصلاح إصلاحات موازنة تضخم فضيحة تحقيق اعتقالات استقالة صفقة
+        غارات قصف أمطار سيول ثلوج سلام إصلاح إصلاحات موازنة تضخم فضيحة تحقيق اعتقالات استقالة صفقة
         مؤتمر خطة قرض إنقاذ إجلاء جفاف ثوران اختطاف رهائن مجزرة مداهمة
         قتال تواصل اتصال قناة لقاء اجتماع قمع مقاطعة إغلاق حظر جنازة تشييع مسيرة احتجاجات شغب
         انتفاضة تمرد هجرة مساعدات إغاثة إعمار تعافي حكومة عملة جنيه ليرة ريال دينار اقتصاد ديون
@@ -209,6 +217,32 @@ def is_place(words: tuple[str, ...] | list[str], language: str | None) -> bool:
     return bool(places.place_codes(text, "", language))
 
 
+def concepts(text: str, language: str | None) -> frozenset[str]:
+    """The countries `text` names, a city counted as its country where the gazetteer can say so.
+
+    The gazetteer's cities are the CLDR time zones' exemplar cities; the city of a country's only
+    time zone (Tehran, Cairo, Beirut, Paris) stands for the country in a headline ("Tehran
+    rejects…"), so "Iran" and "Tehran" are one concept. A city of a country with several zones
+    (New York, Sydney) keeps its own code, as does a city with no country.
+    """
+    return frozenset(_country_of_zone().get(code, code) for code in places.place_codes(text, "", language))
+
+
+@lru_cache(maxsize=1)
+def _country_of_zone() -> dict[str, str]:
+    """Gazetteer zone codes ("tz:Asia/Tehran") → their country, for countries with one zone."""
+    import zoneinfo
+
+    from babel.core import get_global
+
+    territory_of = get_global("zone_territories")
+    zones = [z for z in zoneinfo.available_timezones() if z in territory_of]
+    per_country: dict[str, list[str]] = {}
+    for zone in zones:
+        per_country.setdefault(territory_of[zone], []).append(zone)
+    return {f"tz:{only[0]}": country for country, only in per_country.items() if len(only) == 1}
+
+
 def is_adjective(word: str, language: str | None) -> bool:
     """A word that qualifies a noun and cannot end (English) or open (Arabic) a name."""
     if language == "ar":
@@ -259,14 +293,109 @@ def is_verb(word: str, language: str | None) -> bool:
     if language == "ar":
         folded = normalize(word, "ar")
         # «ويتصدر», «وتطالب»: a conjunction on an imperfect verb, the next clause of a headline.
-        return folded in _ARABIC_VERBS or (len(folded) >= 5 and folded.startswith(("وي", "وت", "ون")))
+        return (
+            folded in _ARABIC_VERBS
+            or (len(folded) >= 5 and folded.startswith(("وي", "وت", "ون")))
+            or _has_arabic_verb_form(folded, word)
+        )
     if language in (None, "en"):
         return word.casefold() in _ENGLISH_VERBS
     return False
 
 
-def problems(name: str, language: str | None) -> list[str]:
-    """What keeps `name` from being a well-formed name in `language` (empty: none)."""
+# Nouns and given names written with the imperfect's «ي» (folded): «يوم», «يوسف», «يورو».
+_ARABIC_YA_NOUNS = frozenset(
+    normalize(word, "ar")
+    for word in _listed(
+        """يوم يوما يومين يومان يومي يومية أيام يوسف يحيى ياسر ياسين يعقوب يونس يزيد يزن يمنى يسرى
+    يورو يونيو يوليو يناير يونيسف يونسكو يهود يهودي يهودية يمين يسار يافا ينبع يخت يقين"""
+    )
+)
+
+
+def _has_arabic_verb_form(folded: str, written: str) -> bool:
+    """An Arabic verb known by its form rather than listed: «يوقف», «يعني» (the imperfect's «ي»),
+    «تجتاح», «تستمر» (the imperfect of forms VIII and X), «انتهت», «أعلنت» (a perfect of the
+    forms written with a leading alif, ending on the feminine «ت»). Places and the nouns written
+    like them are not verbs."""
+    if len(folded) < 4 or not _ARABIC_LETTERS.match(folded) or folded in _ARABIC_YA_NOUNS:
+        return False
+    if folded.startswith("ي"):
+        verb = True
+    elif folded.startswith("ت") and len(folded) >= 5 and folded[2] == "ت":
+        # «تحتية» (infrastructure) has the same letters: a verb never ends on ta marbuta.
+        verb = not written.endswith(("ة", "ه")) and not folded.endswith("ات")
+    elif folded.startswith("ا") and folded.endswith("ت") and not folded.endswith("ات"):
+        verb = len(folded) >= 5
+    else:
+        verb = False
+    return verb and not is_place([written], "ar")
+
+
+# Single-letter prepositions and conjunctions fused on a word: «لقوى» (for the forces), «بتعديل»
+# (by a reshuffle), «وجنوب» (and the south). The article with a clitic is _ARABIC_CLITIC_ARTICLE.
+_ARABIC_CLITICS = ("ل", "ب", "ك", "و", "ف")
+
+
+def opens_on_arabic_clitic(word: str, written: frozenset[str] = frozenset()) -> bool:
+    """Whether an Arabic word carries a fused preposition or conjunction, so a phrase opening on
+    it began inside a clause. Known when the story writes the rest of the word on its own or with
+    the article (`written`: its folded words), or, for «ب»/«ل», when the rest is a derived noun in
+    «م»/«ت» («بمشاركة», «لتعزيز», «بتعديل»), which no common noun opens on after those letters."""
+    folded = normalize(word, "ar")
+    if len(folded) < 4 or folded[0] not in _ARABIC_CLITICS or is_place([word], "ar"):
+        return False
+    rest = folded[1:]
+    if folded[0] in "وفك" and len(rest) < 4:
+        # «وفد», «وقف», «كمال»: short words opening on these letters are mostly nouns.
+        return False
+    if rest in written or "ال" + rest in written:
+        return True
+    return folded[0] in "بل" and rest[0] in "مت" and len(rest) >= 4 and folded not in _NOUNS_BM
+
+
+# Nouns that do open on «بم», «بت», «لم», «لت» (folded).
+_NOUNS_BM = frozenset({"بترول", "بتكوين", "لمبه"})
+
+# Units of time: with a fused preposition, or as a bare dual or plural, at a phrase's end they
+# say for how long («المدارس ليومين», "schools shut two days"), an adverbial of a clause.
+_ARABIC_TIME_UNITS = frozenset(
+    normalize(word, "ar")
+    for word in _listed(
+        """يوم يومين يومان أيام ساعة ساعتين ساعات أسبوع أسبوعين أسابيع شهر شهرين أشهر شهور سنة
+    سنتين سنوات عام عامين أعوام دقيقة دقائق ليلة ليلتين ليال"""
+    )
+)
+_ARABIC_TIME_PLURALS = frozenset(
+    normalize(word, "ar") for word in _listed("يومين ايام ساعتين ساعات أسبوعين أسابيع شهرين أشهر سنتين سنوات")
+)
+_ENGLISH_TIME_UNITS = _listed("days hours weeks months years nights minutes")
+_NUMBER_WORDS = _listed("two three four five six seven eight nine ten several few")
+
+
+def ends_on_duration(words: list[str], language: str | None) -> bool:
+    """Whether a phrase ends on how long something lasts: «ليومين», «لمدة أسبوع», "48 hours"."""
+    last = words[-1]
+    if language == "ar":
+        folded = normalize(last, "ar")
+        if folded in _ARABIC_TIME_PLURALS:
+            return True
+        for prefix in ("لل", "بال", "ل", "ب"):
+            if folded.startswith(prefix) and folded[len(prefix) :] in _ARABIC_TIME_UNITS:
+                return True
+        return False
+    if language in (None, "en") and len(words) > 1 and last.casefold() in _ENGLISH_TIME_UNITS:
+        before = words[-2].casefold()
+        return before.isdigit() or before in _NUMBER_WORDS
+    return False
+
+
+def problems(name: str, language: str | None, *, written: frozenset[str] = frozenset()) -> list[str]:
+    """What keeps `name` from being a well-formed name in `language` (empty: none).
+
+    `written`, the folded words of the story it names, lets a fused Arabic preposition or
+    conjunction be told from a word's own first letter (see `opens_on_arabic_clitic`).
+    """
     words = name.split()
     if not words:
         return ["empty"]
@@ -294,7 +423,12 @@ def problems(name: str, language: str | None) -> list[str]:
             found.append("a cut across a clause")
         if len(words) > 2 and "and" in words[1:-1] and last[:1].isupper():
             found.append("a list of names without the noun they qualify")
-        if len(words) > 1 and last.casefold().endswith("ed") and last.casefold() not in _NOUNS_ING_ED:
+        if (
+            len(words) > 1
+            and (last.casefold().endswith("ed") or (last.endswith("ing") and last[:1].islower()))
+            and last.casefold() not in _NOUNS_ING_ED
+        ):
+            # "Tunisia transferring": a clause's verb; a capitalised "-ing" is a name ("Beijing").
             found.append(f"ends on a participle: {last}")
         if len(words) > 1 and first.casefold() in _ENGLISH_ADJECTIVES and is_place(words[1:], language):
             # "Eastern Turkey": where the story happens, not what happens.
@@ -302,12 +436,15 @@ def problems(name: str, language: str | None) -> list[str]:
         if (
             len(words) > 1
             and first.casefold().endswith(("ing", "ed"))
+            and not _one_place(words, language)
             and first.casefold() not in _NOUNS_ING_ED
         ):
             found.append(f"opens on a participle: {first}")
     elif language == "ar":
         folded_first, folded_last = normalize(first, "ar"), normalize(last, "ar")
-        if folded_first.startswith(_ARABIC_CLITIC_ARTICLE):
+        if folded_first.startswith(_ARABIC_CLITIC_ARTICLE) or (
+            len(words) > 1 and opens_on_arabic_clitic(first, written)
+        ):
             found.append(f"opens on a clitic: {first}")
         if is_arabic_nisba(first) or (len(words) > 1 and is_indefinite_place_nisba(first)):
             found.append(f"opens on an adjective: {first}")
@@ -317,14 +454,88 @@ def problems(name: str, language: str | None) -> list[str]:
         elif len(words) == 1 and folded_first.endswith(("يه", "يين", "يون")) and not is_place(words, "ar"):
             # «إيرانية» alone: an adjective whose noun is missing.
             found.append(f"an adjective alone: {first}")
-        if len(words) > 1 and folded_last.startswith("و") and is_place([last[1:]], "ar"):
+        if (
+            len(words) > 1
+            and folded_last.startswith("و")
+            and is_place([last[1:]], "ar")
+            and is_place([first], "ar")
+        ):
             found.append("a list of names without the noun they qualify")
         if len(words) == 2 and is_place([first], "ar") and is_arabic_nisba(last):
             # «ليبيا النفطي»: a proper name takes no adjective of its own here; the noun is missing.
             found.append(f"an adjective on a name: {last}")
         if len(words) > 1 and ends_on_adverbial(last):
             found.append(f"ends on an adverbial: {last}")
+        if (
+            len(words) > 1
+            and (
+                folded_last.startswith(_ARABIC_CLITIC_ARTICLE)
+                or (folded_last[:1] in "بل" and opens_on_arabic_clitic(last, written))
+            )
+            and not is_place([last], "ar")
+        ):
+            # «دولي لإعادة», «جديدة للاشتراكات»: a prepositional phrase begins on the last word.
+            found.append(f"ends on a clitic: {last}")
+    if len(words) > 1 and ends_on_duration(words, language):
+        found.append(f"ends on a duration: {last}")
+    if len(words) > 1 and _stacked_places(words, language):
+        # "Iran Tehran", «إيران طهران»: where, twice, and no what (a place and a person's or a
+        # town's name, "Tunisia Sfax", is `place_and_name`: it needs the headlines' capitals).
+        found.append("places stacked without an event")
     return found
+
+
+def place_and_name(words: list[str], language: str | None) -> bool:
+    """An English place then one word that is not an event: "Tunisia Sfax", "Iran Araghchi", when
+    the caller knows the second word is a name (capitalised where the headline is not in title
+    case: "Canada Basketball" in a title-case headline is not one)."""
+    if language not in (None, "en") or len(words) != 2:
+        return False
+    place, name = words
+    return (
+        _one_place([place], language)
+        # "Paris Saint-Germain": a hyphenated name is one name with the place in it (a club's).
+        and "-" not in name
+        and not _ACRONYM_WORD.fullmatch(name)
+        and name.casefold() not in _PLACE_NOUNS
+        and name.casefold() not in _NAMED_EVENTS
+        and not _one_place(words, language)
+        and not (_words_stems(name.casefold(), "en") & event_stems("en"))
+    )
+
+
+_ACRONYM_WORD = re.compile(r"[A-Z]{2,5}s?")
+# Events written as proper names after their place ("Tokyo Olympics", "Paris Games").
+_NAMED_EVENTS = _listed(
+    """olympics olympiad games paralympics cup league open championship championships expo
+    summit marathon derby classic masters"""
+)
+# Nouns that make a place of a name before them ("Gaza City", "Gaza Strip", "Bekaa Valley").
+_PLACE_NOUNS = _listed(
+    """city province state region strip valley bay sea gulf island islands square river mountains
+    desert coast county district governorate port airport"""
+)
+
+
+def _one_place(words: list[str], language: str | None) -> bool:
+    """Whether `words` name one place, all of them needed ("Hong Kong"; not "Tunisia Sfax")."""
+    whole = places.place_codes(" ".join(words), "", language)
+    if len(whole) != 1 or len(words) == 1:
+        return len(whole) == 1
+    return all(places.place_codes(" ".join(part), "", language) != whole for part in (words[1:], words[:-1]))
+
+
+def _stacked_places(words: list[str], language: str | None) -> bool:
+    """Whether `words` are two or more place names one after another, and not one place."""
+    if _one_place(words, language):
+        return False
+    start = 0
+    while start < len(words):
+        end = next((e for e in range(len(words), start, -1) if _one_place(words[start:e], language)), None)
+        if end is None:
+            return False
+        start = end
+    return True
 
 
 # Words that open a clause of their own inside a headline: a name never spans them.
@@ -336,7 +547,9 @@ _NOUNS_ING_ED = _listed(
     """bombing shooting meeting building wedding hearing ruling funding spending bidding
     housing fighting killing uprising warning offering opening landing crossing ceiling
     sporting reading trading boxing sailing cycling swimming diving rowing wrestling fencing
-    shed bed red"""
+    shed bed red shipping training flooding mining lending polling voting doping smuggling
+    trafficking kidnapping hacking fishing farming banking pricing rationing sentencing
+    spring string evening morning ring king thing"""
 )
 
 
@@ -378,7 +591,7 @@ def chips(keyphrases: list[str], *, limit: int = 8) -> list[str]:
         language = "ar" if _ARABIC_LETTERS.search(phrase) else "en"
         if [p for p in problems(phrase, language) if p != "lower-case"]:
             continue
-        codes = places.place_codes(phrase, "", language)
+        codes = concepts(phrase, language)
         if codes and codes <= seen_places:
             continue
         folded = normalize(phrase, language)
