@@ -56,6 +56,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from .chargrams import GramCentroid, GramStats, GramVector, title_grams
 from .dense import DenseIndex, unit
 from .linker import FEATURES, Linker, shipped
 from .places import place_codes
@@ -250,6 +251,7 @@ class _Member:
         "bare",
         "dense",
         "event_id",
+        "grams",
         "id",
         "language",
         "numbers",
@@ -278,6 +280,7 @@ class _Member:
         self.dense = dense  # float16 unit vector, or None
         self.numbers = numbers
         self.places: frozenset[str] = frozenset()
+        self.grams: GramVector | None = None  # its title's character n-grams, as added to the story
         self.bare = not doc.text  # a headline without a body (story consolidation weighs the regime)
 
     def doc(self) -> ArticleDoc:
@@ -363,6 +366,7 @@ class _Story:
         "dormant",
         "events",
         "first_at",
+        "grams",
         "id",
         "indexed",
         "languages",
@@ -381,6 +385,7 @@ class _Story:
         self.languages: Counter[str | None] = Counter()
         self.numbers: Counter[str] | None = None  # made when a member brings a number
         self.places: Counter[str] | None = None  # ...or names a place
+        self.grams = GramCentroid()  # its headlines' character n-grams (chargrams.py)
         # The recent members' sentence vectors as one matrix, built when first needed after a
         # change of members (candidate scoring reads it far more often than members change).
         self.recent_dense: _Recent | None = None
@@ -413,6 +418,7 @@ class Engine:
         linker: Linker | None = None,
         stream_scale: bool | None = None,
         projection: Projection | None = None,
+        chars_on_text: bool | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.linker = linker or shipped()
@@ -425,6 +431,11 @@ class Engine:
         if stream_scale is None:
             stream_scale = any(self.linker.weights[FEATURES.index(name)] for name in ("dense_z", "lex_z"))
         self.stream_scale = stream_scale
+        # The n-gram cosine of an article with a body is a comparison per candidate; a linker
+        # that weighs it on bare headlines only skips it for reports (training always keeps it).
+        if chars_on_text is None:
+            chars_on_text = bool(self.linker.weights[FEATURES.index("chars")])
+        self.chars_on_text = chars_on_text
         self.representation: Representation = representation or TfidfRepresentation()
         self._story_ids = story_ids or _Counter()
         self._event_ids = event_ids or _Counter()
@@ -434,6 +445,8 @@ class Engine:
         self._active_index: dict[str, set[Hashable]] = {}
         self._dormant_index: dict[str, set[Hashable]] = {}
         self._places_cache: tuple[ArticleDoc, frozenset[str]] | None = None
+        self._gram_stats = GramStats()
+        self._grams_cache: tuple[ArticleDoc, GramVector] | None = None
         self._dense_scale = _StreamScale(mean=0.45, spread=0.15)
         self._lex_scale = _StreamScale(mean=0.15, spread=0.1)
         self._recent_vectors: deque[np.ndarray] = deque(maxlen=STREAM_NEIGHBOURS)
@@ -535,6 +548,8 @@ class Engine:
         numbers = self.representation.numbers(doc_a)
         member = _Member(doc_a, _Packed(a), None, _half(doc_a.vector), numbers)
         member.places = self._doc_places(doc_a)
+        member.grams = self._doc_grams(doc_a)
+        story.grams.add(member.grams)
         _count_places(story, member.places)
         story.members[doc_a.id] = member
         story.dense.add(_half(doc_a.vector))
@@ -551,6 +566,7 @@ class Engine:
         """Learn ``doc``, return the candidates the engine would weigh for it, then put it in
         ``story_id`` as an editor's pin would (how training replays a gold history)."""
         self.representation.update(doc)
+        self._learn_grams(doc)
         self._advance_clock(doc.published_at)
         found = self.candidates(doc)
         self.constraints.pins[doc.id] = story_id
@@ -563,6 +579,7 @@ class Engine:
         """Learn term statistics and language means from ``doc`` without clustering it (e.g. a
         background corpus)."""
         self.representation.update(doc)
+        self._learn_grams(doc)
         self._learn_language(_unit_or_none(doc.vector), doc.language)
 
     # -- clustering --------------------------------------------------------------------------
@@ -574,6 +591,7 @@ class Engine:
             member = self._stories[known].members[doc.id]
             return Assignment(doc.id, known, member.event_id, 0.0, 0.0, False, False, decided_by="known")
         self.representation.update(doc)
+        self._learn_grams(doc)
         vector = self.representation.vectorize(doc)
         self._advance_clock(doc.published_at)
         assignment = self._place(doc, vector, numbers=self.representation.numbers(doc))
@@ -613,6 +631,7 @@ class Engine:
     def load(self, doc: ArticleDoc, story_id: Hashable, event_id: Hashable) -> Assignment:
         """Replay a known assignment (from the database) without deciding anything."""
         self.representation.update(doc)
+        self._learn_grams(doc)
         vector = self.representation.vectorize(doc)
         numbers = self.representation.numbers(doc)
         self._advance_clock(doc.published_at)
@@ -766,6 +785,8 @@ class Engine:
         common = sum(1 for p in places if p in story.places) if places and story.places else 0
         gap = self._gap_days(story, doc.published_at)
         headline = 0.0 if doc.text else 1.0
+        chars = story.grams.cosine(self._doc_grams(doc)) if headline or self.chars_on_text else 0.0
+        spread = _spread(story)
         return [
             dense_score,
             near,
@@ -789,6 +810,10 @@ class Engine:
             headline * centred,
             headline * projected,
             projected * (1.0 - same),
+            chars,
+            headline * chars,
+            spread,
+            headline * spread,
         ]  # the features relative to other candidates follow (``_with_margins``)
 
     def _closeness(
@@ -931,6 +956,22 @@ class Engine:
         self._places_cache = (doc, places)
         return places
 
+    def _learn_grams(self, doc: ArticleDoc) -> None:
+        """Count the title's n-grams in the stream's frequencies, then keep its vector for the
+        candidates about to be scored (weighed with the frequencies that include it, as the
+        word index weighs terms)."""
+        counts = title_grams(doc.title, doc.language)
+        self._gram_stats.update(counts)
+        self._grams_cache = (doc, self._gram_stats.vector(counts))
+
+    def _doc_grams(self, doc: ArticleDoc) -> GramVector:
+        cached = self._grams_cache
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        grams = self._gram_stats.vector(title_grams(doc.title, doc.language))
+        self._grams_cache = (doc, grams)
+        return grams
+
     def _link_score(self, story: _Story, vector: SparseVector) -> float:
         score = story.centroid.cosine(vector)
         if len(story.events) > 1:
@@ -966,6 +1007,7 @@ class Engine:
         numbers: frozenset[str] = frozenset(),
         dense: np.ndarray | None = None,
         places: frozenset[str] | None = None,
+        grams: GramVector | None = None,
     ) -> tuple[Hashable, float, bool]:
         """Put ``doc`` in ``story`` (and an event); returns (event id, event score, new event).
 
@@ -1000,6 +1042,8 @@ class Engine:
         event.dense.add(dense)
         member = _Member(doc, vector, event.id, dense, numbers)
         member.places = places if places is not None else self._doc_places(doc)
+        member.grams = grams if grams is not None else self._doc_grams(doc)
+        story.grams.add(member.grams)
         _count_places(story, member.places)
         story.members[doc.id] = member
         story.recent_dense = None
@@ -1129,6 +1173,7 @@ class Engine:
             _count_numbers(target, member.numbers)
             _count_places(target, member.places)
             self._article_story[member.id] = target.id
+        target.grams.absorb(source.grams)
         for event in source.events.values():
             target.events[event.id] = event
         target.touch(source.first_at)
@@ -1210,6 +1255,7 @@ class Engine:
             numbers=member.numbers,
             dense=member.dense,
             places=member.places,
+            grams=member.grams,
         )
         story.members[member.id].bare = member.bare  # member.doc() keeps no text
         if revived:
@@ -1230,6 +1276,8 @@ class Engine:
         story.languages[member.language] -= 1
         _count_numbers(story, member.numbers, -1)
         _count_places(story, member.places, -1)
+        if member.grams is not None:
+            story.grams.remove(member.grams)
         if not story.members:
             self._unindex(story)
             del self._stories[story.id]
@@ -1307,6 +1355,17 @@ def _counted(counts: Counter[str] | None, values: frozenset[str], sign: int) -> 
         else:
             counts.pop(value, None)  # no member has it any more
     return counts or None
+
+
+def _spread(story: _Story) -> float:
+    """How far a story's members stray from their mean: 1 minus the length of the mean of their
+    unit sentence vectors (0 for one article or none; a catch-all of one topic's many events
+    spreads wider than the reports of one event)."""
+    dense = story.dense
+    if dense.count < 2 or dense.total is None:
+        return 0.0
+    total = dense.total.astype(np.float32, copy=False)
+    return max(0.0, 1.0 - math.sqrt(float(total @ total)) / dense.count)
 
 
 def _half(vector: np.ndarray | None) -> np.ndarray | None:

@@ -55,6 +55,10 @@ FEATURES: tuple[str, ...] = (
     "centred_x_headline",  # "centred" for a headline-only article
     "projected_x_headline",  # "projected" for a headline-only article
     "projected_x_other_lang",  # "projected" when the story is mostly in another language
+    "chars",  # cosine of the title's character 3-5-gram TF-IDF with the story's running sum (chargrams.py)
+    "chars_x_headline",  # "chars" for a headline-only article
+    "spread",  # 1 - length of the mean of the story's unit sentence vectors (a catch-all spreads wide)
+    "spread_x_headline",  # "spread" for a headline-only article
     "dense_margin",  # "dense_near" minus the best "dense_near" of the other candidates (a ranker's view)
     "lex_margin",  # "lex" minus the best "lex" of the other candidates
     "dense_z",  # "dense_near" against this stream's usual best candidate (z-score)

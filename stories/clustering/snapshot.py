@@ -41,8 +41,10 @@ from .engine import Engine
 
 __all__ = ["FORMAT", "SnapshotError", "Written", "dump", "fingerprint", "load", "no_cyclic_gc"]
 
-# Bump when the way a snapshot is laid out changes (not the engine: the fingerprint sees that).
-FORMAT = 1
+# Bump when the way a snapshot is laid out changes (the fingerprint sees the engine's code too,
+# but a bump also says so where it is read). 2: stories and members carry character n-grams and
+# the engine the stream's n-gram frequencies (chargrams.py).
+FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
 # Libraries whose classes or data end up inside the pickled state.
 _LIBRARIES = ("numpy", "babel")

@@ -149,7 +149,7 @@ def identity_projection() -> Projection:
 def examples_from_stream(stream: Stream, projection: Projection, *, seed: int = 0) -> Examples:
     """Teacher-forced examples; a fixed share of articles lose their sentence vector, as when
     the encoder fails on an article, so the model also learns to decide on words alone."""
-    engine = Engine(linker=_untrained(), stream_scale=True, projection=projection)
+    engine = Engine(linker=_untrained(), stream_scale=True, projection=projection, chars_on_text=True)
     rng = random.Random(f"{seed}:{stream.name}")
     rows: list[list[float]] = []
     labels: list[int] = []
@@ -174,7 +174,7 @@ def _clear(pairs: Sequence[Pair]) -> list[tuple[ArticleDoc, ArticleDoc, bool]]:
 
 def examples_from_pairs(pairs: Sequence[Pair], projection: Projection) -> Examples:
     """(article, article, overall) → one example each: clear same-story or clear different only."""
-    engine = Engine(linker=_untrained(), stream_scale=True, projection=projection)
+    engine = Engine(linker=_untrained(), stream_scale=True, projection=projection, chars_on_text=True)
     for a, b, _ in pairs:
         engine.observe(a)
         engine.observe(b)
@@ -269,14 +269,27 @@ _STREAM_SCALE = ("dense_z", "lex_z")
 _STORY_STATE = ("size", "dense_margin", "lex_margin", "numbers")
 _CENTRED = ("centred", "centred_near", "centred_x_headline")
 _PROJECTED = ("projected", "projected_near", "projected_x_headline", "projected_x_other_lang")
+_CHARS = ("chars", "chars_x_headline")
+_SPREAD = ("size", "spread", "spread_x_headline")
 # Today's choice before this work (no z-scores, no story-state features): the reference every
 # new setting is measured against, on the same folds.
-_COMPACT = tuple(f for f in FEATURES if f not in _STREAM_SCALE + _STORY_STATE + _CENTRED + _PROJECTED)
+_COMPACT = tuple(
+    f for f in FEATURES if f not in _STREAM_SCALE + _STORY_STATE + _CENTRED + _PROJECTED + _CHARS + _SPREAD
+)
 SETTINGS = (
     Setting("compact, one threshold (the engine before projections)", _COMPACT, per_regime=False),
     Setting("compact, a threshold per regime", _COMPACT),
     Setting("compact + centred, a threshold per regime", _COMPACT + _CENTRED),
     Setting("compact + centred + projected, a threshold per regime", _COMPACT + _CENTRED + _PROJECTED),
+    Setting("+ character n-grams", _COMPACT + _CENTRED + _PROJECTED + _CHARS),
+    Setting(
+        "+ character n-grams + story spread and size", _COMPACT + _CENTRED + _PROJECTED + _CHARS + _SPREAD
+    ),
+    Setting("+ character n-grams on bare headlines", _COMPACT + _CENTRED + _PROJECTED + _CHARS[1:]),
+    Setting(
+        "+ character n-grams on bare headlines + story spread and size",
+        _COMPACT + _CENTRED + _PROJECTED + _CHARS[1:] + _SPREAD,
+    ),
 )
 
 
