@@ -24,6 +24,36 @@ def eval_dir() -> Path:
     return eval_path()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    is_xdist_worker = hasattr(config, "workerinput")
+    if is_xdist_worker and not config.pluginmanager.has_plugin("config.pytest_workers"):
+        raise pytest.UsageError(
+            "pytest-xdist workers would share one Redis database: "
+            "run `python -m pytest -p config.pytest_workers` (as the Makefile does)"
+        )
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups that pytest-xdist keeps on one worker (--dist loadgroup).
+
+    The tests that start worker processes run one after another on one worker: they flush their
+    fixed Redis broker databases (chaos/harness.py, test_worker_integration) and each starts
+    several processes of its own, which two at once would starve. A module with a module-scoped
+    fixture (the demo corpus loaded once, a corpus built once) stays whole, or each worker would
+    build it again.
+    """
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group("worker-processes"))
+        elif any(
+            definition.scope == "module"
+            for definitions in item._fixtureinfo.name2fixturedefs.values()
+            for definition in definitions
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless Debian Chromium without the background services this network refuses.
 CHROMIUM_ARGS = [
