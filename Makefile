@@ -55,6 +55,12 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The suite runs in TEST_WORKERS pytest-xdist processes (README, "Running the tests"): each has its
+# own test database and Redis database (config/pytest_workers.py), so with TEST_CACHE_URL's
+# database N, N+1 is used too. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -p config.pytest_workers
+
 test: install-dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
@@ -63,12 +69,12 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_CACHE_URL) SILSILA_FETCH_ALLOW_PRIVATE=1 \
-	  $(BIN)/pytest -q $(PYTEST_ARGS)
+	  $(PYTEST) -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # For working on one test file: make pytest PYTEST_ARGS=stories/tests/test_views.py
 pytest: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_CACHE_URL) SILSILA_FETCH_ALLOW_PRIVATE=1 \
-	  $(BIN)/pytest -q $(PYTEST_ARGS)
+	  $(PYTEST) -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/staticfiles

@@ -24,6 +24,52 @@ def eval_dir() -> Path:
     return eval_path()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    is_xdist_worker = hasattr(config, "workerinput")
+    if is_xdist_worker and not config.pluginmanager.has_plugin("config.pytest_workers"):
+        raise pytest.UsageError(
+            "pytest-xdist workers would share one Redis database: "
+            "run `python -m pytest -p config.pytest_workers` (as the Makefile does)"
+        )
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Groups that pytest-xdist keeps on one worker (--dist loadgroup; marked as each test is
+    collected, before xdist reads the groups).
+
+    The tests that start worker processes run one after another on one worker: they flush their
+    fixed Redis broker databases (chaos/harness.py, test_worker_integration) and each starts
+    several processes of its own, which two at once would starve. A module's tests that use a
+    module-scoped fixture (the demo corpus loaded once, a corpus built once) stay together, or
+    each worker would build it again.
+    """
+    if item.get_closest_marker("integration"):
+        item.add_marker(pytest.mark.xdist_group("worker-processes"))
+    elif any(
+        definition.scope == "module"
+        for definitions in item._fixtureinfo.name2fixturedefs.values()
+        for definition in definitions
+    ):
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Name each grouped test "nodeid@group", which is how --dist loadgroup finds its group.
+
+    pytest-xdist 3.8 does it by setting `item._nodeid`, which pytest 9.2 no longer reads (a
+    node's id is `item._id`), so without this every group would be spread over the workers.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless Debian Chromium without the background services this network refuses.
 CHROMIUM_ARGS = [

@@ -382,7 +382,11 @@ def test_a_fetch_told_not_to_wait_reports_the_pause_instead_of_sleeping_through_
     server.add("/robots.txt", Response(body=b"User-agent: *\nAllow: /\n"))
     server.add("/a", Response(body=b"a"))
     server.add("/b", Response(body=b"b"))
-    fetcher = polite_fetcher(gate, host_delay=30.0, timeout=60.0)
+    # robots.txt is read first, through the same gate but with no delay after it: read by this
+    # fetcher, it would start the 30 s and /a would sleep them out before the test begins.
+    robots = RobotsCache(Fetcher(local_policy(host_delay=0.0), gate=gate))
+    robots.check(server.url("/a"), UA)
+    fetcher = Fetcher(local_policy(host_delay=30.0, timeout=60.0), gate=gate, robots=robots)
     fetcher.fetch(server.url("/a"), check_robots=True)
 
     # Within its deadline it could wait the 30 s out; with gate_wait it does not.

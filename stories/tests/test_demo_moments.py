@@ -8,28 +8,38 @@ sentence tells, read in the article it comes from.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from articles.text import terms
 from stories.models import Decider, KeyMoment, Story
 from stories.timeline.dates import find_dates
 from stories.timeline.moments import opens_dependent, reports_no_event, sentence_spans
 
+# Each test reads the module's demo (below) inside its own transaction, rolled back after it.
+pytestmark = pytest.mark.django_db
+
 PAIRS = {"«": "»", "“": "”"}
 BACK_REFERENCE = re.compile(r"(?:from|vom)\s+$", re.IGNORECASE)
 
 
-@pytest.fixture
-def demo(db) -> list[KeyMoment]:
-    call_command("load_demo")
-    moments = list(
-        KeyMoment.objects.filter(decided_by=Decider.ENGINE).select_related("article", "story").order_by("pk")
-    )
-    assert len(moments) >= 15
-    return moments
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> Iterator[list[KeyMoment]]:
+    """The demo loaded once for this module's tests, which only read it; rolled back after them."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo")
+        moments = list(
+            KeyMoment.objects.filter(decided_by=Decider.ENGINE)
+            .select_related("article", "story")
+            .order_by("pk")
+        )
+        assert len(moments) >= 15
+        yield moments
+        transaction.set_rollback(True)
 
 
 def test_every_quotation_in_a_demo_moment_is_whole(demo):
