@@ -9,9 +9,6 @@ suite runs on PostgreSQL; `test_the_same_cases_pass_on_sqlite` runs this module 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings as django_settings
@@ -20,6 +17,7 @@ from django.urls import reverse
 from articles.models import Article
 from stories.models import Dossier
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
+from stories.tests.sqlite_run import assert_module_passes_on_sqlite
 from stories.tests.test_admin import make_editor
 
 pytestmark = pytest.mark.django_db
@@ -186,19 +184,4 @@ def test_the_story_list_searches_in_a_fixed_number_of_queries(
 
 @pytest.mark.skipif(not django_settings.DATABASE_IS_POSTGRES, reason="this is the SQLite run")
 def test_the_same_cases_pass_on_sqlite(tmp_path):
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'desk-search.sqlite3'}",
-        "SILSILA_VAR_DIR": str(tmp_path),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", __file__],
-        cwd=django_settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout
-    assert "1 skipped" in result.stdout  # only this test
+    assert_module_passes_on_sqlite(__file__, tmp_path)

@@ -6,10 +6,7 @@ in a subprocess against a fresh SQLite database.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -19,6 +16,7 @@ from articles.search import fold
 from articles.tests.factories import ArticleFactory, SourceFactory
 from stories.reader import search
 from stories.tests.factories import EventFactory, MembershipFactory, StoryFactory
+from stories.tests.sqlite_run import assert_module_passes_on_sqlite
 
 
 def _story_with(titles: list[str], *, language: str = "ar", **story_fields):
@@ -277,19 +275,4 @@ def test_a_retitled_story_is_found_by_its_new_title():
 
 @pytest.mark.skipif(not django_settings.DATABASE_IS_POSTGRES, reason="this is the SQLite run")
 def test_the_same_cases_pass_on_sqlite(tmp_path):
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'search.sqlite3'}",
-        "SILSILA_VAR_DIR": str(tmp_path),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", __file__],
-        cwd=django_settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout
-    assert "1 skipped" in result.stdout  # only this test
+    assert_module_passes_on_sqlite(__file__, tmp_path)
