@@ -209,3 +209,8 @@ def plain_text(value: str) -> str:
             break
         text = decoded
     return _TAG_OPEN.sub("< ", text)
+
+
+def https_url(url: str | None) -> str:
+    """`url` when it is an https address, else "": the only pictures the pages' CSP lets load."""
+    return url if isinstance(url, str) and url.startswith("https://") else ""

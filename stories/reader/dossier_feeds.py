@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from articles.sanitize import https_url
 from stories.models import Dossier, Event
-from stories.templatetags.reader import https_url
 
 from .dossier_views import dossier_events, get_dossier_or_404, redirect_to_surviving_dossier
 from .feeds import FEED_ITEMS, EventItems, _event_text, inert_text, text_as_html
