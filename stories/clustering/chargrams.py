@@ -87,6 +87,13 @@ class GramCentroid:
         slots, weights = vector
         if not len(slots):
             return
+        if not len(self.slots) and sign > 0 and len(slots) <= STORY_GRAMS and bool((weights > 1e-6).all()):
+            # A story's first member: its sum is that member's vector (sorted, unique slots), so
+            # the two share one pair of arrays; most stories hold one article. Arrays are never
+            # changed in place, and a snapshot's pickle keeps the sharing.
+            self.slots, self.weights = slots, weights
+            self.norm = math.sqrt(float(weights.astype(np.float64) @ weights))
+            return
         merged = np.concatenate([self.slots, slots])
         values = np.concatenate([self.weights, weights * np.float32(sign)])
         unique, inverse = np.unique(merged, return_inverse=True)
