@@ -111,12 +111,13 @@ def dossier_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
     language = _feed_language(dossier)
     items = []
     for event in _feed_events(dossier, language):
+        text = _event_text(event)
         item: dict[str, Any] = {
             "id": f"silsila:event:{event.pk}",
             "url": request.build_absolute_uri(_item_link(event)),
             "title": _item_title(event),
-            "content_text": inert_text(_event_text(event)),
-            "content_html": text_as_html(_event_text(event)),
+            "content_text": inert_text(text),
+            "content_html": text_as_html(text),
             "date_published": event.when.isoformat(),
             "language": event.headline_language,
             "tags": [inert_text(event.story_label)],

@@ -257,12 +257,13 @@ def story_json_feed(request: HttpRequest, slug: str) -> HttpResponse:
     items = []
     for event in _feed_events(story):
         representative = event.representative_article
+        text = _event_text(event)
         item: dict[str, Any] = {
             "id": f"silsila:event:{event.pk}",
             "url": f"{page_url}#event-{event.pk}",
             "title": inert_text(event.display_headline),
-            "content_text": inert_text(_event_text(event)),
-            "content_html": text_as_html(_event_text(event)),
+            "content_text": inert_text(text),
+            "content_html": text_as_html(text),
             "date_published": event.when.isoformat(),
             "language": event.headline_language,
             "tags": [inert_text(source.name) for source in event.sources],

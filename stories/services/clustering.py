@@ -755,11 +755,10 @@ def recluster(*, since: datetime | None = None) -> ClusterSummary:
         engine_made.delete()
         refresh_story_stats(story_ids=set(released.values()))
         # An editor's event left empty is kept until its articles have new events to join.
-        edited_events = {
-            pk: articles
-            for pk, articles in edited_events.items()
-            if not Membership.objects.filter(event_id=pk).exists()
-        }
+        still_held = set(
+            Membership.objects.filter(event_id__in=list(edited_events)).values_list("event_id", flat=True)
+        )
+        edited_events = {pk: articles for pk, articles in edited_events.items() if pk not in still_held}
         Event.objects.filter(pk__in=list(edited_events)).update(article_count=0)
         edited_stories = set(
             Event.objects.filter(pk__in=list(edited_events)).values_list("story_id", flat=True)
